@@ -1,0 +1,244 @@
+"""Intake benchmark: the real handler against a moto server, beside a naive one-put-a-row import.
+
+    python -m bench.intake [--rows 100000 1000000] [--quick] [--naive-cap 100000] [--tracemalloc]
+
+For each size it writes a seeded receivables file to a temp dir, starts a fresh moto server in its own process,
+uploads the file (multipart), and runs each import in a fresh child process (bench.probe) that reports wall
+time, DynamoDB write calls and peak RSS. It only prints: no timing is asserted anywhere.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+from bench.probe import WRITES
+from bench.receivables import Generated, write_receivables
+from bench.stack import BOT_TOKEN_PARAM, MotoServer, clean_env
+from local.slack_recorder import SlackRecorder
+from tests.factories import BUCKET, TABLE
+
+REPO = Path(__file__).resolve().parents[1]
+OUT = REPO / "bench" / "out"
+CREDITOR = "acme"
+FULL_ROWS = (100_000, 1_000_000)
+QUICK_ROWS = (10_000, 50_000)
+GOAL_WRITES_PER_1K = 41.0
+GOAL_FLAT_PCT = 10.0
+
+
+@dataclass
+class Run:
+    rows: int
+    impl: str
+    wall_s: float = 0.0
+    calls: dict[str, int] = field(default_factory=dict)
+    peak_rss_mib: float = 0.0
+    ready_rss_mib: float = 0.0
+    tracemalloc_peak_mib: float | None = None
+    outcome: Any = None
+    counts: dict[str, Any] = field(default_factory=dict)
+    slack_calls: int = 0
+    skipped: str = ""
+
+    @property
+    def writes(self) -> int:
+        return sum(n for name, n in self.calls.items() if name.split(":")[-1] in WRITES and "dynamodb" in name)
+
+    @property
+    def writes_per_1k(self) -> float:
+        return self.writes * 1000 / self.rows
+
+    @property
+    def rows_per_s(self) -> float:
+        return self.rows / self.wall_s if self.wall_s else 0.0
+
+
+def _handler_env(moto: MotoServer, slack: SlackRecorder, queue_url: str) -> dict[str, str]:
+    """The function's environment as infra/template.yaml sets it, pointed at the local moto and Slack."""
+    return {
+        **clean_env(),
+        **moto.env(),
+        "PYTHONPATH": str(REPO),
+        "TABLE_NAME": TABLE,
+        "BUCKET_NAME": BUCKET,
+        "INTAKE_QUEUE_URL": queue_url,
+        "SLACK_BOT_TOKEN_PARAM": BOT_TOKEN_PARAM,
+        "SLACK_API_URL": slack.api_url,
+        "OPS_CHANNEL": "C-OPS",
+        "DEFAULT_CREDITOR": CREDITOR,
+        "POWERTOOLS_SERVICE_NAME": "arrears-bench",
+        "POWERTOOLS_TRACE_DISABLED": "1",
+        "POWERTOOLS_METRICS_NAMESPACE": "Arrears",
+    }
+
+
+def measure(impl: str, data: Generated, work: Path, tracemalloc: bool) -> Run:
+    """One import of `data` by `impl` in a fresh child process against a fresh moto server."""
+    run = Run(data.rows, impl)
+    log = work / f"{impl}-{data.rows}.log"
+    with SlackRecorder() as slack, MotoServer(work / "moto.log") as moto:
+        queue_url = moto.create_resources()
+        uploaded = moto.upload(data.path, f"incoming/generic/receivables-{data.rows}.csv")
+        result_path = work / f"{impl}-{data.rows}.json"
+        command = [
+            sys.executable, "-m", "bench.probe", impl, "--bucket", BUCKET, "--key", uploaded.key,
+            "--version-id", uploaded.version_id, "--etag", uploaded.etag, "--size", str(uploaded.size),
+            "--table", TABLE, "--creditor", CREDITOR, "--result", str(result_path),
+        ]  # fmt: skip
+        if tracemalloc:
+            command.append("--tracemalloc")
+        with log.open("wb") as out:
+            env = _handler_env(moto, slack, queue_url)
+            subprocess.run(command, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT, check=True)  # noqa: S603
+        measured = json.loads(result_path.read_text())
+        for name in ("wall_s", "calls", "peak_rss_mib", "ready_rss_mib", "tracemalloc_peak_mib", "outcome"):
+            setattr(run, name, measured[name])
+        if impl == "arrears":
+            run.counts = moto.import_counts(uploaded.key, uploaded.version_id)
+        run.slack_calls = len(slack.calls)
+    return run
+
+
+def _fmt_row(cells: list[str]) -> str:
+    widths = (10, 8, 9, 9, 15, 13, 13)
+    return "  ".join(
+        cell.rjust(width) if i else cell.ljust(width) for i, (cell, width) in enumerate(zip(cells, widths, strict=True))
+    )
+
+
+def _run_cells(run: Run) -> list[str]:
+    if run.skipped:
+        return [f"{run.rows:,}", run.impl, "-", "-", "-", "-", "-"]
+    tm = f" ({run.tracemalloc_peak_mib:.0f})" if run.tracemalloc_peak_mib is not None else ""
+    return [
+        f"{run.rows:,}", run.impl, f"{run.wall_s:.1f}", f"{run.rows_per_s:,.0f}", f"{run.writes_per_1k:.1f}",
+        f"{run.peak_rss_mib:.0f}{tm}", f"{run.ready_rss_mib:.0f}",
+    ]  # fmt: skip
+
+
+def _ratio_cells(arrears: Run, naive: Run) -> list[str]:
+    if naive.skipped:
+        return ["", "ratio", "-", "-", "-", "-", ""]
+    return [
+        "", "ratio", "",
+        f"{arrears.rows_per_s / naive.rows_per_s:.1f}x",
+        f"{naive.writes_per_1k / arrears.writes_per_1k:.1f}x",
+        f"{naive.peak_rss_mib / arrears.peak_rss_mib:.2f}x", "",
+    ]  # fmt: skip
+
+
+def render(runs: list[Run]) -> str:
+    header = ["rows", "impl", "wall s", "rows/s", "writes/1k rows", "peak RSS MiB", "RSS ready MiB"]
+    lines = [_fmt_row(header), _fmt_row(["-" * 10, "-" * 8, "-" * 9, "-" * 9, "-" * 15, "-" * 13, "-" * 13])]
+    sizes = sorted({run.rows for run in runs})
+    for rows in sizes:
+        pair = {run.impl: run for run in runs if run.rows == rows}
+        for impl in ("arrears", "naive"):
+            if impl in pair:
+                lines.append(_fmt_row(_run_cells(pair[impl])))
+        if len(pair) == 2:
+            lines.append(_fmt_row(_ratio_cells(pair["arrears"], pair["naive"])))
+    lines.append("ratio: rows/s arrears ÷ naive; write calls and peak RSS naive ÷ arrears (higher = arrears better)")
+    lines += [f"naive at {run.rows:,} rows: {run.skipped}" for run in runs if run.skipped]
+    lines += _verdicts([run for run in runs if run.impl == "arrears"])
+    return "\n".join(lines)
+
+
+def _verdicts(arrears: list[Run]) -> list[str]:
+    if not arrears:
+        return []
+    worst = max(run.writes_per_1k for run in arrears)
+    lines = [f"write calls: at most {worst:.1f} per 1,000 rows (goal ≤ {GOAL_WRITES_PER_1K:.0f}): "
+             f"{'PASS' if worst <= GOAL_WRITES_PER_1K else 'FAIL'}"]  # fmt: skip
+    small, large = min(arrears, key=lambda r: r.rows), max(arrears, key=lambda r: r.rows)
+    if small is not large:
+        growth = (large.peak_rss_mib / small.peak_rss_mib - 1) * 100
+        verdict = "PASS" if growth <= GOAL_FLAT_PCT else "FAIL"
+        lines.append(
+            f"memory flatness: arrears peak RSS {large.peak_rss_mib:.0f} MiB at {large.rows:,} rows vs "
+            f"{small.peak_rss_mib:.0f} MiB at {small.rows:,}: {growth:+.1f}% "
+            f"(goal within {GOAL_FLAT_PCT:.0f}%): {verdict}"
+        )
+    for run in arrears:
+        dynamo = {k.split(":")[1]: v for k, v in sorted(run.calls.items()) if k.startswith("dynamodb:")}
+        lines.append(f"arrears {run.rows:,} rows, DynamoDB calls: {dynamo}; Slack calls: {run.slack_calls}")
+    return lines
+
+
+def _check(run: Run, data: Generated) -> str:
+    """The import must have taken every row the generator meant to be good (a fast wrong import is no result)."""
+    counts = run.counts
+    expected = (data.accepted, data.rejected, data.duplicates)
+    got = (counts.get("accepted"), counts.get("rejected"), counts.get("duplicates"))
+    imported = list(dict(run.outcome or {}).get("results", {}).values()) == ["imported"]
+    status = "ok" if imported and got == expected else "MISMATCH"
+    return f"check: outcome {run.outcome}, accepted/rejected/duplicates {got}, expected {expected}: {status}"
+
+
+def _machine() -> str:
+    return (
+        f"machine: {os.cpu_count()} cores, Python {platform.python_version()}, moto {version('moto')}, "
+        f"botocore {version('botocore')}, pynamodb {version('pynamodb')}, {platform.platform()}"
+    )
+
+
+def bench(sizes: list[int], naive_cap: int, work: Path, tracemalloc: bool) -> list[Run]:
+    runs: list[Run] = []
+    for rows in sizes:
+        started = time.monotonic()
+        data = write_receivables(work / f"receivables-{rows}.csv", rows)
+        print(f"{rows:,} rows: {data.size_bytes / 2**20:.1f} MiB, {data.accounts:,} accounts, "
+              f"{data.rejected} bad rows, {data.duplicates} repeated rows", flush=True)  # fmt: skip
+        arrears = measure("arrears", data, work, tracemalloc)
+        runs.append(arrears)
+        print(f"  arrears: {arrears.wall_s:.1f}s; {_check(arrears, data)}", flush=True)
+        if rows <= naive_cap:
+            naive = measure("naive", data, work, tracemalloc)
+            print(f"  naive:   {naive.wall_s:.1f}s, {naive.outcome} rows written", flush=True)
+        else:
+            naive = Run(rows, "naive", skipped=f"not run: capped at --naive-cap {naive_cap:,} rows (one PutItem a "
+                        "row against moto would take too long); see the smaller size for its ratios")  # fmt: skip
+        runs.append(naive)
+        data.path.unlink()
+        print(f"  {rows:,} rows done in {time.monotonic() - started:.0f}s", flush=True)
+    return runs
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Intake benchmark against a moto server (prints only).")
+    parser.add_argument("--rows", type=int, nargs="+", help=f"file sizes (default {FULL_ROWS})")
+    parser.add_argument("--quick", action="store_true", help=f"sizes {QUICK_ROWS}: a fast check")
+    parser.add_argument("--naive-cap", type=int, default=100_000, help="largest file the naive import runs on")
+    parser.add_argument("--tracemalloc", action="store_true", help="also trace Python allocations (slower)")
+    parser.add_argument("--keep", action="store_true", help="keep the temp dir (logs, per-run JSON)")
+    args = parser.parse_args(argv)
+    sizes = sorted(args.rows or (QUICK_ROWS if args.quick else FULL_ROWS))
+    print(_machine(), flush=True)
+    work = Path(tempfile.mkdtemp(prefix="arrears-bench-"))
+    try:
+        runs = bench(sizes, args.naive_cap, work, args.tracemalloc)
+    finally:
+        if not args.keep:
+            for path in work.iterdir():
+                path.unlink()
+            work.rmdir()
+    table = render(runs)
+    print(f"\n{table}")
+    OUT.mkdir(exist_ok=True)
+    (OUT / "intake.json").write_text(json.dumps([asdict(run) for run in runs], indent=2, default=str))
+    (OUT / "intake.txt").write_text(f"{_machine()}\n\n{table}\n")
+
+
+if __name__ == "__main__":
+    main()

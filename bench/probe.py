@@ -1,0 +1,103 @@
+"""One measured import in a fresh process: wall time, AWS calls by operation, peak RSS (and tracemalloc peak).
+
+Run by bench.intake as `python -m bench.probe arrears|naive ...` with the moto server's endpoint in the env;
+it writes its measurements as JSON to `--result`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import time
+import tracemalloc
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from botocore.client import BaseClient
+
+ARN = "arn:aws:lambda:us-east-1:123456789012:function:arrears-intake"
+LONG_TIMEOUT_S = 24 * 3600  # the bench measures one uninterrupted pass, not continuations
+WRITES = frozenset({"PutItem", "UpdateItem", "BatchWriteItem", "TransactWriteItems", "DeleteItem"})
+
+
+def count_api_calls() -> Counter[str]:
+    """Count every botocore call of this process as `service:Operation`.
+
+    boto3 clients and pynamodb's own botocore session both end in BaseClient._make_api_call
+    (pynamodb calls it directly), so patching it once sees the handler's calls whatever made them.
+    """
+    calls: Counter[str] = Counter()
+    original = BaseClient._make_api_call
+
+    def counted(self: BaseClient, operation_name: str, api_params: dict[str, Any]) -> Any:
+        calls[f"{self.meta.service_model.service_name}:{operation_name}"] += 1
+        return original(self, operation_name, api_params)
+
+    BaseClient._make_api_call = counted  # type: ignore[method-assign]
+    return calls
+
+
+def rss_mib() -> float:
+    with Path("/proc/self/status").open() as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def peak_rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def _arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("impl", choices=("arrears", "naive"))
+    for name in ("--bucket", "--key", "--version-id", "--etag", "--table", "--creditor"):
+        parser.add_argument(name, required=True)
+    parser.add_argument("--size", type=int, required=True)
+    parser.add_argument("--result", type=Path, required=True)
+    parser.add_argument("--tracemalloc", action="store_true")
+    return parser.parse_args()
+
+
+def _work(args: argparse.Namespace) -> Callable[[], Any]:
+    """The import to measure, with its modules already imported (cold start is not part of the run)."""
+    if args.impl == "naive":
+        from bench.baseline import naive_import
+
+        return lambda: naive_import(args.bucket, args.key, args.table, args.creditor, args.version_id)
+    from functions.intake import handler
+    from local.events import LambdaContext, s3_put_event
+
+    event = s3_put_event(args.bucket, args.key, size=args.size, etag=args.etag, version_id=args.version_id)
+    context = LambdaContext("arrears-intake", ARN, timeout_s=LONG_TIMEOUT_S)
+    return lambda: handler.lambda_handler(event, context)
+
+
+def main() -> None:
+    args = _arguments()
+    calls = count_api_calls()
+    work = _work(args)
+    ready_rss = rss_mib()  # imports done, nothing read yet
+    if args.tracemalloc:
+        tracemalloc.start()
+    started = time.perf_counter()
+    outcome = work()
+    wall = time.perf_counter() - started
+    traced_peak = tracemalloc.get_traced_memory()[1] / 2**20 if args.tracemalloc else None
+    result = {
+        "outcome": outcome,
+        "wall_s": wall,
+        "calls": dict(calls),
+        "ready_rss_mib": ready_rss,
+        "peak_rss_mib": peak_rss_mib(),
+        "tracemalloc_peak_mib": traced_peak,
+    }
+    args.result.write_text(json.dumps(result, default=str))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,12 @@
+"""Settings of the intake function."""
+
+from pydantic import Field
+
+from shared.settings import SlackPostingSettings
+
+
+class Settings(SlackPostingSettings):
+    bucket_name: str
+    intake_queue_url: str
+    ops_channel: str
+    default_creditor: str = Field(min_length=1)

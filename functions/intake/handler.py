@@ -1,0 +1,33 @@
+"""Intake Lambda: S3 ObjectCreated under incoming/ (and continuation messages) import receivables files."""
+
+from datetime import UTC, datetime
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from functions.intake.env import Settings
+from functions.intake.logic import IntakePorts, import_object
+from functions.intake.models import objects_in
+from shared.adapters.aws import S3Store, SqsQueue, secret
+from shared.adapters.slack import SlackWebPoster
+from shared.db.models import configure
+from shared.observability import logger
+
+settings = Settings()  # type: ignore[call-arg]  # read from the environment
+configure(settings.table_name)
+
+
+@logger.inject_lambda_context
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    ports = IntakePorts(
+        store=S3Store(settings.bucket_name),
+        poster=SlackWebPoster(secret(settings.slack_bot_token_param), settings.slack_api_url),
+        queue=SqsQueue(settings.intake_queue_url),
+        channel=settings.ops_channel,
+        default_creditor=settings.default_creditor,
+    )
+    results = {
+        obj.key: import_object(obj, ports, datetime.now(UTC), context.get_remaining_time_in_millis)
+        for obj in objects_in(event)
+    }
+    return {"results": results}

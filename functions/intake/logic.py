@@ -1,0 +1,264 @@
+"""Import one receivables object: stream, parse, upsert in batches, report, and never lose or repeat a row."""
+
+from __future__ import annotations
+
+import csv
+import io
+import tempfile
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from itertools import islice
+from typing import Any
+
+from functions.intake.models import ObjectRef
+from functions.intake.summary import quarantine_text, summary_blocks, summary_text
+from shared.db import accounts as account_repo
+from shared.db import activity as activity_repo
+from shared.db import imports as import_repo
+from shared.domain.accounts import account_key
+from shared.domain.errors import ConflictError, InvalidInputError
+from shared.domain.imports import Merge, merge_rows
+from shared.domain.money import add_by_currency
+from shared.domain.receivables import (
+    BUILTIN_PROFILES,
+    Profile,
+    ReceivableRow,
+    ReceivablesParser,
+    RejectedRow,
+    load_mapping,
+)
+from shared.observability import logger
+from shared.ports import ObjectStore, Queue, SlackPoster
+
+CHUNK_ROWS = 1000  # one checkpoint a chunk: 40 account batches + 1 checkpoint write per 1,000 new rows
+PROGRESS_EVERY = 10  # chunks between progress updates of the Slack message (chat.update is rate-limited)
+SAFETY_MS = 60_000  # hand over to a continuation when less than this is left
+INCOMING = "incoming/"
+
+
+@dataclass(frozen=True)
+class IntakePorts:
+    store: ObjectStore
+    poster: SlackPoster
+    queue: Queue
+    channel: str
+    default_creditor: str
+
+
+def resolve_profile(key: str, store: ObjectStore, default_creditor: str) -> tuple[Profile | None, str]:
+    """Profile and creditor from the path `incoming/[<profile>/[<creditor>/]]<file>`; None = detect from header."""
+    folders = key.removeprefix(INCOMING).split("/")[:-1]
+    if not folders:
+        return None, default_creditor
+    name = folders[0]
+    profile = BUILTIN_PROFILES.get(name) or _custom_mapping(name, store)
+    creditor = profile.creditor or (folders[1] if len(folders) > 1 else default_creditor)
+    return profile, creditor
+
+
+def _custom_mapping(name: str, store: ObjectStore) -> Profile:
+    for fmt, ext in (("json", "json"), ("yaml", "yaml"), ("yaml", "yml")):
+        text = store.read_text(f"mappings/{name}.{ext}")
+        if text is not None:
+            return load_mapping(text, fmt)
+    known = ", ".join(sorted(BUILTIN_PROFILES))
+    raise InvalidInputError(
+        f"folder {name!r} is neither a built-in profile ({known}) nor a mapping mappings/{name}.json"
+    )
+
+
+def apply_rows(rows: list[ReceivableRow], creditor: str, source: str, now: datetime) -> Counter[str]:
+    """Upsert one chunk: one BatchGet per 100 accounts, new accounts batch-written, changed ones version-checked."""
+    groups: dict[str, list[ReceivableRow]] = defaultdict(list)
+    for row in rows:
+        groups[account_key(creditor, row.account_id)].append(row)
+    existing = account_repo.get_accounts(groups)
+    merges = {key: merge_rows(existing.get(key), creditor, group, source, now) for key, group in groups.items()}
+    account_repo.put_new_accounts(m.account for m in merges.values() if m.change == "new")
+    for key, merge in merges.items():
+        if merge.change == "updated":
+            merges[key] = _put_updated(merge, groups[key], creditor, source, now)
+    activity_repo.append_activities((key, a) for key, m in merges.items() for a in m.activities)
+    return Counter(_count_as(m, source) for m in merges.values())
+
+
+def _put_updated(merge: Merge, rows: list[ReceivableRow], creditor: str, source: str, now: datetime) -> Merge:
+    try:
+        account_repo.put_account(merge.account)
+        return merge
+    except ConflictError:  # a collector changed the account meanwhile: merge onto the fresh copy once
+        fresh = merge_rows(account_repo.get_account(merge.account.key), creditor, rows, source, now)
+        account_repo.put_account(fresh.account)
+        return fresh
+
+
+def _count_as(merge: Merge, source: str) -> str:
+    # Rows of one account may sit in several chunks: the first chunk created it for this very file.
+    if merge.change == "updated" and merge.account.source == source and merge.account.created_at is not None:
+        return "new-continued"
+    return merge.change
+
+
+def _chunks(results: Iterator[ReceivableRow | RejectedRow]) -> Iterator[list[ReceivableRow | RejectedRow]]:
+    while chunk := list(islice(results, CHUNK_ROWS)):
+        yield chunk
+
+
+def _rejects_csv(rejected: Iterable[RejectedRow], header: bool) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    if header:
+        writer.writerow(["line", "reason", "raw"])
+    for row in rejected:
+        writer.writerow([row.line, row.reason, row.raw])
+    return out.getvalue().encode("utf-8")
+
+
+def _rest(key: str) -> str:
+    return key.removeprefix(INCOMING)
+
+
+def _pieces_prefix(obj: ObjectRef) -> str:
+    return f"rejected/{_rest(obj.key)}.errors.d/"
+
+
+def _errors_key(obj: ObjectRef) -> str:
+    return f"rejected/{_rest(obj.key)}.errors.csv"
+
+
+def _keep_rejects(obj: ObjectRef, rows: list[RejectedRow], store: ObjectStore) -> None:
+    """Rejected rows of one chunk, stored before its checkpoint so that no retry can lose them."""
+    if rows:
+        store.put(f"{_pieces_prefix(obj)}{rows[0].line:012d}.csv", _rejects_csv(rows, header=False), "text/csv")
+
+
+def _assemble_rejects(obj: ObjectRef, store: ObjectStore) -> str | None:
+    """Join the chunk pieces, in line order, into one errors file; None when no row was rejected."""
+    pieces = sorted(store.list_keys(_pieces_prefix(obj)))
+    if not pieces:
+        return None
+    with tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024) as out:
+        out.write(_rejects_csv([], header=True))
+        for piece in pieces:
+            for line in store.iter_lines(piece):
+                out.write(line)
+        out.seek(0)
+        store.put(_errors_key(obj), out, "text/csv")
+    for piece in pieces:
+        store.delete(piece)
+    return _errors_key(obj)
+
+
+def _merge_counts(
+    counts: dict[str, Any], report: dict[str, Any], chunk_counts: Counter[str], totals: dict[str, int]
+) -> None:
+    for name in _ReportDelta.FIELDS:
+        counts[name] = counts.get(name, 0) + report[name]
+    for name in ("new", "updated", "unchanged"):
+        counts[name] = counts.get(name, 0) + chunk_counts.get(name, 0)
+    summed = counts.setdefault("totals", {})
+    for currency, minor in totals.items():
+        summed[currency] = summed.get(currency, 0) + minor
+    counts["profile"], counts["profile_reason"] = report["profile"], report["profile_reason"]
+    counts["warnings"] = list(dict.fromkeys(counts.get("warnings", []) + report["warnings"]))
+
+
+def quarantine(obj: ObjectRef, state: import_repo.ImportState, reason: str, ports: IntakePorts, now: datetime) -> str:
+    """Unreadable file: move it aside with a reason file, alert Slack, close the import."""
+    target = f"quarantine/{_rest(obj.key)}"
+    ports.store.move(obj.key, target, obj.version_id)
+    ports.store.put(f"{target}.reason.txt", f"{reason}\n".encode())
+    ports.poster.post(ports.channel, quarantine_text(obj.key, reason))
+    state.status = "quarantined"
+    state.counts = {"reason": reason}
+    import_repo.save_progress(state, now)
+    logger.warning("file quarantined", extra={"key": obj.key, "reason": reason})
+    return "quarantined"
+
+
+def import_object(obj: ObjectRef, ports: IntakePorts, now: datetime, time_left_ms: Callable[[], int]) -> str:
+    """Import one object version (or continue it); returns imported | continued | repeat | quarantined | ignored."""
+    if not obj.key.startswith(INCOMING):
+        return "ignored"
+    state = import_repo.claim_import(obj.bucket, obj.key, obj.version, now, resume=obj.start_line is not None)
+    if state is None:
+        return "repeat"
+    try:
+        profile, creditor = resolve_profile(obj.key, ports.store, ports.default_creditor)
+        parser = ReceivablesParser(profile)
+        results = parser.parse(ports.store.iter_lines(obj.key, obj.version_id), start_line=state.checkpoint_line)
+    except InvalidInputError as exc:  # includes UnreadableFileError
+        return quarantine(obj, state, str(exc), ports, now)
+    return _run_import(obj, state, parser, results, creditor, ports, now, time_left_ms)
+
+
+def _run_import(
+    obj: ObjectRef,
+    state: import_repo.ImportState,
+    parser: ReceivablesParser,
+    results: Iterator[ReceivableRow | RejectedRow],
+    creditor: str,
+    ports: IntakePorts,
+    now: datetime,
+    time_left_ms: Callable[[], int],
+) -> str:
+    source = f"{obj.key}@{obj.version}"
+    if state.slack_ts is None:
+        state.slack_ts = ports.poster.post(ports.channel, f"Importing `{obj.key}`…")
+    delta = _ReportDelta(parser)
+    for number, chunk in enumerate(_chunks(results), start=1):
+        accepted = [r for r in chunk if isinstance(r, ReceivableRow)]
+        _keep_rejects(obj, [r for r in chunk if isinstance(r, RejectedRow)], ports.store)
+        totals: dict[str, int] = {}
+        for row in accepted:
+            add_by_currency(totals, row.balance)
+        _merge_counts(state.counts, delta.take(), apply_rows(accepted, creditor, source, now), totals)
+        state.checkpoint_line = chunk[-1].line
+        import_repo.save_progress(state, now)
+        if time_left_ms() < SAFETY_MS:
+            ports.queue.send(obj.model_copy(update={"start_line": state.checkpoint_line}).model_dump())
+            _show(obj, state, ports, None)
+            return "continued"
+        if number % PROGRESS_EVERY == 0:
+            _show(obj, state, ports, None)
+    _merge_counts(state.counts, delta.take(), Counter(), {})  # lines after the last row: footers, totals
+    return _finish(obj, state, ports, now)
+
+
+class _ReportDelta:
+    """The parser's running counts since the last take, so each checkpoint stores exact running totals."""
+
+    FIELDS = ("rows_read", "accepted", "rejected", "duplicates", "rows_skipped")
+
+    def __init__(self, parser: ReceivablesParser) -> None:
+        self.parser = parser
+        self.seen = dict.fromkeys(self.FIELDS, 0)
+
+    def take(self) -> dict[str, Any]:
+        report = self.parser.report
+        now = {name: getattr(report, name) for name in self.FIELDS}
+        delta = {name: now[name] - self.seen[name] for name in self.FIELDS}
+        self.seen = now
+        return delta | {
+            "profile": report.profile,
+            "profile_reason": report.profile_reason,
+            "warnings": list(report.warnings),
+        }
+
+
+def _show(obj: ObjectRef, state: import_repo.ImportState, ports: IntakePorts, errors_url: str | None) -> None:
+    text = summary_text(obj.key, state.counts, state.status, errors_url)
+    if state.slack_ts:
+        ports.poster.update(ports.channel, state.slack_ts, text, summary_blocks(text))
+
+
+def _finish(obj: ObjectRef, state: import_repo.ImportState, ports: IntakePorts, now: datetime) -> str:
+    errors_key = _assemble_rejects(obj, ports.store)
+    ports.store.move(obj.key, f"processed/{_rest(obj.key)}", obj.version_id)
+    state.status = "done"
+    import_repo.save_progress(state, now)
+    _show(obj, state, ports, ports.store.presigned_url(errors_key) if errors_key else None)
+    logger.info("import finished", extra={"key": obj.key, "counts": state.counts})
+    return "imported"

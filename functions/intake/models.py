@@ -1,0 +1,48 @@
+"""The events that start an import: S3 ObjectCreated (direct) and continuation messages (SQS)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import unquote_plus
+
+from pydantic import BaseModel, Field
+
+
+class ObjectRef(BaseModel):
+    """One object version to import; `start_line` is set on continuations of a large file."""
+
+    bucket: str
+    key: str
+    version_id: str | None = None
+    etag: str = ""
+    start_line: int | None = Field(default=None, ge=0)
+
+    @property
+    def version(self) -> str:
+        """What makes a delivery the same file: the S3 version id, else the ETag."""
+        return self.version_id or self.etag.strip('"') or "unversioned"
+
+
+def _from_s3_record(record: dict[str, Any]) -> ObjectRef:
+    s3 = record["s3"]
+    obj = s3["object"]
+    # S3 URL-encodes keys in notifications, with `+` for a space: unquote_plus, not unquote.
+    return ObjectRef(
+        bucket=s3["bucket"]["name"],
+        key=unquote_plus(obj["key"]),
+        version_id=obj.get("versionId"),
+        etag=obj.get("eTag", ""),
+    )
+
+
+def objects_in(event: dict[str, Any]) -> list[ObjectRef]:
+    """The objects an event names; S3's one-off `s3:TestEvent` (no Records) names none."""
+    refs = []
+    for record in event.get("Records", []):
+        source = record.get("eventSource")
+        if source == "aws:s3" and str(record.get("eventName", "")).startswith("ObjectCreated"):
+            refs.append(_from_s3_record(record))
+        elif source == "aws:sqs":
+            refs.append(ObjectRef.model_validate(json.loads(record["body"])))
+    return refs

@@ -1,0 +1,24 @@
+"""Plans Lambda: a scheduled run follows up promises to pay and reports to Slack."""
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.parser import parse
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from functions.plans.env import Settings
+from functions.plans.logic import run_follow_ups
+from shared.adapters.aws import secret
+from shared.adapters.slack import SlackWebPoster
+from shared.db.models import configure
+from shared.observability import logger
+from shared.schedule import ScheduledEvent
+
+settings = Settings()  # type: ignore[call-arg]  # read from the environment
+configure(settings.table_name)
+
+
+@logger.inject_lambda_context
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    scheduled = parse(event=event, model=ScheduledEvent)
+    poster = SlackWebPoster(secret(settings.slack_bot_token_param), settings.slack_api_url)
+    return run_follow_ups(scheduled.time, poster, settings.report_channel).as_dict()

@@ -1,0 +1,23 @@
+"""Reminders Lambda: a scheduled run sends every due, allowed reminder."""
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.parser import parse
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from functions.reminders.env import Settings
+from functions.reminders.logic import run_reminders
+from shared.adapters.aws import SesMailer, SnsSms
+from shared.db.models import configure
+from shared.observability import logger
+from shared.schedule import ScheduledEvent
+
+settings = Settings()  # type: ignore[call-arg]  # read from the environment
+configure(settings.table_name)
+
+
+@logger.inject_lambda_context
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    scheduled = parse(event=event, model=ScheduledEvent)
+    report = run_reminders(scheduled.time, SesMailer(settings.sender_email), SnsSms())
+    return report.as_dict()

@@ -1,0 +1,104 @@
+"""Block Kit builders: pure functions from domain objects to Slack messages, within Slack's limits."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from shared.domain.accounts import Account, Activity
+
+MAX_BLOCKS = 50
+MAX_SECTION_TEXT = 3000
+Block = dict[str, Any]
+
+
+def _clip(text: str, limit: int = MAX_SECTION_TEXT) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def section(text: str) -> Block:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": _clip(text)}}
+
+
+def context(text: str) -> Block:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": _clip(text)}]}
+
+
+def header(text: str) -> Block:
+    return {"type": "header", "text": {"type": "plain_text", "text": _clip(text, 150)}}
+
+
+def mask_phone(number: str) -> str:
+    return f"{number[:2]}•••••{number[-4:]}" if len(number) > 6 else "•••"
+
+
+def mask_email(address: str) -> str:
+    local, _, domain = address.partition("@")
+    return f"{local[:1]}•••@{domain}"
+
+
+def local_time(at: datetime, tz: str | None) -> str:
+    """An instant as the debtor sees it, with the zone's abbreviation."""
+    return at.astimezone(ZoneInfo(tz or "UTC")).strftime("%a %b %d %H:%M %Z")
+
+
+def _contact_lines(account: Account, reveal: bool) -> str:
+    phones = [p["number"] if reveal else mask_phone(p["number"]) for p in account.phones]
+    emails = [e["address"] if reveal else mask_email(e["address"]) for e in account.emails]
+    return f"Phone: {', '.join(phones) or '—'}   Email: {', '.join(emails) or '—'}"
+
+
+def activity_line(activity: Activity, tz: str | None) -> str:
+    rules = f" `{' '.join(activity.rules)}`" if activity.rules else ""
+    return f"• {local_time(activity.at, tz)}: {activity.summary} ({activity.actor}){rules}"
+
+
+def account_blocks(account: Account, history: list[Activity], reveal_pii: bool) -> list[Block]:
+    """The account card: who, how much, holds, open invoices, last activity."""
+    holds = ", ".join(account.holds()) or "none"
+    blocks = [
+        header(f"{account.debtor} · {account.account_id}"),
+        section(
+            f"*Creditor:* {account.creditor}   *Balance:* {account.balance_text()}\n"
+            f"*Status:* {account.status}   *Holds:* {holds}   *Collector:* {account.collector or 'pool'}\n"
+            f"*Time zone:* {account.timezone or 'unknown'}\n{_contact_lines(account, reveal_pii)}"
+        ),
+    ]
+    open_items = account.open_invoices()
+    if open_items:
+        lines = [f"• {i.number}: {i.balance.format()} due {i.due_date.isoformat()}" for i in open_items[:15]]
+        more = f"\n…and {len(open_items) - 15} more" if len(open_items) > 15 else ""
+        blocks.append(section("*Open invoices*\n" + "\n".join(lines) + more))
+    if history:
+        blocks.append(section("*Last activity*\n" + "\n".join(activity_line(a, account.timezone) for a in history)))
+    else:
+        blocks.append(context("No activity yet."))
+    return blocks[:MAX_BLOCKS]
+
+
+def worklist_blocks(rows: list[tuple[Account, str]], collector: str) -> list[Block]:
+    """Header plus one section a row (account and its call-now note), paged to Slack's 50 blocks."""
+    if not rows:
+        return [section(f"<@{collector}>, nothing to work right now.")]
+    blocks: list[Block] = [header(f"Worklist · {len(rows)} accounts")]
+    for rank, (account, note) in enumerate(rows[: MAX_BLOCKS - 2], start=1):
+        blocks.append(
+            section(
+                f"*{rank}. {account.debtor}* · `{account.account_id}` · {account.creditor}\n"
+                f"{account.balance_text()} · oldest due {account.oldest_due or '—'} · {note}"
+            )
+        )
+    blocks.append(
+        context("Calls are checked against the contact rules as of now; use `/collect can-call <id>` before dialing.")
+    )
+    return blocks
+
+
+def decision_text(
+    decision: str, explanation: str, until: datetime | None, rules: tuple[str, ...], tz: str | None
+) -> str:
+    when = f" Next allowed: *{local_time(until, tz)}*." if until else ""
+    rule_text = f" Rules: `{' '.join(rules)}`." if rules else ""
+    icon = {"ALLOW": ":white_check_mark:", "DEFER": ":hourglass:", "REVIEW": ":mag:", "BLOCK": ":no_entry:"}
+    return f"{icon.get(decision, '')} *{decision}*: {explanation}{when}{rule_text}"

@@ -1,0 +1,96 @@
+"""Parsing of `/collect` text into a command: pure and fast, so it runs in the ack path."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from shared.domain.errors import InvalidInputError
+
+USAGE: dict[str, str] = {
+    "help": "`/collect help`: this list",
+    "worklist": "`/collect worklist`: your accounts to work now, best first, with who may be called now",
+    "account": "`/collect account <id>`: balance, invoices, holds and recent history",
+    "can-call": "`/collect can-call <id>`: may I call now? If not, when",
+    "why": "`/collect why <id>`: the last compliance decisions and the reason for the current state",
+    "log": "`/collect log <id> call|email|sms|letter|note [outcome] [text]`: record a contact or note "
+    "(call outcomes: answered, talked, no-answer, voicemail, busy, not-connected)",
+    "promise": "`/collect promise <id> <amount> <YYYY-MM-DD>`: record a promise to pay",
+    "pay": "`/collect pay <id> <amount> <payment-ref>`: record a payment (the ref makes a repeat harmless)",
+    "hold": "`/collect hold <id> dispute|cease|bankruptcy|deceased|attorney [note]`: stop collection on a hold",
+}
+CHANNELS = ("call", "email", "sms", "letter", "note")
+CALL_OUTCOMES = {
+    "answered": "answered_no_conversation",
+    "talked": "answered_conversation",
+    "no-answer": "no_answer",
+    "voicemail": "voicemail",
+    "busy": "busy",
+    "not-connected": "not_connected",
+}
+HOLDS = ("dispute", "cease", "bankruptcy", "deceased", "attorney")
+_ARITY = {"help": 0, "worklist": 0, "account": 1, "can-call": 1, "why": 1, "log": 2, "promise": 3, "pay": 3, "hold": 2}
+_REF = re.compile(r"^[\w.\-/:@+]{1,64}$")
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    args: tuple[str, ...]
+
+    @property
+    def ref(self) -> str:
+        return self.args[0]
+
+
+def usage_text(name: str | None = None) -> str:
+    if name in USAGE:
+        return f"Usage: {USAGE[name]}"
+    return "*Arrears commands*\n" + "\n".join(f"• {line}" for line in USAGE.values())
+
+
+def _check_args(name: str, args: tuple[str, ...]) -> None:
+    if len(args) < _ARITY[name]:
+        raise InvalidInputError(f"`{name}` needs {_ARITY[name]} argument(s). {usage_text(name)}")
+    if args and not _REF.match(args[0]):
+        raise InvalidInputError(f"account id {args[0]!r} has characters an account id cannot have")
+    if name == "log" and args[1].lower() not in CHANNELS:
+        raise InvalidInputError(f"channel {args[1]!r} is not one of {', '.join(CHANNELS)}. {usage_text(name)}")
+    if name in ("promise", "pay"):
+        parse_amount(args[1])
+    if name == "promise":
+        parse_day(args[2])
+    if name == "hold" and args[1].lower() not in HOLDS:
+        raise InvalidInputError(f"hold {args[1]!r} is not one of {', '.join(HOLDS)}. {usage_text(name)}")
+
+
+def parse_command(text: str) -> Command:
+    """Split and validate; raise InvalidInputError whose message is the usage to show."""
+    words = tuple(text.split())
+    if not words:
+        return Command("help", ())
+    name = words[0].lower()
+    if name not in _ARITY:
+        raise InvalidInputError(f"Unknown command {words[0]!r}.\n{usage_text()}")
+    _check_args(name, words[1:])
+    return Command(name, words[1:])
+
+
+def parse_amount(text: str) -> Decimal:
+    """A positive decimal amount such as `150` or `150.25` (currency comes from the account)."""
+    try:
+        value = Decimal(text.replace(",", ""))
+    except InvalidOperation as exc:
+        raise InvalidInputError(f"amount {text!r} is not a number (write it like 150.00)") from exc
+    if not value.is_finite() or value <= 0:
+        raise InvalidInputError(f"amount {text!r} must be more than zero")
+    return value
+
+
+def parse_day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise InvalidInputError(f"date {text!r} is not a date like 2026-12-01") from exc

@@ -1,0 +1,23 @@
+"""Slack Lambda: a Function URL receives Slack's signed requests; Bolt verifies, acks and runs lazy work."""
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from slack_bolt.adapter.aws_lambda import SlackRequestHandler
+
+from functions.slack.app import build_app
+from functions.slack.env import Settings
+from shared.adapters.aws import secret
+from shared.db.models import configure
+from shared.observability import logger
+
+settings = Settings()  # type: ignore[call-arg]  # read from the environment
+configure(settings.table_name)
+app = build_app(settings, secret(settings.slack_signing_secret_param), secret(settings.slack_bot_token_param))
+slack_handler = SlackRequestHandler(app)
+
+
+@logger.inject_lambda_context
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    response: dict[str, Any] = slack_handler.handle(event, context)
+    return response

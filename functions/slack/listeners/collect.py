@@ -1,0 +1,59 @@
+"""The `/collect` slash command: validate and ack within Slack's 3 s, then do the work in a lazy listener."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+
+from functions.slack.commands import parse_command
+from functions.slack.env import Settings
+from functions.slack.logic import run_command
+from functions.slack.replies import Caller
+from shared.domain.errors import ArrearsError, InvalidInputError, NotFoundError
+from shared.observability import logger
+
+
+def _now() -> datetime:
+    """The request's instant: the one clock read of this listener, so tests can set it."""
+    return datetime.now(UTC)
+
+
+def ack_collect(ack: Ack, command: dict[str, Any]) -> None:
+    """No AWS and no database here: parse, and answer bad input with its usage (ephemeral)."""
+    try:
+        parse_command(command.get("text", ""))
+    except InvalidInputError as exc:
+        ack(text=str(exc))
+        return
+    ack()
+
+
+def make_worker(settings: Settings) -> Any:
+    def work_collect(command: dict[str, Any], respond: Respond, client: WebClient) -> None:
+        try:
+            cmd = parse_command(command.get("text", ""))
+        except InvalidInputError:
+            return  # already answered in the ack
+        user = command["user_id"]
+        caller = Caller(user, settings.is_authorized(user), command.get("trigger_id", ""))
+        try:
+            reply = run_command(cmd, caller, _now())
+        except (InvalidInputError, NotFoundError) as exc:
+            respond(response_type="ephemeral", text=str(exc), replace_original=False)
+            return
+        except ArrearsError as exc:
+            logger.warning("collect command failed", extra={"command": cmd.name, "error": type(exc).__name__})
+            respond(response_type="ephemeral", text=f"Could not do that: {exc}", replace_original=False)
+            return
+        respond(response_type="ephemeral", text=reply.text, blocks=reply.blocks or None, replace_original=False)
+        if reply.alert:
+            client.chat_postMessage(channel=settings.report_channel, text=reply.alert)
+
+    return work_collect
+
+
+def register(app: App, settings: Settings) -> None:
+    app.command("/collect")(ack=ack_collect, lazy=[make_worker(settings)])

@@ -1,0 +1,85 @@
+"""The `/collect` use cases: each takes a parsed command and returns the reply to show the collector."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+
+from functions.slack import actions, blocks
+from functions.slack.commands import Command, usage_text
+from functions.slack.replies import Caller, Reply, call_proposal, resolve_account
+from shared import contacts
+from shared.db import accounts as account_repo
+from shared.db import activity as activity_repo
+from shared.domain.accounts import Account
+
+
+def show_account(cmd: Command, caller: Caller, now: datetime) -> Reply:
+    account = resolve_account(cmd.ref)
+    history = activity_repo.query_activity(account.key, limit=8)
+    card = blocks.account_blocks(account, history, reveal_pii=caller.authorized)
+    return Reply(f"{account.debtor}: {account.balance_text()}", card)
+
+
+def can_call(cmd: Command, caller: Caller, now: datetime) -> Reply:
+    account = resolve_account(cmd.ref)
+    proposed = call_proposal(account, now)
+    checked = contacts.check_contact(account, proposed)
+    contacts.log_decision(checked, proposed, caller.user_id)
+    d = checked.decision
+    text = blocks.decision_text(d.decision, d.explanation, d.until, tuple(d.rules), account.timezone)
+    return Reply(f"{account.debtor}: {text}", [blocks.section(f"*{account.debtor}* · `{account.account_id}`\n{text}")])
+
+
+def why(cmd: Command, caller: Caller, now: datetime) -> Reply:
+    account = resolve_account(cmd.ref)
+    decisions = contacts.last_decisions(account.key)
+    state = f"*{account.debtor}* · status {account.status} · holds: {', '.join(account.holds()) or 'none'}"
+    if account.next_action_at:
+        state += f" · next reminder {blocks.local_time(account.next_action_at, account.timezone)}"
+    elif account.next_action == "review":
+        state += " · reminders stopped for review"
+    lines = [blocks.activity_line(a, account.timezone) for a in decisions] or ["No compliance decisions yet."]
+    return Reply(state, [blocks.section(state), blocks.section("*Last decisions*\n" + "\n".join(lines))])
+
+
+def _worklist_note(account: Account, now: datetime) -> str:
+    d = contacts.check_contact(account, call_proposal(account, now)).decision
+    if d.decision == "ALLOW":
+        return ":white_check_mark: may call now"
+    if d.decision == "DEFER" and d.until:
+        return f":hourglass: call from {blocks.local_time(d.until, account.timezone)}"
+    return f":no_entry: {d.decision.lower()}: {d.explanation}"
+
+
+def worklist(cmd: Command, caller: Caller, now: datetime) -> Reply:
+    """The caller's accounts and the unassigned pool, best first, each with whether a call is allowed now."""
+    mine = account_repo.query_worklist(caller.user_id) + account_repo.query_worklist(None)
+    ranked = sorted(mine, key=lambda a: -a.priority)[:45]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        notes = list(pool.map(lambda a: _worklist_note(a, now), ranked))
+    return Reply(
+        f"Worklist: {len(ranked)} accounts",
+        blocks.worklist_blocks(list(zip(ranked, notes, strict=True)), caller.user_id),
+    )
+
+
+def show_help(cmd: Command, caller: Caller, now: datetime) -> Reply:
+    return Reply("Arrears commands", [blocks.section(usage_text())])
+
+
+HANDLERS = {
+    "help": show_help,
+    "account": show_account,
+    "can-call": can_call,
+    "why": why,
+    "worklist": worklist,
+    "log": actions.log_contact,
+    "promise": actions.record_promise,
+    "pay": actions.record_payment,
+    "hold": actions.place_hold,
+}
+
+
+def run_command(cmd: Command, caller: Caller, now: datetime) -> Reply:
+    return HANDLERS[cmd.name](cmd, caller, now)

@@ -1,0 +1,87 @@
+"""The `arrears` command line: demo, serve, tick, check and compliance check, all on one machine."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from shared.domain.errors import InvalidInputError
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="arrears", description="Arrears on an embedded local AWS (moto).")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("demo", help="run the main job end to end on the embedded stack; exit 0 only if all steps pass")
+    serve = sub.add_parser("serve", help="keep the embedded stack and a local Slack endpoint running until Ctrl-C")
+    serve.add_argument("--port", type=int, default=0, help="port of the Slack endpoint (default: a free one)")
+    tick = sub.add_parser("tick", help="run the schedules once against a running `arrears serve`")
+    tick.add_argument("--at", type=_instant, default=None, help="ISO-8601 instant with offset (default: now)")
+    tick.add_argument("--url", default="http://127.0.0.1:8790", help="control URL printed by `arrears serve`")
+    check = sub.add_parser("check", help="preview a receivables file without writing anything")
+    check.add_argument("file", type=Path)
+    check.add_argument("--profile", help="built-in profile name or a mapping file (.json/.yaml)")
+    check.add_argument("--json", action="store_true", help="print one JSON object")
+    compliance = sub.add_parser("compliance", help="compliance engine")
+    compliance.add_argument("action", choices=["check"])
+    compliance.add_argument("--file", help="a case file or bare input JSON (default: stdin)")
+    return parser
+
+
+def _instant(text: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"--at {text!r} is not an ISO-8601 instant") from exc
+    if value.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"--at {text!r} needs a UTC offset, e.g. 2026-11-23T16:00:00Z")
+    return value.astimezone(UTC)
+
+
+def _check(args: argparse.Namespace) -> int:
+    from shared.domain.receivables import BUILTIN_PROFILES, Profile, load_mapping, preview, render_preview
+
+    profile: Profile | None = None
+    if args.profile in BUILTIN_PROFILES:
+        profile = BUILTIN_PROFILES[args.profile]
+    elif args.profile:
+        mapping = Path(args.profile)
+        profile = load_mapping(mapping.read_text(encoding="utf-8"), "json" if mapping.suffix == ".json" else "yaml")
+    with args.file.open("rb") as lines:
+        result = preview(lines, profile)
+    print(json.dumps(result, ensure_ascii=False) if args.json else render_preview(result))
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return _dispatch(args, list(argv if argv is not None else sys.argv[1:]))
+    except (InvalidInputError, OSError) as exc:
+        print(f"arrears: {exc}", file=sys.stderr)
+        return 2
+
+
+def _dispatch(args: argparse.Namespace, argv: list[str]) -> int:
+    if args.command == "compliance":
+        from shared.domain.compliance.cli import run_check
+
+        return run_check(argv[2:], sys.stdin, sys.stdout, sys.stderr)
+    if args.command == "check":
+        return _check(args)
+    if args.command == "demo":
+        from local.demo import run_demo
+
+        return 0 if run_demo(sys.stdout) else 1
+    from local.serve import run_serve, run_tick
+
+    if args.command == "serve":
+        return run_serve(args.port)
+    return run_tick(args.url, args.at)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

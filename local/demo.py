@@ -1,0 +1,144 @@
+"""`arrears demo`: the whole thread on the embedded stack — import, reminders, Slack — checked at every step."""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.request
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as clock
+from typing import TextIO
+
+from local.events import sign_slack_request, slash_command_body
+from local.http_endpoint import SlackHttpEndpoint
+from local.runner import LocalRunner, embedded_aws
+from local.sample_data import sample_csv
+from local.slack_recorder import RecordedCall, SlackRecorder, render_text
+
+DEMO_USER = "U0DEMO0001"
+
+
+class Demo:
+    """Runs the steps, prints each in readable form, and remembers which failed."""
+
+    def __init__(self, runner: LocalRunner, recorder: SlackRecorder, endpoint: SlackHttpEndpoint, out: TextIO):
+        self.runner, self.recorder, self.endpoint, self.out = runner, recorder, endpoint, out
+        self.failures: list[str] = []
+
+    def say(self, text: str = "") -> None:
+        print(text, file=self.out, flush=True)
+
+    def check(self, ok: bool, what: str) -> None:
+        self.say(f"  {'✔' if ok else '✘'} {what}")
+        if not ok:
+            self.failures.append(what)
+
+    def slash(self, text: str) -> str:
+        """POST a signed `/collect` over HTTP to the local endpoint, wait for the lazy reply, return it as text.
+
+        A command refused in the ack (bad input) returns the ack's ephemeral text instead.
+        """
+        before = len(self.recorder.responses)
+        body = slash_command_body("/collect", text, user_id=DEMO_USER, response_url=self.recorder.response_url())
+        headers = {
+            **sign_slack_request(self.runner.stack.signing_secret, body),
+            "Content-Type": "application/x-www-form-urlencoded",
+        }
+        request = urllib.request.Request(self.endpoint.url, data=body.encode(), headers=headers, method="POST")  # noqa: S310 - http://127.0.0.1 only
+        with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310 - our own local endpoint
+            status, ack = answer.status, answer.read().decode()
+        self.runner.wait_idle()
+        replies = self.recorder.responses[before:]
+        self.check(status == 200 and bool(replies or ack), f"/collect {text} acknowledged (HTTP {status}) and answered")
+        return "\n".join(render_text(r) for r in replies) or ack
+
+
+def _sent_emails(since: int) -> list[tuple[str, str]]:
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.ses.models import ses_backends
+
+    messages = ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages[since:]
+    return [(m.destinations["ToAddresses"][0], m.subject) for m in messages]
+
+
+def step_import(demo: Demo, today: date) -> None:
+    demo.say("\n== 1. Operations drop a receivables export into the bucket ==")
+    key = f"incoming/generic/acme/acme-ar-{today.isoformat()}.csv"
+    results = demo.runner.put_object(key, sample_csv(today))
+    demo.check(bool(results) and results[0]["results"] == {key: "imported"}, f"s3://…/{key} imported")
+    summary = _last(demo.recorder, lambda c: c.method == "chat.update" and "Imported" in str(c.params.get("text")))
+    demo.say(_indent(summary.params["text"] if summary else "(no summary posted)"))
+    demo.check(
+        summary is not None and "32 accepted" in summary.params["text"], "Slack summary: 32 accepted, 2 rejected"
+    )
+
+
+def step_reminders(demo: Demo, at: datetime) -> None:
+    demo.say(f"\n== 2. The reminder schedule fires ({at:%Y-%m-%d %H:%M} UTC) ==")
+    before = len(_sent_emails(0))
+    results = demo.runner.tick(at)
+    outcomes = results["RemindersFunction"]["outcomes"]
+    demo.say(f"  outcomes: {json.dumps(outcomes)}")
+    sent = _sent_emails(before)
+    for to, subject in sent[:8]:
+        demo.say(f"  email → {to}: {subject}")
+    demo.check(len(sent) >= 1, f"{len(sent)} reminder email(s) sent through SES")
+    demo.check(outcomes.get("deferred", 0) >= 1, "accounts where it is too early or late locally are deferred")
+    again = demo.runner.tick(at)["RemindersFunction"]["outcomes"]
+    demo.check(_sent_emails(before) == sent, f"a repeated schedule delivery sends nothing more ({json.dumps(again)})")
+
+
+def step_slack(demo: Demo) -> None:
+    demo.say("\n== 3. A collector works from Slack ==")
+    reply = demo.slash("help")
+    demo.say(_indent(reply))
+    demo.check("/collect account <id>" in reply, "/collect help lists the commands")
+    reply = demo.slash("account CUST-0005")
+    demo.say(_indent(reply))
+    demo.check("USD" in reply and "Last activity" in reply, "/collect account shows balance and last activity")
+    reply = demo.slash("worklist")
+    demo.say(_indent("\n".join(reply.splitlines()[:12])))
+    demo.check("Worklist" in reply, "/collect worklist ranks accounts and says who may be called now")
+    reply = demo.slash("promise CUST-0005 lots tomorrow")
+    demo.say(_indent(reply))
+    demo.check("not a number" in reply, "a bad command gets an ephemeral usage message, not a traceback")
+
+
+def _last(recorder: SlackRecorder, predicate: Callable[[RecordedCall], bool]) -> RecordedCall | None:
+    matches = [c for c in recorder.calls if predicate(c)]
+    return matches[-1] if matches else None
+
+
+def _indent(text: str) -> str:
+    return "\n".join(f"    │ {line}" for line in text.splitlines())
+
+
+def reminder_instant(now: datetime) -> datetime:
+    """The latest 17:00 UTC at or before `now`: inside US business hours, and never in the future."""
+    today_run = datetime.combine(now.date(), clock(17, 0), UTC)
+    return today_run if today_run <= now else today_run - timedelta(days=1)
+
+
+def run_demo(out: TextIO, now: datetime | None = None) -> bool:
+    """The main job end to end; True only if every step did what it should."""
+    tick_at = reminder_instant(now or datetime.now(UTC))
+    day = tick_at.date()
+    started = time.monotonic()
+    quiet = {"LOG_LEVEL": "WARNING", "POWERTOOLS_LOG_LEVEL": "WARNING"}
+    with (
+        SlackRecorder() as recorder,
+        embedded_aws(recorder.api_url, extra_env=quiet) as runner,
+        SlackHttpEndpoint(runner) as endpoint,
+    ):
+        demo = Demo(runner, recorder, endpoint, out)
+        demo.say(f"Embedded AWS (moto) with infra/template.yaml deployed in {runner.startup_seconds:.1f}s")
+        demo.say(f"Slack endpoint: {endpoint.url}")
+        step_import(demo, day)
+        step_reminders(demo, tick_at)
+        step_slack(demo)
+    demo.say(
+        f"\nDone in {time.monotonic() - started:.1f}s: "
+        + ("every step did what it should." if not demo.failures else f"{len(demo.failures)} step(s) failed.")
+    )
+    return not demo.failures

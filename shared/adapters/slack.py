@@ -1,0 +1,28 @@
+"""Adapter of the SlackPoster port onto slack_sdk's WebClient (base URL configurable for the local recorder)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from shared.domain.errors import UpstreamUnavailableError
+
+
+class SlackWebPoster:
+    def __init__(self, token: str, base_url: str) -> None:
+        self.client = WebClient(token=token, base_url=base_url)
+
+    def post(self, channel: str, text: str, blocks: list[dict[str, Any]] | None = None) -> str:
+        try:
+            sent = self.client.chat_postMessage(channel=channel, text=text, blocks=blocks)
+        except SlackApiError as exc:
+            raise UpstreamUnavailableError(f"Slack refused the message: {exc.response.get('error')}") from exc
+        return str(sent["ts"])
+
+    def update(self, channel: str, ts: str, text: str, blocks: list[dict[str, Any]] | None = None) -> None:
+        try:
+            self.client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
+        except SlackApiError as exc:
+            raise UpstreamUnavailableError(f"Slack refused the update: {exc.response.get('error')}") from exc

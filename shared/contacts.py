@@ -1,0 +1,103 @@
+"""Use case shared by reminders, Slack and plans: check a contact with the compliance engine and keep the proof."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from shared.db import activity as activity_repo
+from shared.domain.accounts import Account, Activity
+from shared.domain.compliance import Decision, evaluate
+from shared.domain.contact_check import ProposedContact, build_check
+from shared.domain.errors import ConflictError
+
+HISTORY_DAYS = 60  # covers 7-in-7, the 30-day TCPA count and the validation period
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A decision together with the account version it was made against."""
+
+    account: Account
+    decision: Decision
+    decision_id: str
+
+
+def check_contact(account: Account, proposed: ProposedContact, policy: dict[str, Any] | None = None) -> Checked:
+    """Evaluate `proposed` against the account's invoices and recent history."""
+    history = activity_repo.query_history_since(account.key, proposed.at - timedelta(days=HISTORY_DAYS))
+    decision = evaluate(build_check(account, history, proposed, policy))
+    return Checked(account, decision, uuid.uuid4().hex[:12])
+
+
+def decision_activity(checked: Checked, proposed: ProposedContact, actor: str) -> Activity:
+    """The activity entry that keeps a decision: rule ids, version, explanation, the contact it was about."""
+    d = checked.decision
+    return Activity(
+        at=proposed.at,
+        kind="compliance",
+        actor=actor,
+        id=checked.decision_id,
+        summary=f"{d.decision} {proposed.channel}: {d.explanation}",
+        channel=proposed.channel,
+        debt_ids=proposed.debt_ids,
+        rules=tuple(d.rules),
+        data={
+            "decision": d.decision,
+            "until": d.to_json().get("until"),
+            "rules_version": d.rules_version,
+            "automated": proposed.automated,
+        },
+    )
+
+
+def log_decision(checked: Checked, proposed: ProposedContact, actor: str) -> None:
+    activity_repo.append_activities([(checked.account.key, decision_activity(checked, proposed, actor))])
+
+
+def contact_activity(
+    checked: Checked, proposed: ProposedContact, actor: str, outcome: str, summary: str, extra: dict[str, Any]
+) -> Activity:
+    return Activity(
+        at=proposed.at,
+        kind="contact",
+        actor=actor,
+        summary=summary,
+        channel=proposed.channel,
+        direction="outbound",
+        outcome=outcome,
+        debt_ids=proposed.debt_ids,
+        rules=tuple(checked.decision.rules),
+        data={
+            "to": proposed.to,
+            "automated": proposed.automated,
+            "decision_id": checked.decision_id,
+            "purpose": proposed.purpose,
+            "decision": checked.decision.decision,
+        }
+        | extra,
+    )
+
+
+def record_checked_contact(checked: Checked, proposed: ProposedContact, contact: Activity, actor: str) -> None:
+    """Keep the decision and the contact together, only if the account did not change since the check.
+
+    Raises ConflictError when another contact was recorded meanwhile: the caller re-checks.
+    """
+    if checked.account.version is None:
+        raise ConflictError(f"account {checked.account.key} has no version to check against")
+    activity_repo.record_contact(
+        checked.account.key, checked.account.version, [decision_activity(checked, proposed, actor), contact]
+    )
+
+
+def keep_contact(checked: Checked, proposed: ProposedContact, contact: Activity, actor: str) -> None:
+    """Append a contact that already happened (an automated send) with its decision, unconditionally."""
+    entries = [decision_activity(checked, proposed, actor), contact]
+    activity_repo.append_activities((checked.account.key, entry) for entry in entries)
+
+
+def last_decisions(account_key: str, limit: int = 5) -> list[Activity]:
+    return activity_repo.query_activity(account_key, limit=limit, kinds=frozenset({"compliance"}))

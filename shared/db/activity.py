@@ -1,0 +1,110 @@
+"""Repository of the append-only activity log, idempotency markers and race-free contact recording."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+from pynamodb.exceptions import PutError, TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from shared.db import keys
+from shared.db.accounts import ACCOUNT_SK
+from shared.db.batch import batch_put
+from shared.db.models import AccountItem, ActivityItem, MarkerItem
+from shared.domain.accounts import Activity
+from shared.domain.errors import ConflictError, UpstreamUnavailableError
+
+
+def activity_item(account_key: str, activity: Activity) -> ActivityItem:
+    activity_id = activity.id or uuid.uuid4().hex[:12]
+    return ActivityItem(
+        keys.account_pk(account_key),
+        keys.activity_sk(activity.at, activity_id),
+        at=activity.at,
+        kind=activity.kind,
+        summary=activity.summary,
+        actor=activity.actor,
+        channel=activity.channel,
+        direction=activity.direction,
+        outcome=activity.outcome,
+        debt_ids=list(activity.debt_ids),
+        rules=list(activity.rules),
+        data=activity.data,
+    )
+
+
+def _activity(item: ActivityItem) -> Activity:
+    return Activity(
+        at=item.at,
+        kind=item.kind,
+        summary=item.summary,
+        actor=item.actor,
+        id=item.sk.rsplit("#", 1)[-1],
+        channel=item.channel,
+        direction=item.direction,
+        outcome=item.outcome,
+        debt_ids=tuple(item.debt_ids or ()),
+        rules=tuple(item.rules or ()),
+        data=item.data or {},
+    )
+
+
+def append_activities(entries: Iterable[tuple[str, Activity]]) -> int:
+    """Write (account key, activity) pairs in batches; returns the BatchWriteItem calls made."""
+    return batch_put(ActivityItem, (activity_item(key, activity) for key, activity in entries))
+
+
+def query_activity(account_key: str, limit: int = 10, kinds: frozenset[str] | None = None) -> list[Activity]:
+    """Newest first; with `kinds`, only those kinds (filtered after the key condition)."""
+    condition = ActivityItem.sk.startswith("ACT#")
+    filter_ = ActivityItem.kind.is_in(*kinds) if kinds else None
+    items = ActivityItem.query(
+        keys.account_pk(account_key), condition, filter_condition=filter_, scan_index_forward=False, limit=limit
+    )
+    return [_activity(i) for i in items]
+
+
+def query_history_since(account_key: str, since: datetime) -> list[Activity]:
+    """Every entry at or after `since`, oldest first (what the compliance engine counts)."""
+    condition = ActivityItem.sk >= f"ACT#{keys.instant(since)}"
+    return [_activity(i) for i in ActivityItem.query(keys.account_pk(account_key), condition)]
+
+
+def claim_marker(pk: str, sk: str, at: datetime, data: dict[str, Any] | None = None, ttl_days: int = 400) -> bool:
+    """Create a marker once; False when it already exists (the work was done by an earlier delivery)."""
+    item = MarkerItem(pk, sk, at=at, data=data or {}, expires_at=at + timedelta(days=ttl_days))
+    try:
+        item.save(condition=MarkerItem.pk.does_not_exist())
+    except PutError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise UpstreamUnavailableError("DynamoDB rejected the marker write") from exc
+    return True
+
+
+def record_contact(account_key: str, seen_version: int, activities: list[Activity]) -> None:
+    """Append contact entries only if the account is unchanged since its history was checked.
+
+    The account's version is bumped in the same transaction, so two concurrent checks of the same
+    account cannot both record (e.g. both pass the seventh call in seven days).
+    Raises ConflictError when the account changed meanwhile: the caller checks again.
+    """
+    account = AccountItem(keys.account_pk(account_key), ACCOUNT_SK, version=seen_version)
+    try:
+        with TransactWrite(connection=AccountItem._get_connection().connection) as tx:
+            # pynamodb adds `version = seen_version` as the condition and `version + 1` as the action.
+            tx.update(account, actions=[AccountItem.last_contact_at.set(max(a.at for a in activities))])
+            for activity in activities:
+                tx.save(activity_item(account_key, activity))
+    except TransactWriteError as exc:
+        if exc.cause_response_code == "TransactionCanceledException":
+            raise ConflictError(f"account {account_key} changed while the contact was checked") from exc
+        raise UpstreamUnavailableError("DynamoDB rejected the transaction") from exc
+
+
+def release_marker(pk: str, sk: str) -> None:
+    """Drop an idempotency marker whose work failed, so the next run may try again."""
+    MarkerItem(pk, sk).delete()

@@ -1,0 +1,156 @@
+"""pynamodb models of the single Arrears table: the only module that knows the table and its indexes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pynamodb.attributes import (
+    JSONAttribute,
+    NumberAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+    VersionAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+UNCONFIGURED = "arrears-unconfigured"
+
+
+class WorklistIndex(GlobalSecondaryIndex[Any]):
+    """gsi1: a collector's open accounts, highest priority first."""
+
+    class Meta:
+        index_name = "gsi1"
+        projection = AllProjection()
+
+    gsi1pk = UnicodeAttribute(hash_key=True)
+    gsi1sk = UnicodeAttribute(range_key=True)
+
+
+class DueIndex(GlobalSecondaryIndex[Any]):
+    """gsi2: things due at an instant (reminders, installments, promises), sharded, sorted by instant."""
+
+    class Meta:
+        index_name = "gsi2"
+        projection = AllProjection()
+
+    gsi2pk = UnicodeAttribute(hash_key=True)
+    gsi2sk = UnicodeAttribute(range_key=True)
+
+
+class LookupIndex(GlobalSecondaryIndex[Any]):
+    """gsi3: accounts by the reference collectors type; imports by month."""
+
+    class Meta:
+        index_name = "gsi3"
+        projection = AllProjection()
+
+    gsi3pk = UnicodeAttribute(hash_key=True)
+    gsi3sk = UnicodeAttribute(range_key=True)
+
+
+class _Item(Model):
+    class Meta:
+        table_name = UNCONFIGURED
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+
+
+class AccountItem(_Item):
+    creditor = UnicodeAttribute()
+    account_id = UnicodeAttribute()
+    debtor = UnicodeAttribute()
+    account_type = UnicodeAttribute(default="consumer")
+    collector_role = UnicodeAttribute(default="first_party")
+    timezone = UnicodeAttribute(null=True)
+    address = JSONAttribute(null=True)
+    phones = JSONAttribute(default=list)
+    emails = JSONAttribute(default=list)
+    invoices = JSONAttribute(default=list)  # embedded: one item per account keeps imports at one write a row
+    credits = JSONAttribute(default=dict)
+    source = UnicodeAttribute(null=True)
+    oldest_due = UnicodeAttribute(null=True)
+    status = UnicodeAttribute(default="open")
+    flags = JSONAttribute(default=dict)
+    preferences = JSONAttribute(default=dict)
+    collector = UnicodeAttribute(null=True)
+    next_action = UnicodeAttribute(null=True)
+    next_action_at = UTCDateTimeAttribute(null=True)
+    dunning_step = NumberAttribute(default=0)
+    priority = NumberAttribute(default=0)
+    created_at = UTCDateTimeAttribute(null=True)
+    last_contact_at = UTCDateTimeAttribute(null=True)
+    version = VersionAttribute()
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    gsi2pk = UnicodeAttribute(null=True)
+    gsi2sk = UnicodeAttribute(null=True)
+    gsi3pk = UnicodeAttribute(null=True)
+    gsi3sk = UnicodeAttribute(null=True)
+    worklist = WorklistIndex()
+    due = DueIndex()
+    lookup = LookupIndex()
+
+
+class ActivityItem(_Item):
+    at = UTCDateTimeAttribute()
+    kind = UnicodeAttribute()
+    summary = UnicodeAttribute()
+    actor = UnicodeAttribute(default="system")
+    channel = UnicodeAttribute(null=True)
+    direction = UnicodeAttribute(null=True)
+    outcome = UnicodeAttribute(null=True)
+    debt_ids = JSONAttribute(default=list)
+    rules = JSONAttribute(default=list)
+    data = JSONAttribute(default=dict)
+
+
+class MarkerItem(_Item):
+    """An idempotency marker: a send, a payment or an S3 delivery that must happen once."""
+
+    at = UTCDateTimeAttribute()
+    data = JSONAttribute(default=dict)
+    expires_at = TTLAttribute(null=True)
+
+
+class ImportItem(_Item):
+    bucket = UnicodeAttribute()
+    key = UnicodeAttribute()
+    version = UnicodeAttribute()
+    status = UnicodeAttribute()
+    started_at = UTCDateTimeAttribute()
+    finished_at = UTCDateTimeAttribute(null=True)
+    checkpoint_line = NumberAttribute(default=0)
+    lease_until = UTCDateTimeAttribute(null=True)
+    report = JSONAttribute(default=dict)
+    slack_ts = UnicodeAttribute(null=True)
+    gsi3pk = UnicodeAttribute(null=True)
+    gsi3sk = UnicodeAttribute(null=True)
+    lookup = LookupIndex()
+
+
+class PromiseItem(_Item):
+    promise_id = UnicodeAttribute()
+    amount_minor = NumberAttribute()
+    currency = UnicodeAttribute()
+    due_date = UnicodeAttribute()
+    status = UnicodeAttribute(default="open")
+    created_by = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+    version = VersionAttribute()
+    gsi2pk = UnicodeAttribute(null=True)
+    gsi2sk = UnicodeAttribute(null=True)
+    due = DueIndex()
+
+
+ALL_MODELS: tuple[type[_Item], ...] = (AccountItem, ActivityItem, MarkerItem, ImportItem, PromiseItem)
+
+
+def configure(table_name: str) -> None:
+    """Point every model at the table (from the function's settings) and drop cached connections."""
+    for model in ALL_MODELS:
+        model.Meta.table_name = table_name
+        model._connection = None

@@ -1,0 +1,57 @@
+"""Reminder texts rendered from Jinja2 templates; pure (no sending)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from pathlib import Path
+
+import jinja2
+
+from shared.domain.accounts import Account
+
+TEMPLATES = Path(__file__).with_name("templates")
+
+
+@dataclass(frozen=True)
+class Message:
+    channel: str
+    subject: str
+    body: str
+
+
+@cache
+def _env() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=False,  # noqa: S701 - plain-text email and SMS, never HTML
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+    )
+
+
+def render_reminder(template: str, channel: str, account: Account, today: date) -> Message:
+    """Render a reminder; the first line of an email template is its `Subject:` header."""
+    name = f"{template}.{'sms' if channel == 'sms' else 'email'}.j2"
+    invoices = account.open_invoices()
+    oldest = min((i.due_date for i in invoices), default=today)
+    text = (
+        _env()
+        .get_template(name)
+        .render(
+            creditor=account.creditor,
+            debtor=account.debtor,
+            account_id=account.account_id,
+            balance=account.balance_text(),
+            days_past_due=(today - oldest).days,
+            third_party=account.collector_role == "third_party",
+            invoices=[
+                {"number": i.number, "due_date": i.due_date.isoformat(), "amount": i.balance.format()} for i in invoices
+            ],
+        )
+    )
+    if channel == "sms":
+        return Message(channel, "", text.strip())
+    first, _, rest = text.partition("\n")
+    return Message(channel, first.removeprefix("Subject:").strip(), rest.lstrip("\n"))

@@ -1,0 +1,107 @@
+"""Money as integer minor units plus an ISO 4217 currency; amounts of two currencies never mix."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from shared.domain.errors import InvalidInputError
+
+# ISO 4217 minor-unit exponents that differ from 2 (the common case).
+_EXPONENTS = {
+    "BHD": 3,
+    "BIF": 0,
+    "CLF": 4,
+    "CLP": 0,
+    "DJF": 0,
+    "GNF": 0,
+    "IQD": 3,
+    "ISK": 0,
+    "JOD": 3,
+    "JPY": 0,
+    "KMF": 0,
+    "KRW": 0,
+    "KWD": 3,
+    "LYD": 3,
+    "OMR": 3,
+    "PYG": 0,
+    "RWF": 0,
+    "TND": 3,
+    "UGX": 0,
+    "UYI": 0,
+    "UYW": 4,
+    "VND": 0,
+    "VUV": 0,
+    "XAF": 0,
+    "XOF": 0,
+    "XPF": 0,
+}
+_CODE = re.compile(r"^[A-Z]{3}$")
+
+
+def normalize_currency(code: str) -> str:
+    """Return the upper-case ISO 4217 code for `code` (any case, surrounding spaces allowed)."""
+    norm = code.strip().upper()
+    if not _CODE.match(norm):
+        raise InvalidInputError(f"currency {code!r} is not a three-letter ISO 4217 code")
+    return norm
+
+
+def minor_exponent(currency: str) -> int:
+    """How many decimal places the currency's minor unit has (2 for USD, 0 for JPY, 3 for KWD)."""
+    return _EXPONENTS.get(normalize_currency(currency), 2)
+
+
+@dataclass(frozen=True, order=True)
+class Money:
+    """An amount in minor units (cents) of one currency."""
+
+    minor: int
+    currency: str
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.minor, int) or isinstance(self.minor, bool):
+            raise InvalidInputError(f"money minor units must be an int, got {self.minor!r}")
+        object.__setattr__(self, "currency", normalize_currency(self.currency))
+
+    @classmethod
+    def from_decimal(cls, amount: Decimal | str, currency: str) -> Money:
+        """Exact conversion; refuses amounts with more decimals than the currency has."""
+        try:
+            value = Decimal(amount)
+        except InvalidOperation as exc:
+            raise InvalidInputError(f"amount {amount!r} is not a number") from exc
+        scaled = value.scaleb(minor_exponent(currency))
+        if scaled != scaled.to_integral_value():
+            raise InvalidInputError(f"amount {amount} has more decimals than {currency} allows")
+        return cls(int(scaled), currency)
+
+    def to_decimal(self) -> Decimal:
+        return Decimal(self.minor).scaleb(-minor_exponent(self.currency))
+
+    def _same(self, other: Money) -> None:
+        if self.currency != other.currency:
+            raise InvalidInputError(f"cannot combine {self.currency} with {other.currency}")
+
+    def __add__(self, other: Money) -> Money:
+        self._same(other)
+        return Money(self.minor + other.minor, self.currency)
+
+    def __sub__(self, other: Money) -> Money:
+        self._same(other)
+        return Money(self.minor - other.minor, self.currency)
+
+    def __neg__(self) -> Money:
+        return Money(-self.minor, self.currency)
+
+    def format(self) -> str:
+        """Human form such as `USD 1,234.50` (sign first for negatives)."""
+        exp = minor_exponent(self.currency)
+        text = f"{abs(self.to_decimal()):,.{exp}f}"
+        return f"{'-' if self.minor < 0 else ''}{self.currency} {text}"
+
+
+def add_by_currency(totals: dict[str, int], amount: Money) -> None:
+    """Accumulate `amount` into a per-currency map of minor units, never mixing currencies."""
+    totals[amount.currency] = totals.get(amount.currency, 0) + amount.minor

@@ -1,0 +1,73 @@
+"""Raw byte lines to numbered text lines: encoding choice, line splitting and refusal of binary files."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+
+from shared.domain.errors import InvalidInputError
+
+_BOM = b"\xef\xbb\xbf"
+
+
+class UnreadableFileError(InvalidInputError):
+    """The file cannot be read at all (binary, no header, unknown profile): quarantine it with this reason."""
+
+
+def split_physical(items: Iterable[bytes]) -> Iterator[bytes]:
+    """Yield physical lines without terminators.
+
+    Items are lines with or without their endings (`iter_lines(keepends=True)`, a file opened 'rb');
+    a lone CR inside an item also ends a line, and a CR/LF pair split across two items counts once.
+    """
+    after_cr = False
+    for item in items:
+        if item == b"\n" and after_cr:
+            after_cr = False
+            continue
+        after_cr = item.endswith(b"\r")
+        yield from item.splitlines() or [b""]
+
+
+def choose_encoding(head: list[bytes]) -> str:
+    """Pick the codec from the first lines; refuse content that is not delimited text."""
+    first = head[0] if head else b""
+    if first.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise UnreadableFileError("file is UTF-16 text: save it as 'CSV UTF-8' and upload it again")
+    if first.startswith(b"PK\x03\x04"):
+        raise UnreadableFileError("file is a zip or .xlsx workbook, not CSV: export it as CSV")
+    if any(b"\x00" in line for line in head):
+        raise UnreadableFileError("file contains NUL bytes: it is binary, not CSV text")
+    if first.startswith(_BOM):
+        return "utf-8-sig"
+    try:
+        for line in head:
+            line.decode("utf-8")
+    except UnicodeDecodeError:
+        return "cp1252"
+    return "utf-8"
+
+
+def decode_line(raw: bytes, encoding: str) -> tuple[str, bool]:
+    """Decode one line; on failure read it as Windows-1252 (then Latin-1) and say so with the flag."""
+    try:
+        return raw.decode(encoding), False
+    except UnicodeDecodeError:
+        pass
+    try:
+        return raw.decode("cp1252"), True
+    except UnicodeDecodeError:
+        return raw.decode("latin-1"), True
+
+
+def decode_lines(
+    raw_lines: Iterable[bytes], encoding: str, first_number: int, warn: Callable[[str], None]
+) -> Iterator[tuple[int, str]]:
+    """Number and decode lines lazily; NUL bytes after the header are removed with a file warning."""
+    for number, raw in enumerate(raw_lines, start=first_number):
+        text, fell_back = decode_line(raw, encoding)
+        if fell_back and encoding != "cp1252":
+            warn(f"line {number} is not valid {encoding}; read it as Windows-1252")
+        if "\x00" in text:
+            warn(f"line {number} contained NUL bytes; they were removed")
+            text = text.replace("\x00", "")
+        yield number, text

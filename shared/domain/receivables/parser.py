@@ -1,0 +1,162 @@
+"""The streaming receivables parser: byte lines in, accepted and rejected rows out, and a running report."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from itertools import chain, islice
+
+from shared.domain.errors import InvalidInputError
+from shared.domain.money import Money, add_by_currency
+from shared.domain.receivables.decoding import (
+    UnreadableFileError,
+    choose_encoding,
+    decode_line,
+    decode_lines,
+    split_physical,
+)
+from shared.domain.receivables.header import HeaderMatch, find_header, normalize_name
+from shared.domain.receivables.ledger import LedgerBook
+from shared.domain.receivables.models import ParseReport, ReceivableRow, RejectedRow
+from shared.domain.receivables.profiles import BUILTIN_PROFILES, Profile, get_profile
+from shared.domain.receivables.records import Record, iter_records
+from shared.domain.receivables.rows import RowError, RowReader, build_row
+
+HEAD_LINES = 50
+Result = ReceivableRow | RejectedRow
+
+
+@dataclass
+class _State:
+    reader: RowReader
+    start_line: int
+    seen: set[tuple[str, str]] = field(default_factory=set)
+    ledger: LedgerBook | None = None
+    grand_total: tuple[int, Decimal] | None = None
+
+
+class ReceivablesParser:
+    """Parse one receivables export. `profile`: a Profile, a built-in profile name, or None to detect it."""
+
+    def __init__(self, profile: Profile | str | None = None) -> None:
+        self._profile = profile
+        self.report = ParseReport()
+
+    def parse(self, lines: Iterable[bytes], start_line: int = 0) -> Iterator[Result]:
+        """Read up to the header now (raising UnreadableFileError at once), then stream the rows lazily.
+
+        Rows whose line is <= `start_line` are read (header, de-duplication and ledger state) but neither
+        yielded nor counted in the report, so a follow-up invocation can resume after a checkpoint.
+        """
+        self.report = report = ParseReport()
+        physical = split_physical(lines)
+        head_raw = list(islice(physical, HEAD_LINES))
+        encoding = choose_encoding(head_raw)
+        head = [(number, decode_line(raw, encoding)[0]) for number, raw in enumerate(head_raw, start=1)]
+        match = self._find_header(head)
+        report.profile, report.profile_reason = match.profile.name, match.reason
+        report.encoding, report.delimiter, report.header_line = encoding, match.delimiter, match.line
+        rest = chain(
+            (item for item in head if item[0] > match.line),
+            decode_lines(physical, encoding, len(head_raw) + 1, report.warnings.append),
+        )
+        header = tuple(name for name in map(normalize_name, match.cells) if name)
+        reader = RowReader(match.profile, match.columns, header, len(match.cells))
+        state = _State(reader, start_line, ledger=LedgerBook() if match.profile.ledger else None)
+        return self._stream(iter_records(rest, match.delimiter), state)
+
+    def _find_header(self, head: list[tuple[int, str]]) -> HeaderMatch:
+        chosen = get_profile(self._profile) if isinstance(self._profile, str) else self._profile
+        candidates = [chosen] if chosen else list(BUILTIN_PROFILES.values())
+        match = find_header(head, candidates, detect=chosen is None)
+        if match is not None:
+            return match
+        if chosen:
+            raise UnreadableFileError(
+                f"no header row for profile {chosen.name!r} in the first {HEAD_LINES} lines: it needs "
+                f"columns for invoice, balance and account_id or debtor_name named {dict(chosen.columns)}"
+            )
+        raise UnreadableFileError(
+            f"no header row in the first {HEAD_LINES} lines matches a known layout "
+            f"({', '.join(BUILTIN_PROFILES)}): choose a profile or upload a mapping"
+        )
+
+    def _stream(self, records: Iterator[Record], state: _State) -> Iterator[Result]:
+        for record in records:
+            for result in self._step(record, state):
+                if self._tally(result, state):
+                    yield result
+        if state.ledger is not None:
+            for result in state.ledger.finish():
+                if self._tally(result, state):
+                    yield result
+        self._check_grand_total(state)
+
+    def _step(self, record: Record, state: _State) -> Iterator[Result]:
+        counted = record.line > state.start_line
+        if record.broken:
+            yield RejectedRow(record.line, record.raw, "a quoted field opened on this line is never closed")
+            return
+        kind = state.reader.kind(record.cells)
+        if kind != "data":
+            self.report.rows_skipped += counted
+            if kind == "total":
+                amount = state.reader.total_amount(record.cells)
+                state.grand_total = (record.line, amount) if amount is not None else state.grand_total
+            return
+        key = state.reader.key(record.cells)
+        if state.ledger is not None:
+            yield from self._ledger_step(record, state, state.ledger, key)
+        elif key is not None and key in state.seen:
+            self.report.duplicates += counted
+        else:
+            if key is not None:
+                state.seen.add(key)
+            yield build_row(state.reader, record.line, record.raw, record.cells)
+
+    def _ledger_step(
+        self, record: Record, state: _State, ledger: LedgerBook, key: tuple[str, str] | None
+    ) -> Iterator[Result]:
+        counted = record.line > state.start_line
+        if key is not None and state.reader.is_payment(record.cells):
+            try:
+                amount = state.reader.money(record.cells)
+            except RowError as exc:
+                yield RejectedRow(record.line, record.raw, str(exc))
+                return
+            opened = ledger.add_payment(key, amount, record.line, record.raw)
+            self.report.duplicates += counted and not opened
+            return
+        result = build_row(state.reader, record.line, record.raw, record.cells)
+        if isinstance(result, RejectedRow) or key is None:
+            yield result
+        elif not ledger.add_invoice(key, result):
+            self.report.duplicates += counted
+
+    def _tally(self, result: Result, state: _State) -> bool:
+        if result.line <= state.start_line:
+            return False
+        report = self.report
+        report.rows_read += 1
+        if isinstance(result, RejectedRow):
+            report.rejected += 1
+        else:
+            report.accepted += 1
+            add_by_currency(report.totals, result.balance)
+        return True
+
+    def _check_grand_total(self, state: _State) -> None:
+        if state.grand_total is None or state.start_line or len(self.report.totals) != 1:
+            return
+        line, amount = state.grand_total
+        currency, minor = next(iter(self.report.totals.items()))
+        try:
+            stated = Money.from_decimal(amount, currency)
+        except InvalidInputError:
+            return
+        if stated.minor != minor:
+            self.report.warnings.append(
+                f"report total {stated.format()} on line {line} differs from the accepted rows' sum "
+                f"{Money(minor, currency).format()}; the total is not used as a check"
+            )

@@ -1,0 +1,162 @@
+"""One CSV record to a ReceivableRow or a RejectedRow, and the rule that tells data rows from report rows."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from shared.domain.errors import InvalidInputError
+from shared.domain.money import Money, normalize_currency
+from shared.domain.receivables.amounts import AmountError, parse_amount
+from shared.domain.receivables.contacts import build_address, clean_email, clean_phone, derive_timezone
+from shared.domain.receivables.dates import DateError, add_days, parse_date, parse_terms
+from shared.domain.receivables.header import normalize_name
+from shared.domain.receivables.models import ReceivableRow, RejectedRow
+from shared.domain.receivables.profiles import Profile
+
+_GRAND_TOTALS = {"total", "totals", "grandtotal", "reporttotal", "totalreceivables"}
+_PAYMENT_TYPE = re.compile(r"pay|pmt|credit|receipt", re.IGNORECASE)
+
+
+class RowError(Exception):
+    """A data row cannot be imported; the message is the RejectedRow reason."""
+
+
+@dataclass(frozen=True)
+class RowReader:
+    """Reads records under one header: the profile, the field → column map and the header's own cells."""
+
+    profile: Profile
+    columns: dict[str, int]
+    header: tuple[str, ...]
+    width: int
+
+    def cell(self, cells: list[str], name: str) -> str:
+        index = self.columns.get(name)
+        return cells[index].strip() if index is not None and index < len(cells) else ""
+
+    def kind(self, cells: list[str]) -> str:
+        """`data`, `total` (grand total), or `skip` (blank, section, group, subtotal, footer, header)."""
+        filled = [cell.strip() for cell in cells if cell.strip()]
+        if not filled:
+            return "skip"
+        first = normalize_name(filled[0])
+        if first.startswith(("total", "grandtotal")) and not self.cell(cells, "invoice"):
+            return "total" if first in _GRAND_TOTALS else "skip"
+        if first == self.header[0] and tuple(filter(None, map(normalize_name, cells))) == self.header:
+            return "skip"
+        keyless = not self.cell(cells, "invoice") and not self.cell(cells, "balance")
+        return "skip" if keyless and len(filled) <= 2 else "data"
+
+    def key(self, cells: list[str]) -> tuple[str, str] | None:
+        """The de-duplication key (account or debtor, invoice), or None when either part is empty."""
+        account = self.cell(cells, "account_id") or self.cell(cells, "debtor_name")
+        invoice = self.cell(cells, "invoice")
+        return (account, invoice) if account and invoice else None
+
+    def is_payment(self, cells: list[str]) -> bool:
+        return bool(_PAYMENT_TYPE.search(self.cell(cells, "txn_type")))
+
+    def total_amount(self, cells: list[str]) -> Decimal | None:
+        try:
+            return parse_amount(self.cell(cells, "balance"), self.profile.decimal_comma)[0]
+        except (AmountError, ArithmeticError):
+            return None
+
+    def money(self, cells: list[str]) -> Money:
+        """The balance in its currency: the currency column, a code beside the amount, or the default."""
+        text = self.cell(cells, "balance")
+        if not text:
+            raise RowError("balance is missing")
+        try:
+            value, written = parse_amount(text, self.profile.decimal_comma)
+        except (AmountError, ArithmeticError) as exc:
+            raise RowError(f"balance {text!r} {exc}") from exc
+        currency = self._currency(cells, written)
+        try:
+            return Money.from_decimal(value, currency)
+        except InvalidInputError as exc:
+            raise RowError(f"balance {text!r} has more decimals than {currency} allows") from exc
+
+    def _currency(self, cells: list[str], written: str | None) -> str:
+        text = self.cell(cells, "currency") or written or self.profile.default_currency or ""
+        if not text:
+            raise RowError("currency is missing: add a currency column or set default_currency in the profile")
+        try:
+            code = normalize_currency(text)
+        except InvalidInputError as exc:
+            raise RowError(f"currency {text!r} is not a three-letter ISO 4217 code") from exc
+        if written and written != code:
+            raise RowError(f"balance is written in {written} but currency says {code}")
+        return code
+
+    def read_date(self, cells: list[str], name: str) -> date | None:
+        text = self.cell(cells, name)
+        if not text:
+            return None
+        try:
+            return parse_date(text, self.profile.date_order)
+        except DateError as exc:
+            raise RowError(f"{name} {text!r} {exc}") from exc
+
+    def due(self, cells: list[str], invoice_date: date | None) -> date:
+        """The due date, or invoice date + terms (the terms column, else the profile's terms_days)."""
+        due = self.read_date(cells, "due_date")
+        if due is not None:
+            return due
+        terms_text = self.cell(cells, "terms")
+        try:
+            days = parse_terms(terms_text) if terms_text else self.profile.terms_days
+        except DateError as exc:
+            raise RowError(f"due_date is missing and terms {terms_text!r} {exc}") from exc
+        if days is None:
+            raise RowError("due_date is missing and there are no terms to derive it (set terms_days)")
+        if invoice_date is None:
+            raise RowError("due_date is missing and invoice_date is missing, so terms cannot derive it")
+        return add_days(invoice_date, days)
+
+
+def build_row(reader: RowReader, line: int, raw: str, cells: list[str]) -> ReceivableRow | RejectedRow:
+    """Every reason a data row can fail becomes a RejectedRow; contact problems only warn."""
+    try:
+        return _build(reader, line, raw, cells)
+    except RowError as exc:
+        return RejectedRow(line=line, raw=raw, reason=str(exc))
+
+
+def _build(reader: RowReader, line: int, raw: str, cells: list[str]) -> ReceivableRow:
+    if any(cell.strip() for cell in cells[reader.width :]):
+        width = reader.width
+        raise RowError(f"row has {len(cells)} fields but the header has {width}: is a separator unquoted?")
+    invoice = reader.cell(cells, "invoice")
+    account, debtor = reader.cell(cells, "account_id"), reader.cell(cells, "debtor_name")
+    if not invoice:
+        raise RowError("invoice is missing")
+    if not account and not debtor:
+        raise RowError("account_id and debtor_name are both missing")
+    balance = reader.money(cells)
+    invoice_date = reader.read_date(cells, "invoice_date")
+    due_date = reader.due(cells, invoice_date)
+    warnings: list[str] = []
+    if invoice_date and due_date < invoice_date:
+        warnings.append(f"due_date {due_date} is before invoice_date {invoice_date}")
+    if balance.minor < 0:
+        warnings.append("balance is negative (a credit): nothing to collect")
+    email, phone, address, contact_warnings = _contacts(reader, cells)
+    return ReceivableRow(
+        line=line, account_id=account or debtor, invoice=invoice, debtor=debtor or account,
+        email=email, phone=phone, timezone=derive_timezone(address, phone), address=address,
+        balance=balance, invoice_date=invoice_date, due_date=due_date,
+        warnings=(*warnings, *contact_warnings), raw=raw,
+    )  # fmt: skip
+
+
+def _contacts(reader: RowReader, cells: list[str]) -> tuple[str | None, str | None, dict[str, str] | None, list[str]]:
+    email, email_warnings = clean_email(reader.cell(cells, "email"))
+    phone, phone_warnings = clean_phone(reader.cell(cells, "phone"), reader.profile.default_region)
+    parts = {"line1": "address1", "city": "city", "state": "state", "postal_code": "postal_code",
+             "country": "country"}  # fmt: skip
+    address = build_address({key: reader.cell(cells, name) for key, name in parts.items()})
+    return email, phone, address, [*email_warnings, *phone_warnings]

@@ -1,0 +1,87 @@
+"""Test factories: the production table built from infra/template.yaml, and sample domain objects."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from local.stack import load_template
+from shared.domain.accounts import Account, Invoice
+from shared.domain.money import Money
+
+TABLE = "arrears-test"
+BUCKET = "arrears-test-inbox"
+
+
+def table_kwargs(name: str = TABLE) -> dict[str, Any]:
+    """create_table arguments taken from the template's Table resource, so tests use production's indexes."""
+    props = load_template()["Resources"]["Table"]["Properties"]
+    return {
+        "TableName": name,
+        "AttributeDefinitions": props["AttributeDefinitions"],
+        "KeySchema": props["KeySchema"],
+        "GlobalSecondaryIndexes": props["GlobalSecondaryIndexes"],
+        "BillingMode": props["BillingMode"],
+    }
+
+
+def phone(number: str, tz: str | None = None) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "number": number,
+        "type": "cell",
+        "source": "provided_to_creditor",
+        "tcpa_consent": {"given_at": "2026-01-01T00:00:00Z", "source": "provided_to_creditor", "revoked_at": None},
+        "opted_out_at": None,
+        "voicemail_private_verified": False,
+        "reassigned_check": None,
+    }
+    if tz:
+        entry["timezones"] = [tz]
+    return entry
+
+
+def email(address: str) -> dict[str, Any]:
+    return {
+        "address": address,
+        "work_email": False,
+        "source": "provided_to_creditor",
+        "opted_out_at": None,
+        "written_consent_at": None,
+    }
+
+
+def account(
+    account_id: str = "C-1001",
+    *,
+    creditor: str = "acme",
+    due: date = date(2026, 10, 1),
+    minor: int = 125_000,
+    currency: str = "USD",
+    tz: str = "America/Chicago",
+    state: str = "TX",
+    collector: str | None = None,
+    next_action_at: datetime | None = None,
+    **extra: Any,
+) -> Account:
+    return Account(
+        creditor=creditor,
+        account_id=account_id,
+        debtor=f"Debtor {account_id}",
+        invoices=(Invoice(f"INV-{account_id}", Money(minor, currency), due, date(2026, 9, 1)),),
+        timezone=tz,
+        address={
+            "line1": "1 Main St",
+            "city": "Dallas",
+            "state": state,
+            "postal_code": "75201",
+            "country": "US",
+            "timezone": tz,
+        },
+        phones=(phone("+12145550101", tz),),
+        emails=(email(f"{account_id.lower()}@example.com"),),
+        oldest_due=due,
+        collector=collector,
+        next_action="reminder" if next_action_at else None,
+        next_action_at=next_action_at,
+        **extra,
+    )

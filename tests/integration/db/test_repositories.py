@@ -1,0 +1,151 @@
+"""pynamodb models and repositories against moto, on the table and indexes the template defines."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from shared.db import accounts as account_repo
+from shared.db import activity as activity_repo
+from shared.db import imports as import_repo
+from shared.db import ledger as ledger_repo
+from shared.domain.accounts import Activity
+from shared.domain.errors import ConflictError, NotFoundError
+from shared.domain.ledger import Promise
+from shared.domain.money import Money
+from tests.factories import account
+
+NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
+
+
+def test_account_roundtrip_through_batch_write_keeps_every_field(aws):
+    # Given a new account written in a batch
+    original = account("0000611365", next_action_at=NOW)
+    account_repo.put_new_accounts([original])
+    # When it is read back
+    stored = account_repo.get_account(original.key)
+    # Then it is the same account, with version 1 and the id's leading zeros kept
+    assert replace(stored, version=None) == original
+    assert stored.version == 1
+    assert stored.account_id == "0000611365"
+
+
+def test_get_account_unknown_key_raises_not_found(aws):
+    with pytest.raises(NotFoundError):
+        account_repo.get_account("acme#nope")
+
+
+def test_put_account_stale_version_raises_conflict(aws):
+    # Given an account read twice
+    account_repo.put_new_accounts([account()])
+    first = account_repo.get_account(account().key)
+    second = account_repo.get_account(account().key)
+    # When both copies are written
+    account_repo.put_account(replace(first, collector="U1"))
+    # Then the second write, made from a stale copy, is refused
+    with pytest.raises(ConflictError):
+        account_repo.put_account(replace(second, collector="U2"))
+
+
+def test_find_accounts_by_reference_uses_lookup_index(aws):
+    account_repo.put_new_accounts([account("C-1"), account("C-1", creditor="beta"), account("C-2")])
+    found = account_repo.find_accounts("c-1")
+    assert sorted(a.creditor for a in found) == ["acme", "beta"]
+
+
+def test_query_worklist_orders_by_priority_and_skips_holds(aws):
+    # Given three open accounts in the pool, one with a cease request
+    accounts = [
+        account("A", priority=10),
+        account("B", priority=500),
+        account("C", priority=900, flags={"cease": {"received_at": "2026-11-01T00:00:00Z"}}),
+    ]
+    account_repo.put_new_accounts(accounts)
+    # When the pool's worklist is queried
+    listed = account_repo.query_worklist(None)
+    # Then the ceased account is not on it and the rest come highest priority first
+    assert [a.account_id for a in listed] == ["B", "A"]
+
+
+def test_query_due_accounts_returns_only_due_open_accounts(aws):
+    account_repo.put_new_accounts(
+        [
+            account("due", next_action_at=NOW - timedelta(minutes=1)),
+            account("later", next_action_at=NOW + timedelta(hours=1)),
+            account("none"),
+            account("paid", next_action_at=NOW - timedelta(hours=1), minor=0),
+        ]
+    )
+    assert [a.account_id for a in account_repo.query_due_accounts(NOW)] == ["due"]
+
+
+def test_activity_history_is_newest_first_and_filterable(aws):
+    key = account().key
+    entries = [
+        Activity(at=NOW - timedelta(hours=h), kind=k, summary=f"{k}{h}")
+        for h, k in [(3, "note"), (2, "compliance"), (1, "contact")]
+    ]
+    activity_repo.append_activities((key, e) for e in entries)
+    assert [a.summary for a in activity_repo.query_activity(key)] == ["contact1", "compliance2", "note3"]
+    assert [a.summary for a in activity_repo.query_activity(key, kinds=frozenset({"compliance"}))] == ["compliance2"]
+    assert [a.summary for a in activity_repo.query_history_since(key, NOW - timedelta(hours=2))] == [
+        "compliance2",
+        "contact1",
+    ]
+
+
+def test_record_contact_with_stale_version_is_refused(aws):
+    # Given two checks of the same account made against version 1
+    account_repo.put_new_accounts([account()])
+    key = account().key
+    call = Activity(at=NOW, kind="contact", summary="call", channel="call")
+    activity_repo.record_contact(key, 1, [call])
+    # When the second check records against the same version
+    with pytest.raises(ConflictError):
+        activity_repo.record_contact(key, 1, [replace(call, summary="second call")])
+    # Then only the first call is in the history and the version moved on
+    assert [a.summary for a in activity_repo.query_activity(key)] == ["call"]
+    assert account_repo.get_account(key).version == 2
+
+
+def test_claim_marker_is_true_once(aws):
+    assert activity_repo.claim_marker("ACCT#x", "SEND#1", NOW) is True
+    assert activity_repo.claim_marker("ACCT#x", "SEND#1", NOW) is False
+
+
+def test_post_payment_twice_with_same_ref_posts_once(aws):
+    account_repo.put_new_accounts([account()])
+    stored = account_repo.get_account(account().key)
+    paid = replace(stored, credits={"USD": 100})
+    entry = Activity(at=NOW, kind="payment", summary="pay")
+    assert ledger_repo.post_payment(paid, "REF-1", entry) is True
+    again = account_repo.get_account(account().key)
+    assert ledger_repo.post_payment(replace(again, credits={"USD": 200}), "REF-1", entry) is False
+    assert account_repo.get_account(account().key).credits == {"USD": 100}
+
+
+def test_promises_due_are_found_by_deadline_and_closed_once(aws):
+    key = account().key
+    promise = Promise("p1", key, Money(5000, "USD"), date(2026, 11, 20))
+    entry = Activity(at=NOW, kind="promise", summary="promised")
+    assert ledger_repo.put_promise(promise, "America/Chicago", "trigger-1", entry) is True
+    assert ledger_repo.put_promise(promise, "America/Chicago", "trigger-1", entry) is False
+    due = list(ledger_repo.query_due_promises(NOW))
+    assert [p.promise_id for p, _ in due] == ["p1"]
+    ledger_repo.close_promise(promise, "broken", entry)
+    assert list(ledger_repo.query_due_promises(NOW)) == []
+
+
+def test_claim_import_repeat_is_refused_until_lease_expires(aws):
+    state = import_repo.claim_import("b", "incoming/x.csv", "v1", NOW, resume=False)
+    assert state is not None and state.checkpoint_line == 0
+    assert import_repo.claim_import("b", "incoming/x.csv", "v1", NOW, resume=False) is None
+    state.checkpoint_line = 1000
+    import_repo.save_progress(state, NOW)
+    resumed = import_repo.claim_import("b", "incoming/x.csv", "v1", NOW, resume=True)
+    assert resumed is not None and resumed.checkpoint_line == 1000
+    resumed.status = "done"
+    import_repo.save_progress(resumed, NOW)
+    assert import_repo.claim_import("b", "incoming/x.csv", "v1", NOW + timedelta(hours=1), resume=False) is None

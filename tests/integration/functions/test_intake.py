@@ -1,0 +1,177 @@
+"""The intake function against moto: real S3 events import fixture exports once, losing no row."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from local.events import LambdaContext, s3_put_event, sqs_event
+from local.slack_recorder import SlackRecorder
+from shared.db import accounts as account_repo
+from shared.db import activity as activity_repo
+from shared.domain.accounts import account_key
+from shared.domain.receivables import BUILTIN_PROFILES, preview
+from tests.factories import BUCKET
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "receivables"
+ARN = "arn:aws:lambda:us-east-1:123456789012:function:arrears-intake"
+QUEUE = "arrears-intake"
+
+
+@pytest.fixture
+def recorder() -> Iterator[SlackRecorder]:
+    with SlackRecorder() as rec:
+        yield rec
+
+
+@pytest.fixture
+def intake(load_handler: Any, recorder: SlackRecorder) -> Any:
+    url = boto3.client("sqs").create_queue(QueueName=QUEUE)["QueueUrl"]
+    return load_handler("functions.intake.handler", SLACK_API_URL=recorder.api_url, INTAKE_QUEUE_URL=url)
+
+
+def put(key: str, body: bytes) -> dict[str, Any]:
+    """Put an object and return the S3 event that the bucket notification sends for it."""
+    answer = boto3.client("s3").put_object(Bucket=BUCKET, Key=key, Body=body)
+    return s3_put_event(BUCKET, key, size=len(body), etag=answer["ETag"], version_id=answer.get("VersionId"))
+
+
+def run(handler: Any, event: dict[str, Any], timeout_s: int = 900) -> dict[str, str]:
+    return handler.lambda_handler(event, LambdaContext("arrears-intake", ARN, timeout_s=timeout_s))["results"]
+
+
+def keys_under(prefix: str) -> list[str]:
+    listing = boto3.client("s3").list_objects_v2(Bucket=BUCKET, Prefix=prefix)
+    return [o["Key"] for o in listing.get("Contents", [])]
+
+
+def read(key: str) -> str:
+    return boto3.client("s3").get_object(Bucket=BUCKET, Key=key)["Body"].read().decode()
+
+
+@pytest.mark.parametrize("profile", ["quickbooks", "xero", "zoho", "freshbooks", "stripe", "invoiceninja", "wave"])
+def test_builtin_layout_imports_every_accepted_row_as_account_balance(intake, recorder, profile):
+    # Given an export in a built-in layout dropped in its profile folder
+    fixture = next(FIXTURES.glob(f"{profile}*.csv"))
+    body = fixture.read_bytes()
+    expected = preview(iter(body.splitlines(keepends=True)), BUILTIN_PROFILES[profile])
+    # When the bucket notification reaches the intake function
+    assert run(intake, put(f"incoming/{profile}/{fixture.name}", body)) == {
+        f"incoming/{profile}/{fixture.name}": "imported"
+    }
+    # Then every accepted invoice is on its account with the parsed balance, and the file moved to processed/
+    for row in expected["accepted"]:
+        stored = account_repo.get_account(account_key("acme", row["account_id"]))
+        invoice = next(i for i in stored.invoices if i.number == row["invoice"])
+        assert (invoice.balance.minor, invoice.balance.currency) == (row["balance_minor"], row["currency"])
+    assert keys_under("processed/") == [f"processed/{profile}/{fixture.name}"]
+    assert keys_under("incoming/") == []
+    summary = recorder.wait_for(lambda c: c.method == "chat.update" and "Imported" in c.params.get("text", ""))
+    assert f"{len(expected['accepted'])} accepted" in summary.params["text"]
+
+
+def test_same_s3_event_delivered_twice_imports_once(intake):
+    body = (FIXTURES / "generic.csv").read_bytes()
+    event = put("incoming/generic/ar.csv", body)
+    assert run(intake, event) == {"incoming/generic/ar.csv": "imported"}
+    first = account_repo.get_account(account_key("acme", "00042"))
+    assert run(intake, event) == {"incoming/generic/ar.csv": "repeat"}
+    assert account_repo.get_account(account_key("acme", "00042")).version == first.version
+
+
+def test_bad_rows_go_to_errors_file_and_good_rows_still_import(intake, recorder):
+    # Given a file with good rows and bad rows of every kind
+    body = (FIXTURES / "bad_rows.csv").read_bytes()
+    expected = preview(iter(body.splitlines(keepends=True)), None)
+    # When it is imported
+    run(intake, put("incoming/bad rows (june).csv", body))
+    # Then each rejected row is in rejected/<key>.errors.csv with its line and reason
+    errors = list(csv.DictReader(io.StringIO(read("rejected/bad rows (june).csv.errors.csv"))))
+    assert [(int(e["line"]), e["reason"]) for e in errors] == [(r["line"], r["reason"]) for r in expected["rejected"]]
+    # And accepted + rejected = data rows, as the summary says
+    assert len(expected["accepted"]) + len(errors) == expected["rows_read"]
+    for row in expected["accepted"]:
+        assert account_repo.find_accounts(row["account_id"])
+    summary = recorder.wait_for(lambda c: c.method == "chat.update" and "Imported" in c.params.get("text", ""))
+    assert (
+        f"{len(errors)} rejected" in summary.params["text"] and "Rejected rows with reasons" in summary.params["text"]
+    )
+    assert keys_under("rejected/bad rows (june).csv.errors.d/") == []
+
+
+def test_unreadable_file_is_quarantined_with_reason_and_alert(intake, recorder):
+    result = run(intake, put("incoming/export.csv", b"PK\x03\x04\x00\x00binary zip"))
+    assert result == {"incoming/export.csv": "quarantined"}
+    assert sorted(keys_under("quarantine/")) == ["quarantine/export.csv", "quarantine/export.csv.reason.txt"]
+    assert read("quarantine/export.csv.reason.txt").strip()
+    alert = recorder.wait_for(lambda c: c.method == "chat.postMessage" and "quarantine" in c.params.get("text", ""))
+    assert alert.params["channel"] == "C-OPS"
+
+
+def test_unknown_profile_folder_is_quarantined(intake):
+    body = (FIXTURES / "generic.csv").read_bytes()
+    assert run(intake, put("incoming/nosuch/ar.csv", body)) == {"incoming/nosuch/ar.csv": "quarantined"}
+    assert "nosuch" in read("quarantine/nosuch/ar.csv.reason.txt")
+
+
+def test_custom_mapping_from_bucket_imports_windows1252_semicolon_file(intake):
+    mapping = (FIXTURES / "windows1252_semicolon.yaml").read_bytes()
+    boto3.client("s3").put_object(Bucket=BUCKET, Key="mappings/de-erp.yaml", Body=mapping)
+    body = (FIXTURES / "windows1252_semicolon.csv").read_bytes()
+    assert run(intake, put("incoming/de-erp/offene-posten.csv", body)) == {
+        "incoming/de-erp/offene-posten.csv": "imported"
+    }
+    from shared.domain.receivables import load_mapping
+
+    expected = preview(iter(body.splitlines(keepends=True)), load_mapping(mapping.decode(), "yaml"))
+    creditor = "Beispiel Handels AG"
+    for row in expected["accepted"]:
+        stored = account_repo.get_account(account_key(creditor, row["account_id"]))
+        assert stored.balances[row["currency"]] >= row["balance_minor"]
+
+
+def test_lower_balance_on_reimport_is_recorded_as_inferred_payment(intake):
+    header = b"account_id,debtor_name,invoice,invoice_date,due_date,balance,currency,email\n"
+    run(
+        intake, put("incoming/generic/a.csv", header + b"A1,Ann,I-1,2026-09-01,2026-10-01,500.00,USD,ann@example.com\n")
+    )
+    run(
+        intake, put("incoming/generic/a.csv", header + b"A1,Ann,I-1,2026-09-01,2026-10-01,200.00,USD,ann@example.com\n")
+    )
+    stored = account_repo.get_account(account_key("acme", "A1"))
+    assert stored.balances == {"USD": 20000}
+    payment = next(a for a in activity_repo.query_activity(stored.key) if a.kind == "payment")
+    assert payment.data["amount_minor"] == 30000 and payment.data["inferred"] is True
+
+
+def test_large_file_continues_from_checkpoint_without_repeating_rows(intake, monkeypatch):
+    # Given a file of 9 accounts, chunks of 2 rows, and an invocation that is always short of time
+    import functions.intake.logic as logic
+
+    monkeypatch.setattr(logic, "CHUNK_ROWS", 2)
+    header = "account_id,debtor_name,invoice,invoice_date,due_date,balance,currency\n"
+    rows = "".join(f"K{i},Debtor {i},I-{i},2026-09-01,2026-10-01,{i}.00,USD\n" for i in range(1, 10))
+    event = put("incoming/generic/big.csv", (header + rows).encode())
+    # When the first invocation runs out of time after one chunk
+    assert run(intake, event, timeout_s=1) == {"incoming/generic/big.csv": "continued"}
+    # Then a continuation message carries the checkpoint, and following it (again and again) finishes the file
+    sqs = boto3.client("sqs")
+    url = sqs.get_queue_url(QueueName=QUEUE)["QueueUrl"]
+    outcomes = []
+    while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=1).get("Messages", []):
+        sqs.delete_message(QueueUrl=url, ReceiptHandle=messages[0]["ReceiptHandle"])
+        outcomes += run(
+            intake, sqs_event(messages, f"arn:aws:sqs:us-east-1:123456789012:{QUEUE}"), timeout_s=1
+        ).values()
+    assert outcomes[-1] == "imported" and set(outcomes[:-1]) <= {"continued"}
+    # And every row was imported exactly once
+    for i in range(1, 10):
+        stored = account_repo.get_account(account_key("acme", f"K{i}"))
+        assert stored.balances == {"USD": i * 100}
+        assert activity_repo.query_activity(stored.key) == []

@@ -1,0 +1,84 @@
+"""The reminders function against moto: due reminders go out once, through the compliance engine."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.ses.models import ses_backends
+
+from local.events import LambdaContext, scheduler_event
+from shared.db import accounts as account_repo
+from shared.db import activity as activity_repo
+from shared.db import keys
+from tests.factories import account
+
+MORNING = datetime(2026, 11, 23, 16, 0, tzinfo=UTC)  # 10:00 in Chicago
+LATE = datetime(2026, 11, 24, 3, 30, tzinfo=UTC)  # 21:30 in Chicago
+ARN = "arn:aws:scheduler:us-east-1:123456789012:schedule/default/reminders"
+
+
+def _sent() -> list:
+    return ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages
+
+
+def _run(handler, at: datetime) -> dict:
+    return handler.lambda_handler(scheduler_event(at, ARN), LambdaContext("reminders", ARN))
+
+
+def test_reminder_due_in_window_sends_one_email_and_logs_decision(load_handler):
+    # Given an overdue account whose first reminder is due
+    handler = load_handler("functions.reminders.handler")
+    account_repo.put_new_accounts([account(next_action_at=MORNING - timedelta(hours=1))])
+    # When the schedule runs at 10:00 local, twice (a repeated delivery)
+    first = _run(handler, MORNING)
+    second = _run(handler, MORNING)
+    # Then exactly one email went out, to the debtor, and the cadence moved to the next step
+    assert first["outcomes"] == {"sent": 1}
+    assert second["outcomes"] == {}
+    assert [m.destinations["ToAddresses"] for m in _sent()] == [["c-1001@example.com"]]
+    stored = account_repo.get_account(account().key)
+    assert stored.dunning_step == 1 and stored.next_action_at > MORNING
+    kinds = [a.kind for a in activity_repo.query_activity(stored.key)]
+    assert sorted(kinds) == ["compliance", "contact"]
+
+
+def test_reminder_outside_window_is_deferred_to_local_morning(load_handler):
+    # Given a due reminder and a run at 21:30 in the debtor's zone
+    handler = load_handler("functions.reminders.handler")
+    account_repo.put_new_accounts([account(next_action_at=LATE - timedelta(hours=1))])
+    # When the schedule runs
+    report = _run(handler, LATE)
+    # Then nothing is sent, the reminder waits for 08:00 local, and the decision is kept with its rule
+    assert report["outcomes"] == {"deferred": 1}
+    assert _sent() == []
+    stored = account_repo.get_account(account().key)
+    assert stored.next_action_at == datetime(2026, 11, 24, 14, 0, tzinfo=UTC)
+    decision = activity_repo.query_activity(stored.key)[0]
+    assert decision.kind == "compliance" and "REGF-TIME-WINDOW" in decision.rules
+
+
+def test_blocked_send_after_cease_is_not_sent_and_logged_with_rule(load_handler):
+    handler = load_handler("functions.reminders.handler")
+    cease = {"received_at": "2026-11-01T15:00:00Z", "written": True, "channel": "mail", "debt_ids": None}
+    account_repo.put_new_accounts([account(next_action_at=MORNING, flags={"cease": cease})])
+    report = _run(handler, MORNING)
+    assert report["outcomes"] == {"blocked": 1}
+    assert _sent() == []
+    stored = account_repo.get_account(account().key)
+    assert stored.next_action == "review" and stored.next_action_at is None
+    assert "REGF-CEASE" in activity_repo.query_activity(stored.key)[0].rules
+
+
+def test_reminder_already_claimed_by_earlier_delivery_is_not_sent_again(load_handler):
+    # Given a run that crashed after sending (its send marker exists) but before moving the cadence
+    handler = load_handler("functions.reminders.handler")
+    due = account(next_action_at=MORNING)
+    account_repo.put_new_accounts([due])
+    activity_repo.claim_marker(keys.account_pk(due.key), f"SEND#{due.oldest_due}#0", MORNING)
+    # When the retry runs
+    report = _run(handler, MORNING)
+    # Then it sends nothing and only advances the cadence
+    assert report["outcomes"] == {"repeat": 1}
+    assert _sent() == []
+    assert account_repo.get_account(due.key).dunning_step == 1

@@ -1,0 +1,177 @@
+"""The Slack function against moto: signed slash commands through Bolt, ack then lazy work, replies recorded."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import slack_sdk.signature
+
+from local.events import LambdaContext, function_url_event, sign_slack_request, slash_command_body
+from local.slack_recorder import SlackRecorder, render_text
+from shared.db import accounts as account_repo
+from shared.db import activity as activity_repo
+from tests.conftest import SIGNING_SECRET
+from tests.factories import account
+
+VECTOR = Path(__file__).resolve().parents[3].parent / "shared" / "samples" / "slack" / "signature_test_vector.json"
+ARN = "arn:aws:lambda:us-east-1:123456789012:function:arrears-slack"
+
+
+class InlineLambda:
+    """Stands in for the Lambda service: Bolt's lazy self-invocation runs the handler right away."""
+
+    def __init__(self, handler: Any) -> None:
+        self.handler = handler
+
+    def invoke(self, FunctionName: str, InvocationType: str, Payload: str) -> dict[str, Any]:
+        self.handler.lambda_handler(json.loads(Payload), LambdaContext("arrears-slack", ARN))
+        return {"StatusCode": 202}
+
+
+@pytest.fixture
+def recorder() -> Iterator[SlackRecorder]:
+    with SlackRecorder() as rec:
+        yield rec
+
+
+@pytest.fixture
+def slack(load_handler: Any, recorder: SlackRecorder) -> Any:
+    handler = load_handler("functions.slack.handler", SLACK_API_URL=recorder.api_url, AUTHORIZED_USERS="U-BOSS,U-ANA")
+    handler.slack_handler.app.listener_runner.lazy_listener_runner.lambda_client = InlineLambda(handler)
+
+    def send(text: str, user: str = "U-ANA", headers: dict[str, str] | None = None) -> dict[str, Any]:
+        body = slash_command_body("/collect", text, user_id=user, response_url=recorder.response_url())
+        signed = headers or sign_slack_request(SIGNING_SECRET, body)
+        return handler.lambda_handler(function_url_event(body, signed), LambdaContext("arrears-slack", ARN))
+
+    return send
+
+
+def _last_reply(recorder: SlackRecorder) -> str:
+    assert recorder.responses, "no response_url reply was posted"
+    return render_text(recorder.responses[-1])
+
+
+def test_help_acks_then_replies_with_commands(slack, recorder):
+    result = slack("help")
+    assert result["statusCode"] == 200
+    assert "/collect account <id>" in _last_reply(recorder)
+
+
+def test_unknown_subcommand_gets_ephemeral_usage_in_the_ack(slack, recorder):
+    result = slack("frobnicate now")
+    assert result["statusCode"] == 200
+    assert "Unknown command 'frobnicate'" in result["body"]
+    assert recorder.responses == []
+
+
+def test_account_shows_balance_and_last_activity(slack, recorder):
+    # Given an imported account with one logged note
+    account_repo.put_new_accounts([account("C-1001")])
+    slack("log C-1001 note asked for a copy of the invoice")
+    # When the collector looks it up
+    slack("account C-1001")
+    # Then the reply shows the balance and that note, with full contact data for an authorized user
+    reply = _last_reply(recorder)
+    assert "USD 1,250.00" in reply
+    assert "asked for a copy of the invoice" in reply
+    assert "+12145550101" in reply
+
+
+def test_account_for_unauthorized_user_masks_contact_data(slack, recorder):
+    account_repo.put_new_accounts([account("C-1001")])
+    slack("account C-1001", user="U-TEMP")
+    reply = _last_reply(recorder)
+    assert "+12145550101" not in reply and "c-1001@example.com" not in reply
+    assert "0101" in reply
+
+
+def test_account_unknown_id_says_so(slack, recorder):
+    slack("account NOPE-1")
+    assert "No account with id `NOPE-1`" in _last_reply(recorder)
+
+
+def test_tampered_signature_is_rejected_with_401(slack):
+    headers = sign_slack_request(SIGNING_SECRET, "text=help")  # signs a different body
+    assert slack("help", headers=headers)["statusCode"] == 401
+
+
+def test_stale_timestamp_is_rejected_with_401(slack):
+    body = slash_command_body("/collect", "help")
+    stale = sign_slack_request(SIGNING_SECRET, body, timestamp=1531420618)
+    assert slack("help", headers=stale)["statusCode"] == 401
+
+
+def test_published_test_vector_verifies_with_frozen_clock(load_handler, monkeypatch):
+    if not VECTOR.exists():
+        pytest.skip("../shared/samples/slack/signature_test_vector.json not found beside the clone")
+    vector = json.loads(VECTOR.read_text())
+    # Given Slack's published request, its signature and its timestamp, with the clock frozen there
+    stamp = vector["x_slack_request_timestamp"]
+    monkeypatch.setattr(slack_sdk.signature.Clock, "now", lambda self: float(stamp))
+    handler = load_handler("functions.slack.handler")
+    headers = {"X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": vector["x_slack_signature"]}
+    event = function_url_event(vector["raw_body"], headers)
+    # When it reaches the handler
+    verified = handler.lambda_handler(event, LambdaContext("arrears-slack", ARN))
+    tampered_event = function_url_event(vector["raw_body"] + "x", headers)
+    tampered = handler.lambda_handler(tampered_event, LambdaContext("arrears-slack", ARN))
+    # Then the signature passes (404: no listener for its /webhook-collect command) and a changed body does not
+    assert verified["statusCode"] == 404
+    assert tampered["statusCode"] == 401
+
+
+def test_log_call_outside_hours_is_kept_flagged_and_reported(slack, recorder, monkeypatch):
+    # Given an account in Chicago, and a call logged at 22:30 local
+    import functions.slack.listeners.collect as collect
+
+    account_repo.put_new_accounts([account("C-1001")])
+    monkeypatch.setattr(collect, "_now", lambda: datetime(2026, 11, 24, 4, 30, tzinfo=UTC))
+    # When the collector logs the call
+    slack("log C-1001 call talked promised to call back")
+    # Then the call is in the history, flagged with the rule, and the managers' channel is told
+    assert "broke a contact rule" in _last_reply(recorder)
+    history = activity_repo.query_activity(account().key)
+    contact = next(a for a in history if a.kind == "contact")
+    assert contact.outcome == "answered_conversation" and "REGF-TIME-WINDOW" in contact.rules
+    alert = recorder.wait_for(lambda c: c.method == "chat.postMessage")
+    assert alert.params["channel"] == "C-REPORTS" and "REGF-TIME-WINDOW" in alert.params["text"]
+
+
+def test_can_call_and_why_show_and_keep_the_decision(slack, recorder):
+    account_repo.put_new_accounts([account("C-1001")])
+    slack("can-call C-1001")
+    verdict = _last_reply(recorder)
+    assert any(word in verdict for word in ("ALLOW", "DEFER"))
+    slack("why C-1001")
+    assert "call" in _last_reply(recorder).split("Last decisions", 1)[1]
+
+
+def test_payment_with_same_ref_posts_once(slack, recorder):
+    account_repo.put_new_accounts([account("C-1001")])
+    slack("pay C-1001 250.00 CHK-77")
+    slack("pay C-1001 250.00 CHK-77")
+    assert "already posted" in _last_reply(recorder)
+    stored = account_repo.get_account(account().key)
+    assert stored.balances == {"USD": 100_000}
+    assert [a.kind for a in activity_repo.query_activity(stored.key)].count("payment") == 1
+
+
+def test_promise_then_hold_removes_account_from_worklist(slack, recorder):
+    account_repo.put_new_accounts([account("C-1001", due=date(2026, 10, 1))])
+    slack("promise C-1001 100 2099-01-15")
+    assert "Promise recorded" in _last_reply(recorder)
+    slack("hold C-1001 bankruptcy 26-12345")
+    assert "bankruptcy" in _last_reply(recorder)
+    slack("worklist")
+    assert "nothing to work" in _last_reply(recorder)
+
+
+def test_bad_amount_gets_usage_not_traceback(slack, recorder):
+    result = slack("pay C-1001 lots CHK-1")
+    assert "amount 'lots' is not a number" in result["body"]
