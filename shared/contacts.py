@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 from shared.db import activity as activity_repo
+from shared.db import creditors as creditor_repo
 from shared.domain.accounts import Account, Activity
 from shared.domain.compliance import Decision, evaluate
 from shared.domain.contact_check import ProposedContact, build_check
@@ -25,9 +26,10 @@ class Checked:
     decision_id: str
 
 
-def check_contact(account: Account, proposed: ProposedContact, policy: dict[str, Any] | None = None) -> Checked:
-    """Evaluate `proposed` against the account's invoices and recent history."""
+def check_contact(account: Account, proposed: ProposedContact) -> Checked:
+    """Evaluate `proposed` against the account's invoices, recent history and its creditor's policy."""
     history = activity_repo.query_history_since(account.key, proposed.at - timedelta(days=HISTORY_DAYS))
+    policy = creditor_repo.get_policy(account.creditor)
     decision = evaluate(build_check(account, history, proposed, policy))
     return Checked(account, decision, uuid.uuid4().hex[:12])
 

@@ -19,16 +19,27 @@ os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "Arrears")
 
 
 @pytest.fixture
+def recorder() -> Iterator[Any]:
+    """A local stand-in for Slack's Web API and response URLs, recording every call."""
+    from local.slack_recorder import SlackRecorder
+
+    with SlackRecorder() as rec:
+        yield rec
+
+
+@pytest.fixture
 def aws() -> Iterator[dict[str, Any]]:
     """moto with the table (from infra/template.yaml), the inbox bucket and a verified sender."""
     from moto import mock_aws
 
     from shared.adapters.aws import client
+    from shared.db import creditors
     from shared.db.models import configure
     from tests.factories import BUCKET, TABLE, table_kwargs
 
     with mock_aws():
         client.cache_clear()
+        creditors.clear_cache()
         boto3.client("dynamodb").create_table(**table_kwargs())
         boto3.client("s3").create_bucket(Bucket=BUCKET)
         boto3.client("s3").put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})

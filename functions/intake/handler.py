@@ -6,7 +6,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from functions.intake.env import Settings
-from functions.intake.logic import IntakePorts, import_object
+from functions.intake.logic import IntakePorts, handle_object
 from functions.intake.models import objects_in
 from shared.adapters.aws import S3Store, SqsQueue, secret
 from shared.adapters.slack import SlackWebPoster
@@ -27,7 +27,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         default_creditor=settings.default_creditor,
     )
     results = {
-        obj.key: import_object(obj, ports, datetime.now(UTC), context.get_remaining_time_in_millis)
+        obj.key: handle_object(obj, ports, datetime.now(UTC), context.get_remaining_time_in_millis)
         for obj in objects_in(event)
     }
     return {"results": results}

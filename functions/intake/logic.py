@@ -2,25 +2,25 @@
 
 from __future__ import annotations
 
-import csv
-import io
-import tempfile
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
 from datetime import datetime
 from itertools import islice
 from typing import Any
 
 from functions.intake.models import ObjectRef
+from functions.intake.rejects import assemble_rejects, keep_rejects
 from functions.intake.summary import quarantine_text, summary_blocks, summary_text
 from shared.db import accounts as account_repo
 from shared.db import activity as activity_repo
+from shared.db import creditors as creditor_repo
 from shared.db import imports as import_repo
 from shared.domain.accounts import account_key
 from shared.domain.errors import ConflictError, InvalidInputError
 from shared.domain.imports import Merge, merge_rows
 from shared.domain.money import add_by_currency
+from shared.domain.policies import parse_policy_file
 from shared.domain.receivables import (
     BUILTIN_PROFILES,
     Profile,
@@ -69,14 +69,25 @@ def _custom_mapping(name: str, store: ObjectStore) -> Profile:
     )
 
 
-def apply_rows(rows: list[ReceivableRow], creditor: str, source: str, now: datetime) -> Counter[str]:
-    """Upsert one chunk: one BatchGet per 100 accounts, new accounts batch-written, changed ones version-checked."""
+def apply_rows(
+    rows: list[ReceivableRow], creditor: str, source: str, now: datetime, snapshot: bool = False
+) -> Counter[str]:
+    """Upsert one chunk: one BatchGet per 100 accounts, new accounts batch-written, changed ones version-checked.
+
+    In a full snapshot every listed account is stamped with the import, unchanged ones included, so that
+    the accounts it no longer lists can be reported at the end.
+    """
     groups: dict[str, list[ReceivableRow]] = defaultdict(list)
     for row in rows:
         groups[account_key(creditor, row.account_id)].append(row)
     existing = account_repo.get_accounts(groups)
     merges = {key: merge_rows(existing.get(key), creditor, group, source, now) for key, group in groups.items()}
+    if snapshot:
+        for merge in merges.values():
+            merge.account = replace(merge.account, last_snapshot=source)
     account_repo.put_new_accounts(m.account for m in merges.values() if m.change == "new")
+    if snapshot:
+        account_repo.put_new_accounts(m.account for m in merges.values() if m.change == "unchanged")
     for key, merge in merges.items():
         if merge.change == "updated":
             merges[key] = _put_updated(merge, groups[key], creditor, source, now)
@@ -90,6 +101,7 @@ def _put_updated(merge: Merge, rows: list[ReceivableRow], creditor: str, source:
         return merge
     except ConflictError:  # a collector changed the account meanwhile: merge onto the fresh copy once
         fresh = merge_rows(account_repo.get_account(merge.account.key), creditor, rows, source, now)
+        fresh.account = replace(fresh.account, last_snapshot=merge.account.last_snapshot)
         account_repo.put_account(fresh.account)
         return fresh
 
@@ -106,49 +118,8 @@ def _chunks(results: Iterator[ReceivableRow | RejectedRow]) -> Iterator[list[Rec
         yield chunk
 
 
-def _rejects_csv(rejected: Iterable[RejectedRow], header: bool) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    if header:
-        writer.writerow(["line", "reason", "raw"])
-    for row in rejected:
-        writer.writerow([row.line, row.reason, row.raw])
-    return out.getvalue().encode("utf-8")
-
-
 def _rest(key: str) -> str:
     return key.removeprefix(INCOMING)
-
-
-def _pieces_prefix(obj: ObjectRef) -> str:
-    return f"rejected/{_rest(obj.key)}.errors.d/"
-
-
-def _errors_key(obj: ObjectRef) -> str:
-    return f"rejected/{_rest(obj.key)}.errors.csv"
-
-
-def _keep_rejects(obj: ObjectRef, rows: list[RejectedRow], store: ObjectStore) -> None:
-    """Rejected rows of one chunk, stored before its checkpoint so that no retry can lose them."""
-    if rows:
-        store.put(f"{_pieces_prefix(obj)}{rows[0].line:012d}.csv", _rejects_csv(rows, header=False), "text/csv")
-
-
-def _assemble_rejects(obj: ObjectRef, store: ObjectStore) -> str | None:
-    """Join the chunk pieces, in line order, into one errors file; None when no row was rejected."""
-    pieces = sorted(store.list_keys(_pieces_prefix(obj)))
-    if not pieces:
-        return None
-    with tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024) as out:
-        out.write(_rejects_csv([], header=True))
-        for piece in pieces:
-            for line in store.iter_lines(piece):
-                out.write(line)
-        out.seek(0)
-        store.put(_errors_key(obj), out, "text/csv")
-    for piece in pieces:
-        store.delete(piece)
-    return _errors_key(obj)
 
 
 def _merge_counts(
@@ -178,6 +149,21 @@ def quarantine(obj: ObjectRef, state: import_repo.ImportState, reason: str, port
     return "quarantined"
 
 
+@dataclass
+class _Job:
+    """One invocation's import: the object, its lease state, the parser and where rows go."""
+
+    obj: ObjectRef
+    state: import_repo.ImportState
+    parser: ReceivablesParser
+    creditor: str
+    snapshot: bool
+
+    @property
+    def source(self) -> str:
+        return f"{self.obj.key}@{self.obj.version}"
+
+
 def import_object(obj: ObjectRef, ports: IntakePorts, now: datetime, time_left_ms: Callable[[], int]) -> str:
     """Import one object version (or continue it); returns imported | continued | repeat | quarantined | ignored."""
     if not obj.key.startswith(INCOMING):
@@ -191,40 +177,39 @@ def import_object(obj: ObjectRef, ports: IntakePorts, now: datetime, time_left_m
         results = parser.parse(ports.store.iter_lines(obj.key, obj.version_id), start_line=state.checkpoint_line)
     except InvalidInputError as exc:  # includes UnreadableFileError
         return quarantine(obj, state, str(exc), ports, now)
-    return _run_import(obj, state, parser, results, creditor, ports, now, time_left_ms)
+    job = _Job(obj, state, parser, creditor, snapshot=bool(profile and profile.snapshot))
+    return _run_import(job, results, ports, now, time_left_ms)
 
 
 def _run_import(
-    obj: ObjectRef,
-    state: import_repo.ImportState,
-    parser: ReceivablesParser,
+    job: _Job,
     results: Iterator[ReceivableRow | RejectedRow],
-    creditor: str,
     ports: IntakePorts,
     now: datetime,
     time_left_ms: Callable[[], int],
 ) -> str:
-    source = f"{obj.key}@{obj.version}"
+    state = job.state
     if state.slack_ts is None:
-        state.slack_ts = ports.poster.post(ports.channel, f"Importing `{obj.key}`…")
-    delta = _ReportDelta(parser)
+        state.slack_ts = ports.poster.post(ports.channel, f"Importing `{job.obj.key}`…")
+    delta = _ReportDelta(job.parser)
     for number, chunk in enumerate(_chunks(results), start=1):
         accepted = [r for r in chunk if isinstance(r, ReceivableRow)]
-        _keep_rejects(obj, [r for r in chunk if isinstance(r, RejectedRow)], ports.store)
+        keep_rejects(job.obj.key, [r for r in chunk if isinstance(r, RejectedRow)], ports.store)
         totals: dict[str, int] = {}
         for row in accepted:
             add_by_currency(totals, row.balance)
-        _merge_counts(state.counts, delta.take(), apply_rows(accepted, creditor, source, now), totals)
+        changes = apply_rows(accepted, job.creditor, job.source, now, job.snapshot)
+        _merge_counts(state.counts, delta.take(), changes, totals)
         state.checkpoint_line = chunk[-1].line
         import_repo.save_progress(state, now)
         if time_left_ms() < SAFETY_MS:
-            ports.queue.send(obj.model_copy(update={"start_line": state.checkpoint_line}).model_dump())
-            _show(obj, state, ports, None)
+            ports.queue.send(job.obj.model_copy(update={"start_line": state.checkpoint_line}).model_dump())
+            _show(job.obj, state, ports, None)
             return "continued"
         if number % PROGRESS_EVERY == 0:
-            _show(obj, state, ports, None)
+            _show(job.obj, state, ports, None)
     _merge_counts(state.counts, delta.take(), Counter(), {})  # lines after the last row: footers, totals
-    return _finish(obj, state, ports, now)
+    return _finish(job, ports, now)
 
 
 class _ReportDelta:
@@ -254,11 +239,42 @@ def _show(obj: ObjectRef, state: import_repo.ImportState, ports: IntakePorts, er
         ports.poster.update(ports.channel, state.slack_ts, text, summary_blocks(text))
 
 
-def _finish(obj: ObjectRef, state: import_repo.ImportState, ports: IntakePorts, now: datetime) -> str:
-    errors_key = _assemble_rejects(obj, ports.store)
+def _finish(job: _Job, ports: IntakePorts, now: datetime) -> str:
+    obj, state = job.obj, job.state
+    if job.snapshot:
+        missing = account_repo.query_missing_from_snapshot(job.creditor, job.source)
+        state.counts["missing"] = len(missing)
+        state.counts["missing_sample"] = [account_id for account_id, _ in missing[:20]]
+        state.counts["creditor"] = job.creditor
+    errors_key = assemble_rejects(obj.key, ports.store)
     ports.store.move(obj.key, f"processed/{_rest(obj.key)}", obj.version_id)
     state.status = "done"
     import_repo.save_progress(state, now)
     _show(obj, state, ports, ports.store.presigned_url(errors_key) if errors_key else None)
     logger.info("import finished", extra={"key": obj.key, "counts": state.counts})
     return "imported"
+
+
+POLICIES = "policies/"
+
+
+def import_policy(obj: ObjectRef, ports: IntakePorts, now: datetime) -> str:
+    """`policies/<creditor>.json`: a creditor's contact-policy overrides, validated then stored for every check."""
+    creditor = obj.key.removeprefix(POLICIES).rsplit(".", 1)[0]
+    text = ports.store.read_text(obj.key)
+    try:
+        policy = parse_policy_file(text or "")
+    except InvalidInputError as exc:
+        ports.poster.post(ports.channel, f":rotating_light: `{obj.key}` was not applied: {exc}")
+        return "policy-rejected"
+    creditor_repo.put_policy(creditor, policy, f"{obj.key}@{obj.version}", now)
+    keys = ", ".join(sorted(policy)) or "none (defaults)"
+    ports.poster.post(ports.channel, f":scales: Contact policy of *{creditor}* updated; overrides: {keys}")
+    return "policy-updated"
+
+
+def handle_object(obj: ObjectRef, ports: IntakePorts, now: datetime, time_left_ms: Callable[[], int]) -> str:
+    """Route an object by its folder: receivables under incoming/, policies under policies/."""
+    if obj.key.startswith(POLICIES) and obj.start_line is None:
+        return import_policy(obj, ports, now)
+    return import_object(obj, ports, now, time_left_ms)

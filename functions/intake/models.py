@@ -36,13 +36,33 @@ def _from_s3_record(record: dict[str, Any]) -> ObjectRef:
     )
 
 
+def _from_eventbridge(event: dict[str, Any]) -> ObjectRef:
+    detail = event["detail"]
+    obj = detail["object"]
+    return ObjectRef(
+        bucket=detail["bucket"]["name"], key=obj["key"], version_id=obj.get("version-id"), etag=obj.get("etag", "")
+    )
+
+
+def _from_sqs_body(body: dict[str, Any]) -> list[ObjectRef]:
+    """An SQS message is either our continuation or an S3 notification routed through a queue."""
+    if "Records" in body or body.get("Event") == "s3:TestEvent":
+        return objects_in(body)
+    return [ObjectRef.model_validate(body)]
+
+
 def objects_in(event: dict[str, Any]) -> list[ObjectRef]:
-    """The objects an event names; S3's one-off `s3:TestEvent` (no Records) names none."""
+    """The objects an event names: S3 notifications (direct, via SQS or via EventBridge) and continuations.
+
+    S3's one-off `s3:TestEvent` (no Records) names none.
+    """
+    if event.get("detail-type") == "Object Created":
+        return [_from_eventbridge(event)]
     refs = []
     for record in event.get("Records", []):
         source = record.get("eventSource")
         if source == "aws:s3" and str(record.get("eventName", "")).startswith("ObjectCreated"):
             refs.append(_from_s3_record(record))
         elif source == "aws:sqs":
-            refs.append(ObjectRef.model_validate(json.loads(record["body"])))
+            refs += _from_sqs_body(json.loads(record["body"]))
     return refs

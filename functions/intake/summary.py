@@ -23,6 +23,12 @@ def summary_text(key: str, counts: dict[str, Any], status: str, errors_url: str 
         f"{counts.get('unchanged', 0)} unchanged",
         f"Totals: {_totals(counts.get('totals', {}))}",
     ]
+    if "missing" in counts:
+        sample = ", ".join(f"`{a}`" for a in counts.get("missing_sample", []))
+        lines.append(
+            f"Full snapshot: {counts['missing']} open account(s) of {counts.get('creditor')} are not in this file "
+            f"(kept, not deleted){': ' + sample if sample else ''}"
+        )
     lines += [f":warning: {w}" for w in counts.get("warnings", [])[:5]]
     if errors_url:
         lines.append(f"<{errors_url}|Rejected rows with reasons>")

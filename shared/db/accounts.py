@@ -68,6 +68,9 @@ def to_item(account: Account) -> AccountItem:
         priority=account.priority,
         created_at=account.created_at,
         last_contact_at=account.last_contact_at,
+        last_snapshot=account.last_snapshot,
+        gsi4pk=keys.creditor_pk(account.creditor),
+        gsi4sk=account.account_id,
         gsi3pk=keys.ref_pk(account.account_id),
         gsi3sk=account.key,
     )
@@ -108,6 +111,7 @@ def from_item(item: AccountItem) -> Account:
         version=item.version,
         created_at=item.created_at,
         last_contact_at=item.last_contact_at,
+        last_snapshot=item.last_snapshot,
     )
 
 
@@ -161,3 +165,14 @@ def query_due_accounts(now: datetime, limit: int = 500) -> Iterator[Account]:
         query = AccountItem.due.query(keys.due_pk("REMIND", shard), AccountItem.gsi2sk <= upper, limit=limit)
         for item in query:
             yield from_item(item)
+
+
+def query_missing_from_snapshot(creditor: str, snapshot: str, limit: int = 1000) -> list[tuple[str, str]]:
+    """(account id, debtor) of the creditor's open accounts that a full-snapshot import did not list."""
+    items = AccountItem.by_creditor.query(
+        keys.creditor_pk(creditor),
+        filter_condition=(AccountItem.last_snapshot.does_not_exist() | (AccountItem.last_snapshot != snapshot))
+        & (AccountItem.status == "open"),
+        limit=limit,
+    )
+    return [(item.account_id, item.debtor) for item in items]

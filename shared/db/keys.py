@@ -37,6 +37,10 @@ def due_sk(at: datetime, key: str) -> str:
     return f"{instant(at)}#{key}"
 
 
+def creditor_pk(creditor: str) -> str:
+    return f"CRED#{creditor}"
+
+
 def ref_pk(account_id: str) -> str:
     return f"REF#{account_id.strip().lower()}"
 

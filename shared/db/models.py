@@ -12,7 +12,7 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
     VersionAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection
 from pynamodb.models import Model
 
 UNCONFIGURED = "arrears-unconfigured"
@@ -49,6 +49,17 @@ class LookupIndex(GlobalSecondaryIndex[Any]):
 
     gsi3pk = UnicodeAttribute(hash_key=True)
     gsi3sk = UnicodeAttribute(range_key=True)
+
+
+class CreditorIndex(GlobalSecondaryIndex[Any]):
+    """gsi4: the accounts of one creditor, keys and a few fields (snapshot imports list the missing ones)."""
+
+    class Meta:
+        index_name = "gsi4"
+        projection = IncludeProjection(["account_id", "debtor", "status", "last_snapshot"])
+
+    gsi4pk = UnicodeAttribute(hash_key=True)
+    gsi4sk = UnicodeAttribute(range_key=True)
 
 
 class _Item(Model):
@@ -90,9 +101,13 @@ class AccountItem(_Item):
     gsi2sk = UnicodeAttribute(null=True)
     gsi3pk = UnicodeAttribute(null=True)
     gsi3sk = UnicodeAttribute(null=True)
+    gsi4pk = UnicodeAttribute(null=True)
+    gsi4sk = UnicodeAttribute(null=True)
+    last_snapshot = UnicodeAttribute(null=True)
     worklist = WorklistIndex()
     due = DueIndex()
     lookup = LookupIndex()
+    by_creditor = CreditorIndex()
 
 
 class ActivityItem(_Item):
@@ -146,7 +161,15 @@ class PromiseItem(_Item):
     due = DueIndex()
 
 
-ALL_MODELS: tuple[type[_Item], ...] = (AccountItem, ActivityItem, MarkerItem, ImportItem, PromiseItem)
+class CreditorItem(_Item):
+    """Settings of one creditor (pk CRED#<creditor>): sk POLICY holds its contact-policy overrides."""
+
+    policy = JSONAttribute(default=dict)
+    source = UnicodeAttribute(null=True)
+    updated_at = UTCDateTimeAttribute()
+
+
+ALL_MODELS: tuple[type[_Item], ...] = (AccountItem, ActivityItem, MarkerItem, ImportItem, PromiseItem, CreditorItem)
 
 
 def configure(table_name: str) -> None:

@@ -149,15 +149,29 @@ def test_table_keys_gsis_pitr_sse_ttl(sam: dict[str, Any]) -> None:
     assert table["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
     assert table["SSESpecification"]["SSEEnabled"] is True
     assert table["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
-    # And the three GSIs project everything on gsiNpk / gsiNsk strings
+    # And every index the pynamodb models query exists with the same keys and projection
+    from pynamodb.indexes import GlobalSecondaryIndex
+
+    from shared.db.models import ALL_MODELS
+
     indexes = {index["IndexName"]: index for index in table["GlobalSecondaryIndexes"]}
-    assert sorted(indexes) == ["gsi1", "gsi2", "gsi3"]
     types = {a["AttributeName"]: a["AttributeType"] for a in table["AttributeDefinitions"]}
-    for name, index in indexes.items():
-        keys = [(k["AttributeName"], k["KeyType"]) for k in index["KeySchema"]]
+    declared = {
+        index.Meta.index_name: index
+        for model in ALL_MODELS
+        for index in vars(model).values()
+        if isinstance(index, GlobalSecondaryIndex)
+    }
+    assert sorted(declared) == sorted(indexes)
+    for name, index in declared.items():
+        keys = [(k["AttributeName"], k["KeyType"]) for k in indexes[name]["KeySchema"]]
         assert keys == [(f"{name}pk", "HASH"), (f"{name}sk", "RANGE")]
-        assert index["Projection"] == {"ProjectionType": "ALL"}
         assert types[f"{name}pk"] == types[f"{name}sk"] == "S"
+        projection = indexes[name]["Projection"]
+        assert projection["ProjectionType"] == index.Meta.projection.projection_type
+        assert sorted(projection.get("NonKeyAttributes", [])) == sorted(
+            getattr(index.Meta.projection, "non_key_attributes", None) or []
+        )
 
 
 def test_queues_encrypted_redriven_and_outlast_intake(sam: dict[str, Any]) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,12 +21,6 @@ from tests.factories import BUCKET
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "receivables"
 ARN = "arn:aws:lambda:us-east-1:123456789012:function:arrears-intake"
 QUEUE = "arrears-intake"
-
-
-@pytest.fixture
-def recorder() -> Iterator[SlackRecorder]:
-    with SlackRecorder() as rec:
-        yield rec
 
 
 @pytest.fixture
@@ -175,3 +168,56 @@ def test_large_file_continues_from_checkpoint_without_repeating_rows(intake, mon
         stored = account_repo.get_account(account_key("acme", f"K{i}"))
         assert stored.balances == {"USD": i * 100}
         assert activity_repo.query_activity(stored.key) == []
+
+
+def test_full_snapshot_reports_accounts_it_no_longer_lists_without_deleting_them(intake, recorder):
+    # Given a creditor whose mapping declares its exports full snapshots, and a first export of three accounts
+    mapping = (
+        b'{"name": "snap", "account_id": "account_id", "debtor_name": "debtor_name", "invoice": "invoice", '
+        b'"due_date": "due_date", "balance": "balance", "currency": "currency", "snapshot": true, "creditor": "globex"}'
+    )
+    boto3.client("s3").put_object(Bucket=BUCKET, Key="mappings/snap.json", Body=mapping)
+    header = b"account_id,debtor_name,invoice,due_date,balance,currency\n"
+    rows = {k: f"{k},Debtor {k},I-{k},2026-10-01,10.00,USD\n".encode() for k in ("S1", "S2", "S3")}
+    run(intake, put("incoming/snap/july.csv", header + rows["S1"] + rows["S2"] + rows["S3"]))
+    # When the next full export no longer lists S2
+    run(intake, put("incoming/snap/august.csv", header + rows["S1"] + rows["S3"]))
+    # Then the summary names S2 as missing, and S2 is still there
+    summary = recorder.wait_for(
+        lambda c: (
+            c.method == "chat.update"
+            and "august" in c.params.get("text", "")
+            and "Imported" in c.params.get("text", "")
+        )
+    )
+    assert "1 open account(s) of globex are not in this file" in summary.params["text"]
+    assert "`S2`" in summary.params["text"]
+    assert account_repo.get_account(account_key("globex", "S2")).balances == {"USD": 1000}
+
+
+def test_creditor_policy_file_changes_when_reminders_may_go_out(intake, load_handler, recorder):
+    # Given acme's policy file narrowing the contact window to 10:00-18:00
+    from datetime import UTC, datetime
+
+    from local.events import scheduler_event
+    from tests.factories import account
+
+    policy = b'{"time_window": {"start": "10:00", "end": "18:00"}}'
+    assert run(intake, put("policies/acme.json", policy)) == {"policies/acme.json": "policy-updated"}
+    # When a reminder is due at 09:30 in Chicago
+    account_repo.put_new_accounts([account(next_action_at=datetime(2026, 11, 23, 15, 0, tzinfo=UTC))])
+    reminders = load_handler("functions.reminders.handler")
+    event = scheduler_event(
+        datetime(2026, 11, 23, 15, 30, tzinfo=UTC), "arn:aws:scheduler:us-east-1:1:schedule/default/r"
+    )
+    report = reminders.lambda_handler(event, LambdaContext("reminders", ARN))
+    # Then it waits for 10:00 local, the creditor's window, not the legal 08:00
+    assert report["outcomes"] == {"deferred": 1}
+    assert account_repo.get_account(account().key).next_action_at == datetime(2026, 11, 23, 16, 0, tzinfo=UTC)
+
+
+def test_invalid_policy_file_is_refused_with_reason_in_slack(intake, recorder):
+    result = run(intake, put("policies/acme.json", b'{"time_window": {"start": "25:00"}, "colour": "red"}'))
+    assert result == {"policies/acme.json": "policy-rejected"}
+    alert = recorder.wait_for(lambda c: c.method == "chat.postMessage" and "not applied" in c.params.get("text", ""))
+    assert "colour" in alert.params["text"]

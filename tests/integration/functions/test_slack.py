@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -31,12 +30,6 @@ class InlineLambda:
     def invoke(self, FunctionName: str, InvocationType: str, Payload: str) -> dict[str, Any]:
         self.handler.lambda_handler(json.loads(Payload), LambdaContext("arrears-slack", ARN))
         return {"StatusCode": 202}
-
-
-@pytest.fixture
-def recorder() -> Iterator[SlackRecorder]:
-    with SlackRecorder() as rec:
-        yield rec
 
 
 @pytest.fixture
