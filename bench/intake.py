@@ -222,7 +222,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--naive-cap", type=int, default=100_000, help="largest file the naive import runs on")
     parser.add_argument("--tracemalloc", action="store_true", help="also trace Python allocations (slower)")
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (logs, per-run JSON)")
+    parser.add_argument("--render", type=Path, help="only print the table of a saved bench/out/intake.json")
     args = parser.parse_args(argv)
+    if args.render:
+        print(render([Run(**saved) for saved in json.loads(args.render.read_text())]))
+        return
     sizes = sorted(args.rows or (QUICK_ROWS if args.quick else FULL_ROWS))
     print(_machine(), flush=True)
     work = Path(tempfile.mkdtemp(prefix="arrears-bench-"))
@@ -236,8 +240,10 @@ def main(argv: list[str] | None = None) -> None:
     table = render(runs)
     print(f"\n{table}")
     OUT.mkdir(exist_ok=True)
-    (OUT / "intake.json").write_text(json.dumps([asdict(run) for run in runs], indent=2, default=str))
-    (OUT / "intake.txt").write_text(f"{_machine()}\n\n{table}\n")
+    name = "intake-quick" if args.quick else "intake"
+    (OUT / f"{name}.json").write_text(json.dumps([asdict(run) for run in runs], indent=2, default=str))
+    (OUT / f"{name}.txt").write_text(f"{_machine()}\n\n{table}\n")
+    print(f"saved {OUT / name}.json and .txt (bench/out/ is git-ignored)")
 
 
 if __name__ == "__main__":

@@ -21,7 +21,8 @@ from typing import Any
 from unittest import mock
 
 from local import events
-from local.stack import FAKE_CREDENTIALS, FunctionSpec, LocalStack, SqsTrigger, deploy
+from local.stack import LocalStack, deploy
+from local.template import FAKE_CREDENTIALS, FunctionSpec, SqsTrigger
 
 logger = logging.getLogger(__name__)
 Handler = Callable[[dict[str, Any], Any], Any]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from local.stack import load_template
+from local.template import load_template
 from shared.domain.accounts import Account, Invoice
 from shared.domain.money import Money
 

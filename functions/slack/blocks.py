@@ -10,6 +10,8 @@ from shared.domain.accounts import Account, Activity
 
 MAX_BLOCKS = 50
 MAX_SECTION_TEXT = 3000
+MAX_ROW_TEXT = 300
+MAX_WORKLIST_TEXT = 11_000  # below the ~13.2k total where Slack answers msg_blocks_too_long
 Block = dict[str, Any]
 
 
@@ -78,17 +80,22 @@ def account_blocks(account: Account, history: list[Activity], reveal_pii: bool) 
 
 
 def worklist_blocks(rows: list[tuple[Account, str]], collector: str) -> list[Block]:
-    """Header plus one section a row (account and its call-now note), paged to Slack's 50 blocks."""
+    """Header plus one section a row (account and its call-now note), within Slack's 50 blocks and the
+    ~13k characters of block text a message may carry in all (rows stop at MAX_WORKLIST_TEXT)."""
     if not rows:
         return [section(f"<@{collector}>, nothing to work right now.")]
     blocks: list[Block] = [header(f"Worklist · {len(rows)} accounts")]
+    used = 0
     for rank, (account, note) in enumerate(rows[: MAX_BLOCKS - 2], start=1):
-        blocks.append(
-            section(
-                f"*{rank}. {account.debtor}* · `{account.account_id}` · {account.creditor}\n"
-                f"{account.balance_text()} · oldest due {account.oldest_due or '—'} · {note}"
-            )
+        text = _clip(
+            f"*{rank}. {account.debtor}* · `{account.account_id}` · {account.creditor}\n"
+            f"{account.balance_text()} · oldest due {account.oldest_due or '—'} · {note}",
+            MAX_ROW_TEXT,
         )
+        used += len(text)
+        if used > MAX_WORKLIST_TEXT:
+            break
+        blocks.append(section(text))
     blocks.append(
         context("Calls are checked against the contact rules as of now; use `/collect can-call <id>` before dialing.")
     )

@@ -32,6 +32,7 @@ CALL_OUTCOMES = {
 }
 HOLDS = ("dispute", "cease", "bankruptcy", "deceased", "attorney")
 _ARITY = {"help": 0, "worklist": 0, "account": 1, "can-call": 1, "why": 1, "log": 2, "promise": 3, "pay": 3, "hold": 2}
+_AMOUNT = re.compile(r"^(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$")
 _REF = re.compile(r"^[\w.\-/:@+]{1,64}$")
 
 
@@ -55,13 +56,16 @@ def _check_args(name: str, args: tuple[str, ...]) -> None:
     if len(args) < _ARITY[name]:
         raise InvalidInputError(f"`{name}` needs {_ARITY[name]} argument(s). {usage_text(name)}")
     if args and not _REF.match(args[0]):
-        raise InvalidInputError(f"account id {args[0]!r} has characters an account id cannot have")
+        raise InvalidInputError(f"account id {args[0]!r} has characters an account id cannot have. {usage_text(name)}")
     if name == "log" and args[1].lower() not in CHANNELS:
         raise InvalidInputError(f"channel {args[1]!r} is not one of {', '.join(CHANNELS)}. {usage_text(name)}")
-    if name in ("promise", "pay"):
-        parse_amount(args[1])
-    if name == "promise":
-        parse_day(args[2])
+    try:
+        if name in ("promise", "pay"):
+            parse_amount(args[1])
+        if name == "promise":
+            parse_day(args[2])
+    except InvalidInputError as exc:
+        raise InvalidInputError(f"{exc}. {usage_text(name)}") from exc
     if name == "hold" and args[1].lower() not in HOLDS:
         raise InvalidInputError(f"hold {args[1]!r} is not one of {', '.join(HOLDS)}. {usage_text(name)}")
 
@@ -79,7 +83,12 @@ def parse_command(text: str) -> Command:
 
 
 def parse_amount(text: str) -> Decimal:
-    """A positive decimal amount such as `150` or `150.25` (currency comes from the account)."""
+    """A positive decimal amount such as `150`, `1,500` or `150.25` (currency comes from the account).
+
+    Commas only group thousands: `150,50` is refused rather than read as 15050.
+    """
+    if not _AMOUNT.match(text):
+        raise InvalidInputError(f"amount {text!r} is not a number (write it like 150.00)")
     try:
         value = Decimal(text.replace(",", ""))
     except InvalidOperation as exc:

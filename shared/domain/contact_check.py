@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from shared.domain.accounts import Account, Activity, Invoice
+from shared.domain.messages import disclosure
 
 CONTACT = "contact"
 _FLAG_KEYS = ("cease", "attorney", "bankruptcy", "deceased", "servicemember", "employer_prohibits_contact")
@@ -31,10 +32,10 @@ def _rfc3339(at: datetime | None) -> str | None:
 
 
 def _content_flags(proposed: ProposedContact, account: Account) -> dict[str, Any]:
-    # Arrears' own reminder templates carry the full mini-Miranda (third parties) and a free opt-out.
+    # What Arrears' own templates say (messages.disclosure); a collector's call follows the full script.
     electronic = proposed.channel in ("email", "sms")
     flags = {
-        "mini_miranda": "full",
+        "mini_miranda": disclosure(account, proposed.channel) if electronic else "full",
         "has_opt_out_notice": electronic,
         "opt_out_requires_login_or_fee": False,
         "lcm_only": False,
@@ -88,8 +89,11 @@ def history_event(activity: Activity) -> dict[str, Any]:
 
 def _account_facts(account: Account) -> dict[str, Any]:
     address = dict(account.address) if account.address else None
-    if address is not None:
-        address.setdefault("timezone", account.timezone)
+    if address is not None and not address.get("timezone"):
+        address["timezone"] = account.timezone
+    state = (address or {}).get("state")
+    if address is not None and not address["timezone"]:
+        address = None  # a zone-less address tells the engine nothing it can use: unknown means every US zone
     flags: dict[str, Any] = {k: account.flags.get(k) for k in _FLAG_KEYS}
     flags["disputes"] = account.flags.get("disputes") or []
     flags["original_creditor_requests"] = account.flags.get("original_creditor_requests") or []
@@ -97,7 +101,7 @@ def _account_facts(account: Account) -> dict[str, Any]:
         "id": account.key,
         "type": account.account_type,
         "collector_role": account.collector_role,
-        "jurisdiction": {"state": (address or {}).get("state"), "city": (address or {}).get("city_code")},
+        "jurisdiction": {"state": state, "city": None},
         "debtor": {"name": account.debtor, "natural_person": account.account_type == "consumer"},
         "debts": [_debt(account, i) for i in account.open_invoices()],
         "flags": flags,

@@ -135,6 +135,8 @@ def merge_rows(existing: Account | None, creditor: str, rows: list[ReceivableRow
     merged = replace(merged, priority=priority(merged, now.date()))
     if existing is None:
         return Merge(schedule_next(merged), "new")
+    if merged.is_open and not existing.is_open:
+        merged = replace(merged, dunning_step=0)  # a reopened account starts its cadence again
     if merged.oldest_due != existing.oldest_due or not merged.is_open:
         merged = schedule_next(merged)
     return Merge(merged, "updated", _invoice_changes(before, invoices, now, source))

@@ -59,8 +59,11 @@ class Promise:
 
 
 def promise_outcome(promise: Promise, paid_since_promise: Money, today: date, grace_days: int = 1) -> str:
-    """`kept` once payments since the promise reach its amount; `broken` after due + grace without that."""
-    if paid_since_promise.minor >= promise.amount.minor:
+    """`kept` once payments since the promise reach its amount; `broken` after due + grace without that.
+
+    Payments in another currency do not count towards the promise.
+    """
+    if paid_since_promise.currency == promise.amount.currency and paid_since_promise >= promise.amount:
         return "kept"
     if (today - promise.due).days > grace_days:
         return "broken"

@@ -21,6 +21,16 @@ class Message:
     body: str
 
 
+def disclosure(account: Account, channel: str) -> str:
+    """The debt-collection disclosure a reminder carries: `full` in emails, `short` in texts, none for business debt.
+
+    The templates print exactly this, and the compliance check is told exactly this.
+    """
+    if account.account_type != "consumer":
+        return "none"
+    return "short" if channel == "sms" else "full"
+
+
 @cache
 def _env() -> jinja2.Environment:
     return jinja2.Environment(
@@ -46,6 +56,7 @@ def render_reminder(template: str, channel: str, account: Account, today: date) 
             balance=account.balance_text(),
             days_past_due=(today - oldest).days,
             third_party=account.collector_role == "third_party",
+        disclosure=disclosure(account, channel),
             invoices=[
                 {"number": i.number, "due_date": i.due_date.isoformat(), "amount": i.balance.format()} for i in invoices
             ],

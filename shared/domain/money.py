@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import total_ordering
 from decimal import Decimal, InvalidOperation
 
 from shared.domain.errors import InvalidInputError
@@ -53,7 +54,8 @@ def minor_exponent(currency: str) -> int:
     return _EXPONENTS.get(normalize_currency(currency), 2)
 
 
-@dataclass(frozen=True, order=True)
+@total_ordering
+@dataclass(frozen=True)
 class Money:
     """An amount in minor units (cents) of one currency."""
 
@@ -66,12 +68,16 @@ class Money:
         object.__setattr__(self, "currency", normalize_currency(self.currency))
 
     @classmethod
-    def from_decimal(cls, amount: Decimal | str, currency: str) -> Money:
-        """Exact conversion; refuses amounts with more decimals than the currency has."""
+    def from_decimal(cls, amount: Decimal | str | int, currency: str) -> Money:
+        """Exact conversion; refuses floats, non-finite values and more decimals than the currency has."""
+        if isinstance(amount, bool | float) or not isinstance(amount, Decimal | str | int):
+            raise InvalidInputError(f"amount {amount!r} must be a decimal string, int or Decimal, never a float")
         try:
             value = Decimal(amount)
         except InvalidOperation as exc:
             raise InvalidInputError(f"amount {amount!r} is not a number") from exc
+        if not value.is_finite():
+            raise InvalidInputError(f"amount {amount!r} is not a finite number")
         scaled = value.scaleb(minor_exponent(currency))
         if scaled != scaled.to_integral_value():
             raise InvalidInputError(f"amount {amount} has more decimals than {currency} allows")
@@ -91,6 +97,10 @@ class Money:
     def __sub__(self, other: Money) -> Money:
         self._same(other)
         return Money(self.minor - other.minor, self.currency)
+
+    def __lt__(self, other: Money) -> bool:
+        self._same(other)
+        return self.minor < other.minor
 
     def __neg__(self) -> Money:
         return Money(-self.minor, self.currency)

@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote_plus
+from urllib.parse import unquote_plus, urlsplit
 
 import pytest
 
@@ -16,12 +16,10 @@ from local import events
 from local.http_endpoint import SlackHttpEndpoint
 from local.runner import LocalRunner, embedded_aws
 from local.slack_recorder import SlackRecorder, render_text
-from local.stack import TEMPLATE_PATH, load_template
+from local.template import TEMPLATE_PATH, load_template
 from tests.e2e import echo_standin
 
 pytestmark = pytest.mark.e2e
-ROOT = Path(__file__).resolve().parents[2]
-STANDIN_SLACK = "tests.e2e.slack_standin.lambda_handler"
 ECHO = "tests.e2e.echo_standin.lambda_handler"
 
 
@@ -108,7 +106,7 @@ def test_function_specs_resolved_from_template(runner: LocalRunner, recorder: Sl
         assert spec.environment["SLACK_API_URL"] == recorder.api_url
     assert functions["IntakeFunction"].environment["INTAKE_QUEUE_URL"] == stack.intake_queue_url
     # And the triggers are the template's
-    assert functions["IntakeFunction"].s3_prefixes == ("incoming/",)
+    assert functions["IntakeFunction"].s3_prefixes == ("incoming/", "policies/")
     assert [t.queue_url for t in functions["IntakeFunction"].sqs_triggers] == [stack.intake_queue_url]
     assert functions["RemindersFunction"].schedule_expressions == ("rate(1 hour)",)
     assert functions["PlansFunction"].schedule_expressions == ("rate(1 hour)",)
@@ -116,17 +114,13 @@ def test_function_specs_resolved_from_template(runner: LocalRunner, recorder: Sl
     assert functions["SlackFunction"].url_auth_type == "NONE"
 
 
-@pytest.mark.parametrize("handler", ["template", STANDIN_SLACK])
-def test_http_endpoint_signed_url_verification_reaches_slack_function(runner: LocalRunner, handler: str) -> None:
-    # Given the template's Slack handler (once it exists) or the stand-in, behind the HTTP endpoint
-    if handler == "template" and not (ROOT / "functions" / "slack" / "handler.py").is_file():
-        pytest.skip("functions/slack/handler.py is not written yet")
-    local = runner if handler == "template" else with_handlers(runner, SlackFunction=handler)
+def test_http_endpoint_signed_url_verification_reaches_slack_function(runner: LocalRunner) -> None:
+    # Given the template's Slack handler behind the HTTP endpoint
     body = json.dumps({"token": "x", "challenge": "local-challenge", "type": "url_verification"})
     headers = {**events.sign_slack_request(runner.stack.signing_secret, body), "Content-Type": "application/json"}
 
     # When Slack posts a signed url_verification request over HTTP
-    with SlackHttpEndpoint(local) as endpoint:
+    with SlackHttpEndpoint(runner) as endpoint:
         status, answer = post(endpoint.url, body, headers)
 
     # Then Bolt verified the signature and answered the challenge
@@ -135,31 +129,30 @@ def test_http_endpoint_signed_url_verification_reaches_slack_function(runner: Lo
 
 
 def test_http_endpoint_bad_signature_is_rejected(runner: LocalRunner) -> None:
-    local = with_handlers(runner, SlackFunction=STANDIN_SLACK)
-    body = events.slash_command_body("/standin", "hi")
+    body = events.slash_command_body("/collect", "help")
     headers = {**events.sign_slack_request("not-the-secret", body), "Content-Type": "application/x-www-form-urlencoded"}
-    with SlackHttpEndpoint(local) as endpoint:
+    with SlackHttpEndpoint(runner) as endpoint:
         status, _ = post(endpoint.url, body, headers)
     assert status == 401
 
 
 def test_lazy_listener_runs_locally_after_ack_never_in_moto(runner: LocalRunner, recorder: SlackRecorder) -> None:
-    # Given the stand-in Slack app with an ack + lazy command
-    local = with_handlers(runner, SlackFunction=STANDIN_SLACK)
-    body = events.slash_command_body("/standin", "hello world", response_url=recorder.response_url())
+    # Given the Slack function's /collect command, acked at once and answered lazily
+    response_url = recorder.response_url()
+    body = events.slash_command_body("/collect", "help", response_url=response_url)
     headers = {
         **events.sign_slack_request(runner.stack.signing_secret, body),
         "Content-Type": "application/x-www-form-urlencoded",
     }
 
     # When the command arrives as a Function URL event
-    result = local.slack_request(body, headers)
-    local.wait_idle()
+    result = runner.slack_request(body, headers)
+    runner.wait_idle()
 
-    # Then it was acked, the lazy work posted through the recorder, and moto's Lambda saw nothing
-    assert (result["statusCode"], result["body"]) == (200, "working on it")
-    posted = recorder.wait_for(lambda call: call.method == "chat.postMessage" and "hello" in call.params["text"])
-    assert posted.params == {"channel": "C0LOCAL001", "text": "lazy done: hello world", "team_id": "T0LOCAL"}
+    # Then it was acked, the lazy work answered the response_url, and moto's Lambda saw nothing
+    assert result["statusCode"] == 200
+    reply = recorder.wait_for(lambda call: call.path == urlsplit(response_url).path)
+    assert "/collect account <id>" in render_text(reply)
     assert runner.stack.client("lambda").list_functions()["Functions"] == []
 
 

@@ -11,7 +11,7 @@ import boto3
 import pytest
 
 from local.events import LambdaContext
-from local.stack import load_template
+from local.template import load_template
 from tests.factories import BUCKET
 
 SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "samples"

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from local.stack import TEMPLATE_PATH, Resolver, load_template, pseudo_values, translate_template
+from local.template import TEMPLATE_PATH, Resolver, load_template, pseudo_values, translate_template
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -38,7 +38,11 @@ def dallas_account(**overrides: Any) -> Account:
                 "number": PHONE,
                 "type": "cell",
                 "source": "provided_to_creditor",
-                "tcpa_consent": {"given_at": "2026-01-01T00:00:00Z", "source": "provided_to_creditor", "revoked_at": None},
+                "tcpa_consent": {
+                    "given_at": "2026-01-01T00:00:00Z",
+                    "source": "provided_to_creditor",
+                    "revoked_at": None,
+                },
                 "opted_out_at": None,
                 "voicemail_private_verified": False,
                 "reassigned_check": None,
@@ -192,11 +196,6 @@ def test_build_check_address_own_timezone_kept_and_account_not_changed() -> None
     assert account.address == {"state": "TX", "timezone": "America/Chicago"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: address.setdefault keeps an explicit timezone=None (merge_rows stores one when a later row has an "
-    "address without a derivable zone), so the engine gets no zone although account.timezone is known",
-)
 def test_build_check_address_timezone_none_uses_account_zone() -> None:
     # Given an address stored with timezone None while the account's zone is known
     account = dallas_account(address={"line1": "100 Main St", "timezone": None})
@@ -206,6 +205,32 @@ def test_build_check_address_timezone_none_uses_account_zone() -> None:
 
     # Then the address still carries the zone (SCHEMA §2.1: `timezone` is always present)
     assert facts["address"]["timezone"] == "America/Chicago"
+
+
+def test_build_check_no_zone_anywhere_address_dropped_state_kept() -> None:
+    # Given an address without a zone on an account whose zone is unknown too
+    account = dallas_account(address={"line1": "100 Main St", "state": "TX", "timezone": None}, timezone=None)
+
+    # When the engine input is built
+    facts = build_check(account, [], call())["account"]
+
+    # Then no zone-less address reaches the engine (it falls back to phone and candidate zones) but the state counts
+    assert facts["address"] is None
+    assert facts["jurisdiction"]["state"] == "TX"
+
+
+def test_evaluate_build_check_zone_only_on_account_still_deferred_at_night() -> None:
+    # Given a Puerto Rico debtor (UTC-4, outside the default candidate zones) whose stored address lost its zone
+    account = dallas_account(
+        address={"line1": "1 Calle Sol", "timezone": None}, timezone="America/Puerto_Rico", phones=()
+    )
+
+    # When an email is checked at 21:30 local (20:30 in New York, inside every US candidate window)
+    decision = evaluate(build_check(account, [], email(datetime(2026, 1, 15, 1, 30, tzinfo=UTC))))
+
+    # Then the debtor's own zone applies and the email waits until 08:00 local
+    assert decision.decision == "DEFER"
+    assert decision.until == datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
 
 
 def test_build_check_flags_and_preferences_have_schema_keys() -> None:

@@ -6,8 +6,6 @@ from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
 
-import pytest
-
 from shared.domain.accounts import Account
 from shared.domain.dunning import DEFAULT_CADENCE
 from shared.domain.imports import merge_rows
@@ -55,7 +53,10 @@ def test_merge_rows_first_import_new_account_scheduled() -> None:
     account = merge.account
     assert merge.change == "new"
     assert (account.creditor, account.account_id, account.debtor) == ("acme", "C-1", "Pat Doe")
-    assert {i.number: i.balance for i in account.invoices} == {"INV-1": Money(10000, "USD"), "INV-2": Money(2550, "USD")}
+    assert {i.number: i.balance for i in account.invoices} == {
+        "INV-1": Money(10000, "USD"),
+        "INV-2": Money(2550, "USD"),
+    }
     assert account.status == "open"
     assert account.oldest_due == date(2026, 5, 20)
     assert account.next_action == "reminder"
@@ -173,7 +174,11 @@ def test_merge_rows_imported_phone_has_consent_and_cell_type() -> None:
     # Then it carries the compliance schema's fields: consent given at import, treated as a cell
     assert phone["type"] == "cell"
     assert phone["source"] == "provided_to_creditor"
-    assert phone["tcpa_consent"] == {"given_at": "2026-06-10T14:00:00Z", "source": "provided_to_creditor", "revoked_at": None}
+    assert phone["tcpa_consent"] == {
+        "given_at": "2026-06-10T14:00:00Z",
+        "source": "provided_to_creditor",
+        "revoked_at": None,
+    }
     assert phone["opted_out_at"] is None
 
 
@@ -210,11 +215,6 @@ def test_merge_rows_paid_account_new_invoice_reopened_and_scheduled() -> None:
     assert merge.account.next_action_at == datetime(2026, 6, 16, 15, 0, tzinfo=UTC)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: dunning_step is never reset when a paid account reopens, so after a finished cadence "
-    "a new invoice is never reminded (next_action_at stays None)",
-)
 def test_merge_rows_paid_after_full_cadence_new_invoice_scheduled() -> None:
     # Given an account that went through the whole cadence and was then paid off
     done = replace(imported(row("INV-1", 10000)), dunning_step=len(DEFAULT_CADENCE))
@@ -224,10 +224,11 @@ def test_merge_rows_paid_after_full_cadence_new_invoice_scheduled() -> None:
     # When a new invoice arrives for it
     merge = merge_rows(paid, "acme", [row("INV-9", 3000, date(2026, 6, 15))], "new.csv", LATER)
 
-    # Then the new debt is open and gets a reminder
+    # Then the new debt is open and its cadence starts again from the first step
     assert merge.account.status == "open"
+    assert merge.account.dunning_step == 0
     assert merge.account.next_action == "reminder"
-    assert merge.account.next_action_at is not None
+    assert merge.account.next_action_at == datetime(2026, 6, 16, 15, 0, tzinfo=UTC)
 
 
 def test_merge_rows_oldest_invoice_paid_reschedules_from_next_due() -> None:

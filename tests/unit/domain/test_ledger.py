@@ -140,7 +140,9 @@ def test_apply_payment_zero_or_negative_raises_invalid_input(minor: int) -> None
 CURRENCIES = ["USD", "EUR", "JPY"]
 invoice_lists = st.lists(
     st.builds(
-        lambda n, minor, currency, days: Invoice(f"INV-{n}", Money(minor, currency), date(2026, 1, 1) + timedelta(days)),
+        lambda n, minor, currency, days: Invoice(
+            f"INV-{n}", Money(minor, currency), date(2026, 1, 1) + timedelta(days)
+        ),
         st.integers(0, 10_000),
         st.integers(-5_000, 100_000),
         st.sampled_from(CURRENCIES),
@@ -238,20 +240,12 @@ def test_promise_outcome_longer_grace_still_open() -> None:
     assert promise_outcome(PROMISE, usd(0), date(2026, 6, 14), grace_days=3) == "broken"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: promise_outcome compares minor units without checking currency (JPY 10000 keeps a USD 100.00 promise)",
-)
 def test_promise_outcome_other_currency_payment_not_kept() -> None:
     # Given a promise of USD 100.00
-    # When JPY 10,000 (about USD 65) is offered as the payment since the promise
-    try:
-        outcome = promise_outcome(PROMISE, Money(10000, "JPY"), date(2026, 6, 12))
-    except InvalidInputError:
-        return
-
-    # Then the promise is not counted as kept
-    assert outcome != "kept"
+    # When JPY 10,000 (about USD 65, but more minor units) is what was paid since the promise
+    # Then it does not keep the promise: open through the grace day, broken after
+    assert promise_outcome(PROMISE, Money(10000, "JPY"), date(2026, 6, 10)) == "open"
+    assert promise_outcome(PROMISE, Money(10000, "JPY"), date(2026, 6, 12)) == "broken"
 
 
 def test_apply_payment_does_not_change_input_account() -> None:

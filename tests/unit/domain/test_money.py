@@ -80,16 +80,11 @@ def test_money_from_decimal_not_a_number_raises_invalid_input(amount: str) -> No
         Money.from_decimal(amount, "USD")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=OverflowError,
-    reason="BUG: from_decimal('Infinity') lets OverflowError escape instead of raising InvalidInputError",
-)
-@pytest.mark.parametrize("amount", ["Infinity", "-Infinity"])
-def test_money_from_decimal_infinity_raises_invalid_input(amount: str) -> None:
-    # Given an infinite amount
+@pytest.mark.parametrize("amount", ["Infinity", "-Infinity", "NaN", "sNaN"])
+def test_money_from_decimal_not_finite_raises_invalid_input(amount: str) -> None:
+    # Given an infinite or not-a-number amount
     # When it is converted
-    # Then it is refused with the domain error every trigger maps to a response
+    # Then it is refused with the domain error every trigger maps to a response (not OverflowError)
     with pytest.raises(InvalidInputError):
         Money.from_decimal(amount, "USD")
 
@@ -117,18 +112,30 @@ def test_money_combine_two_currencies_raises_invalid_input(a: int, b: int, pair:
         _ = left - right
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: Money is a dataclass(order=True), so < and > compare minor units across currencies silently",
-)
 def test_money_compare_two_currencies_raises_invalid_input() -> None:
     # Given 500 yen and 1 dollar
     yen, dollar = Money(500, "JPY"), Money(100, "USD")
 
     # When they are ordered (as max() or sorted() would)
     # Then the comparison is refused instead of claiming 500 yen is more than a dollar
+    for compare in (lambda: yen > dollar, lambda: yen < dollar, lambda: yen >= dollar, lambda: yen <= dollar):
+        with pytest.raises(InvalidInputError, match="cannot combine"):
+            compare()
     with pytest.raises(InvalidInputError):
-        _ = yen > dollar
+        max(yen, dollar)
+
+
+@given(a=minor_units, b=minor_units)
+def test_money_compare_same_currency_orders_by_amount(a: int, b: int) -> None:
+    # Given two amounts of one currency
+    left, right = Money(a, "KWD"), Money(b, "KWD")
+
+    # When they are compared
+    # Then the order is the order of the amounts, and equal amounts are equal
+    assert (left < right) == (a < b)
+    assert (left >= right) == (a >= b)
+    assert (left == right) == (a == b)
+    assert (Money(a, "KWD") == Money(a, "JPY")) is False
 
 
 @pytest.mark.parametrize(
@@ -174,17 +181,22 @@ def test_money_minor_not_int_raises_invalid_input(minor: Any) -> None:
         Money(minor, "USD")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: from_decimal accepts floats and bools (1.5 -> USD 1.50, True -> USD 1.00); only 0.1-like floats fail",
-)
-@pytest.mark.parametrize("amount", [1.5, True])
-def test_money_from_decimal_float_or_bool_raises_invalid_input(amount: Any) -> None:
-    # Given a float or a bool where a Decimal or text is expected
+@pytest.mark.parametrize("amount", [1.5, 0.1, 2.0, True, False, None, [1]])
+def test_money_from_decimal_float_bool_or_other_raises_invalid_input(amount: Any) -> None:
+    # Given a float, a bool or something else where a Decimal, text or int is expected
     # When it is converted
-    # Then it is refused instead of being accepted when the binary float happens to be exact
+    # Then it is refused, even when the binary float happens to be exact
     with pytest.raises(InvalidInputError):
         Money.from_decimal(amount, "USD")
+
+
+def test_money_from_decimal_whole_int_units_scaled() -> None:
+    # Given whole currency units as an int
+    # When they are converted
+    # Then they are scaled by the currency's exponent
+    assert Money.from_decimal(15, "USD") == Money(1500, "USD")
+    assert Money.from_decimal(15, "JPY") == Money(15, "JPY")
+    assert Money.from_decimal(15, "KWD") == Money(15000, "KWD")
 
 
 @pytest.mark.parametrize(("code", "norm"), [("usd", "USD"), (" eur ", "EUR"), ("JpY", "JPY"), ("kwd\n", "KWD")])

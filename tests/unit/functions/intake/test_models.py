@@ -203,3 +203,49 @@ def test_objects_in_mixed_records_each_kind_read() -> None:
     # When the objects are read
     # Then both are returned in order
     assert [r.key for r in objects_in(event)] == ["a b.csv", "c d.csv"]
+
+
+def test_objects_in_s3_notification_through_sqs_decoded() -> None:
+    # Given the powertools S3 notification delivered inside an SQS message body, with a `+`-encoded key
+    event = copy.deepcopy(sample("powertools_s3SqsEvent.json"))
+    body = json.loads(event["Records"][0]["body"])
+    body["Records"][0]["s3"]["object"]["key"] = "incoming/AR+Aging+%282026%29+v1%2B2.csv"
+    event["Records"][0]["body"] = json.dumps(body)
+
+    # When the objects are read
+    [ref] = objects_in(event)
+
+    # Then the inner S3 record is read like a direct one, key decoded
+    assert ref.bucket == body["Records"][0]["s3"]["bucket"]["name"]
+    assert ref.key == "incoming/AR Aging (2026) v1+2.csv"
+
+
+def test_objects_in_s3_test_event_through_sqs_no_objects() -> None:
+    # Given S3's one-off test message arriving through a queue
+    test_event = {"Service": "Amazon S3", "Event": "s3:TestEvent", "Bucket": "arrears-inbox", "RequestId": "R1"}
+
+    # When the objects are read
+    # Then there are none, and it is not mistaken for a continuation
+    assert objects_in(sqs_event(test_event)) == []
+
+
+def test_objects_in_eventbridge_object_created_bucket_key_version() -> None:
+    # Given the powertools S3 "Object Created" event delivered by EventBridge (no version id)
+    event = sample("powertools_s3EventBridgeNotificationObjectCreatedEvent.json")
+
+    # When the objects are read
+    [ref] = objects_in(event)
+
+    # Then bucket and key come from `detail`, and the version falls back to the ETag
+    assert (ref.bucket, ref.key) == ("example-bucket", "IMG_m7fzo3.jpg")
+    assert ref.version == "4e68adba0abe2dc8653dc3354e14c01d"
+
+
+def test_objects_in_eventbridge_version_id_used() -> None:
+    # Given an EventBridge event from a versioned bucket
+    event = copy.deepcopy(sample("powertools_s3EventBridgeNotificationObjectCreatedEvent.json"))
+    event["detail"]["object"]["version-id"] = "IYV3p45BT0ac8hjHg1houSdS1a.Mro8e"
+
+    # When the objects are read
+    # Then the version is the S3 version id
+    assert objects_in(event)[0].version == "IYV3p45BT0ac8hjHg1houSdS1a.Mro8e"

@@ -107,3 +107,19 @@ def test_quarantine_text_names_file_and_reason() -> None:
     assert quarantine_text(KEY, "not a CSV") == (
         f":rotating_light: `{KEY}` could not be read and was moved to quarantine: not a CSV"
     )
+
+
+def test_summary_text_full_snapshot_missing_accounts_named() -> None:
+    # Given a full-snapshot import in which open accounts of the creditor were absent
+    # When the summary is written
+    text = summary_text(KEY, counts(missing=2, creditor="acme", missing_sample=["C-9", "C-12"]), "done", None)
+
+    # Then the collector learns how many, of which creditor, that they were kept, and which ones
+    assert "Full snapshot: 2 open account(s) of acme are not in this file (kept, not deleted): `C-9`, `C-12`" in text
+
+
+def test_summary_text_not_a_snapshot_no_missing_line() -> None:
+    # Given an ordinary (partial) import
+    # When the summary is written
+    # Then nothing is said about missing accounts
+    assert "Full snapshot" not in summary_text(KEY, counts(), "done", None)

@@ -149,7 +149,10 @@ def test_account_blocks_no_contact_points_dash() -> None:
 def test_account_blocks_content_open_invoices_holds_history() -> None:
     # Given an account with a paid and an open invoice, a cease hold and one activity
     acct = account(
-        invoices=(Invoice("INV-1", Money(10000, "USD"), date(2026, 5, 1)), Invoice("INV-0", Money(0, "USD"), date(2026, 4, 1))),
+        invoices=(
+            Invoice("INV-1", Money(10000, "USD"), date(2026, 5, 1)),
+            Invoice("INV-0", Money(0, "USD"), date(2026, 4, 1)),
+        ),
         flags={"cease": {"written": True}},
     )
     history = [Activity(at=AT, kind="contact", summary="call no answer", actor="U123", rules=("REGF-TIME-WINDOW",))]
