@@ -8,8 +8,14 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from shared.domain.errors import InvalidInputError
+
+if TYPE_CHECKING:
+    from shared.domain.receivables import Profile
+
+MAPPING_SUFFIXES = (".json", ".yaml", ".yml")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -41,15 +47,27 @@ def _instant(text: str) -> datetime:
     return value.astimezone(UTC)
 
 
-def _check(args: argparse.Namespace) -> int:
-    from shared.domain.receivables import BUILTIN_PROFILES, Profile, load_mapping, preview, render_preview
+def _profile(name: str | None) -> Profile | None:
+    """A built-in profile by name, or a mapping file (.json/.yaml) by path."""
+    from shared.domain.receivables import BUILTIN_PROFILES, get_profile, load_mapping
 
-    profile: Profile | None = None
-    if args.profile in BUILTIN_PROFILES:
-        profile = BUILTIN_PROFILES[args.profile]
-    elif args.profile:
-        mapping = Path(args.profile)
-        profile = load_mapping(mapping.read_text(encoding="utf-8"), "json" if mapping.suffix == ".json" else "yaml")
+    if not name:
+        return None
+    mapping = Path(name)
+    is_mapping = mapping.suffix.lower() in MAPPING_SUFFIXES or mapping.is_file()
+    if name.strip().lower() in BUILTIN_PROFILES or not is_mapping:
+        return get_profile(name)  # an unknown name raises, listing the built-in profiles
+    try:
+        text = mapping.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidInputError(f"mapping file {name}: not UTF-8 text") from exc
+    return load_mapping(text, "json" if mapping.suffix.lower() == ".json" else "yaml")
+
+
+def _check(args: argparse.Namespace) -> int:
+    from shared.domain.receivables import preview, render_preview
+
+    profile = _profile(args.profile)
     with args.file.open("rb") as lines:
         result = preview(lines, profile)
     print(json.dumps(result, ensure_ascii=False) if args.json else render_preview(result))
@@ -61,7 +79,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _dispatch(args, list(argv if argv is not None else sys.argv[1:]))
     except (InvalidInputError, OSError) as exc:
-        print(f"arrears: {exc}", file=sys.stderr)
+        print(f"arrears: {' '.join(str(exc).split())}", file=sys.stderr)  # one line, even for a YAML error
         return 2
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import total_ordering
 from decimal import Decimal, InvalidOperation
+from functools import total_ordering
 
 from shared.domain.errors import InvalidInputError
 
