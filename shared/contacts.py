@@ -24,14 +24,16 @@ class Checked:
     account: Account
     decision: Decision
     decision_id: str
+    debt_ids: tuple[str, ...] = ()  # the debts the contact is about: the proposal's, else every open invoice
 
 
 def check_contact(account: Account, proposed: ProposedContact) -> Checked:
     """Evaluate `proposed` against the account's invoices, recent history and its creditor's policy."""
     history = activity_repo.query_history_since(account.key, proposed.at - timedelta(days=HISTORY_DAYS))
     policy = creditor_repo.get_policy(account.creditor)
-    decision = evaluate(build_check(account, history, proposed, policy))
-    return Checked(account, decision, uuid.uuid4().hex[:12])
+    check = build_check(account, history, proposed, policy)
+    decision = evaluate(check)
+    return Checked(account, decision, uuid.uuid4().hex[:12], tuple(check["proposed"]["debt_ids"]))
 
 
 def decision_activity(checked: Checked, proposed: ProposedContact, actor: str) -> Activity:
@@ -44,7 +46,7 @@ def decision_activity(checked: Checked, proposed: ProposedContact, actor: str) -
         id=checked.decision_id,
         summary=f"{d.decision} {proposed.channel}: {d.explanation}",
         channel=proposed.channel,
-        debt_ids=proposed.debt_ids,
+        debt_ids=checked.debt_ids,
         rules=tuple(d.rules),
         data={
             "decision": d.decision,
@@ -70,7 +72,7 @@ def contact_activity(
         channel=proposed.channel,
         direction="outbound",
         outcome=outcome,
-        debt_ids=proposed.debt_ids,
+        debt_ids=checked.debt_ids,
         rules=tuple(checked.decision.rules),
         data={
             "to": proposed.to,

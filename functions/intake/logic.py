@@ -16,7 +16,7 @@ from shared.db import accounts as account_repo
 from shared.db import activity as activity_repo
 from shared.db import creditors as creditor_repo
 from shared.db import imports as import_repo
-from shared.domain.accounts import account_key
+from shared.domain.accounts import Account, account_key
 from shared.domain.errors import ConflictError, InvalidInputError
 from shared.domain.imports import Merge, merge_rows
 from shared.domain.money import add_by_currency
@@ -69,9 +69,23 @@ def _custom_mapping(name: str, store: ObjectStore) -> Profile:
     )
 
 
-def apply_rows(
-    rows: list[ReceivableRow], creditor: str, source: str, now: datetime, snapshot: bool = False
-) -> Counter[str]:
+@dataclass(frozen=True)
+class ImportTarget:
+    """Where a file's rows go: its creditor, the import (`source`), snapshot mode, and the kind of new accounts."""
+
+    creditor: str
+    source: str
+    snapshot: bool = False
+    kind: tuple[str, str] = ("consumer", "first_party")
+
+    def merge(self, existing: Account | None, rows: list[ReceivableRow], now: datetime) -> Merge:
+        merged = merge_rows(existing, self.creditor, rows, self.source, now, self.kind)
+        if self.snapshot:
+            merged.account = replace(merged.account, last_snapshot=self.source)
+        return merged
+
+
+def apply_rows(rows: list[ReceivableRow], target: ImportTarget, now: datetime) -> Counter[str]:
     """Upsert one chunk: one BatchGet per 100 accounts, new accounts batch-written, changed ones version-checked.
 
     In a full snapshot every listed account is stamped with the import, unchanged ones included, so that
@@ -79,29 +93,24 @@ def apply_rows(
     """
     groups: dict[str, list[ReceivableRow]] = defaultdict(list)
     for row in rows:
-        groups[account_key(creditor, row.account_id)].append(row)
+        groups[account_key(target.creditor, row.account_id)].append(row)
     existing = account_repo.get_accounts(groups)
-    merges = {key: merge_rows(existing.get(key), creditor, group, source, now) for key, group in groups.items()}
-    if snapshot:
-        for merge in merges.values():
-            merge.account = replace(merge.account, last_snapshot=source)
-    account_repo.put_new_accounts(m.account for m in merges.values() if m.change == "new")
-    if snapshot:
-        account_repo.put_new_accounts(m.account for m in merges.values() if m.change == "unchanged")
+    merges = {key: target.merge(existing.get(key), group, now) for key, group in groups.items()}
+    fresh = {"new", "unchanged"} if target.snapshot else {"new"}
+    account_repo.put_new_accounts(m.account for m in merges.values() if m.change in fresh)
     for key, merge in merges.items():
         if merge.change == "updated":
-            merges[key] = _put_updated(merge, groups[key], creditor, source, now)
+            merges[key] = _put_updated(merge, groups[key], target, now)
     activity_repo.append_activities((key, a) for key, m in merges.items() for a in m.activities)
-    return Counter(_count_as(m, source) for m in merges.values())
+    return Counter(_count_as(m, target.source) for m in merges.values())
 
 
-def _put_updated(merge: Merge, rows: list[ReceivableRow], creditor: str, source: str, now: datetime) -> Merge:
+def _put_updated(merge: Merge, rows: list[ReceivableRow], target: ImportTarget, now: datetime) -> Merge:
     try:
         account_repo.put_account(merge.account)
         return merge
     except ConflictError:  # a collector changed the account meanwhile: merge onto the fresh copy once
-        fresh = merge_rows(account_repo.get_account(merge.account.key), creditor, rows, source, now)
-        fresh.account = replace(fresh.account, last_snapshot=merge.account.last_snapshot)
+        fresh = target.merge(account_repo.get_account(merge.account.key), rows, now)
         account_repo.put_account(fresh.account)
         return fresh
 
@@ -156,12 +165,7 @@ class _Job:
     obj: ObjectRef
     state: import_repo.ImportState
     parser: ReceivablesParser
-    creditor: str
-    snapshot: bool
-
-    @property
-    def source(self) -> str:
-        return f"{self.obj.key}@{self.obj.version}"
+    target: ImportTarget
 
 
 def import_object(obj: ObjectRef, ports: IntakePorts, now: datetime, time_left_ms: Callable[[], int]) -> str:
@@ -177,7 +181,9 @@ def import_object(obj: ObjectRef, ports: IntakePorts, now: datetime, time_left_m
         results = parser.parse(ports.store.iter_lines(obj.key, obj.version_id), start_line=state.checkpoint_line)
     except InvalidInputError as exc:  # includes UnreadableFileError
         return quarantine(obj, state, str(exc), ports, now)
-    job = _Job(obj, state, parser, creditor, snapshot=bool(profile and profile.snapshot))
+    kind = (profile.account_type, profile.collector_role) if profile else ("consumer", "first_party")
+    target = ImportTarget(creditor, f"{obj.key}@{obj.version}", bool(profile and profile.snapshot), kind)
+    job = _Job(obj, state, parser, target)
     return _run_import(job, results, ports, now, time_left_ms)
 
 
@@ -198,7 +204,7 @@ def _run_import(
         totals: dict[str, int] = {}
         for row in accepted:
             add_by_currency(totals, row.balance)
-        changes = apply_rows(accepted, job.creditor, job.source, now, job.snapshot)
+        changes = apply_rows(accepted, job.target, now)
         _merge_counts(state.counts, delta.take(), changes, totals)
         state.checkpoint_line = chunk[-1].line
         import_repo.save_progress(state, now)
@@ -241,11 +247,11 @@ def _show(obj: ObjectRef, state: import_repo.ImportState, ports: IntakePorts, er
 
 def _finish(job: _Job, ports: IntakePorts, now: datetime) -> str:
     obj, state = job.obj, job.state
-    if job.snapshot:
-        missing = account_repo.query_missing_from_snapshot(job.creditor, job.source)
+    if job.target.snapshot:
+        missing = account_repo.query_missing_from_snapshot(job.target.creditor, job.target.source)
         state.counts["missing"] = len(missing)
         state.counts["missing_sample"] = [account_id for account_id, _ in missing[:20]]
-        state.counts["creditor"] = job.creditor
+        state.counts["creditor"] = job.target.creditor
     errors_key = assemble_rejects(obj.key, ports.store)
     ports.store.move(obj.key, f"processed/{_rest(obj.key)}", obj.version_id)
     state.status = "done"

@@ -4,23 +4,26 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import replace
-from datetime import datetime
-from typing import Any
+from datetime import date, datetime
 
 from functions.slack import blocks
-from functions.slack.commands import CALL_OUTCOMES, Command, parse_amount, parse_day
+from functions.slack.commands import CALL_OUTCOMES, Command, check_promise_day, parse_amount, parse_day
 from functions.slack.replies import Caller, Reply, resolve_account
 from shared import contacts
 from shared.db import accounts as account_repo
 from shared.db import activity as activity_repo
+from shared.db import keys
 from shared.db import ledger as ledger_repo
 from shared.domain.accounts import Account, Activity
+from shared.domain.compliance import Decision
 from shared.domain.contact_check import ProposedContact
-from shared.domain.errors import ConflictError, InvalidInputError
+from shared.domain.errors import ConflictError
+from shared.domain.holds import hold_flags
 from shared.domain.ledger import Promise, account_currency, apply_payment
 from shared.domain.money import Money, normalize_currency
 
 _OUTCOME_BY_CHANNEL = {"email": "sent", "sms": "sent", "letter": "sent"}
+_TALKED = "answered_conversation"  # a call logged without an outcome word
 
 
 def _target(account: Account, channel: str) -> str | None:
@@ -31,38 +34,65 @@ def _target(account: Account, channel: str) -> str | None:
     return None
 
 
-def _note(cmd: Command, caller: Caller, now: datetime) -> Reply:
-    account = resolve_account(cmd.ref)
-    text = " ".join(cmd.args[2:]) or "(empty note)"
-    activity_repo.append_activities([(account.key, Activity(at=now, kind="note", summary=text, actor=caller.user_id))])
+def add_note(ref: str, text: str, caller: Caller, now: datetime) -> Reply:
+    account = resolve_account(ref)
+    entry = Activity(at=now, kind="note", summary=text or "(empty note)", actor=caller.user_id)
+    activity_repo.append_activities([(account.key, entry)])
     return Reply(f"Note added to {account.debtor}.")
 
 
 def log_contact(cmd: Command, caller: Caller, now: datetime) -> Reply:
-    """Record a contact the collector made; a contact that broke a rule is kept, flagged and reported."""
-    channel = cmd.args[1].lower()
+    """`/collect log`: a note, or a contact with an optional call outcome word before its note."""
+    channel, words = cmd.args[1].lower(), list(cmd.args[2:])
     if channel == "note":
-        return _note(cmd, caller, now)
-    words = cmd.args[2:]
-    outcome = _OUTCOME_BY_CHANNEL.get(channel, "answered_conversation")
+        return add_note(cmd.ref, " ".join(words), caller, now)
+    outcome = None
     if channel == "call" and words and words[0].lower() in CALL_OUTCOMES:
         outcome, words = CALL_OUTCOMES[words[0].lower()], words[1:]
-    for attempt in range(3):
-        account = resolve_account(cmd.ref)
+    return log_contact_for(cmd.ref, channel, outcome, " ".join(words), caller, now)
+
+
+def log_contact_for(ref: str, channel: str, outcome: str | None, note: str, caller: Caller, now: datetime) -> Reply:
+    """Record a contact the collector made, once per Slack request; one that broke a rule is kept, flagged, reported.
+
+    The request marker is claimed before the write and released if the write fails, so a retried request
+    (a slash command or a resubmitted modal) logs nothing twice and a failed one may be tried again.
+    """
+    account = resolve_account(ref)
+    marker = (keys.account_pk(account.key), f"ONCE#REQ#{caller.request_id}")
+    if caller.request_id and not activity_repo.claim_marker(*marker, now, {"kind": "contact", "by": caller.user_id}):
+        return Reply(f"That {channel} with {account.debtor} was already logged; nothing changed.")
+    outcome = outcome or _OUTCOME_BY_CHANNEL.get(channel, _TALKED)
+    try:
+        account, decision = _record_contact(ref, channel, outcome, note, caller, now)
+    except Exception:  # the contact was not recorded: let a later delivery try again
+        if caller.request_id:
+            activity_repo.release_marker(*marker)
+        raise
+    return _logged_reply(account, decision, channel, caller)
+
+
+def _record_contact(
+    ref: str, channel: str, outcome: str, note: str, caller: Caller, now: datetime
+) -> tuple[Account, Decision]:
+    """Check and record, checking again when another contact was recorded meanwhile (at most three times)."""
+    summary = f"{channel} {outcome.replace('_', ' ')}" + (f": {note}" if note else "")
+    attempts = 3
+    while True:
+        account = resolve_account(ref)
         proposed = ProposedContact(at=now, channel=channel, to=_target(account, channel), automated=False)
         checked = contacts.check_contact(account, proposed)
-        summary = f"{channel} {outcome.replace('_', ' ')}" + (f": {' '.join(words)}" if words else "")
         contact = contacts.contact_activity(checked, proposed, caller.user_id, outcome, summary, {})
         try:
             contacts.record_checked_contact(checked, proposed, contact, caller.user_id)
-            break
+            return account, checked.decision
         except ConflictError:
-            if attempt == 2:
+            attempts -= 1
+            if not attempts:
                 raise
-    return _logged_reply(account, checked.decision, channel, caller)
 
 
-def _logged_reply(account: Account, decision: Any, channel: str, caller: Caller) -> Reply:
+def _logged_reply(account: Account, decision: Decision, channel: str, caller: Caller) -> Reply:
     text = f"Logged {channel} with {account.debtor}."
     if decision.decision == "ALLOW":
         return Reply(text)
@@ -81,11 +111,15 @@ def _money(account: Account, amount_text: str, currency: str | None) -> Money:
 
 
 def record_promise(cmd: Command, caller: Caller, now: datetime) -> Reply:
-    account = resolve_account(cmd.ref)
-    amount = _money(account, cmd.args[1], cmd.args[3] if len(cmd.args) > 3 else None)
-    due = parse_day(cmd.args[2])
-    if due < now.date():
-        raise InvalidInputError(f"promise date {due} is in the past")
+    currency = cmd.args[3] if len(cmd.args) > 3 else None
+    return promise_for(cmd.ref, cmd.args[1], parse_day(cmd.args[2]), currency, caller, now)
+
+
+def promise_for(ref: str, amount_text: str, day: date, currency: str | None, caller: Caller, now: datetime) -> Reply:
+    """Record a promise to pay `amount_text` by `day`, once per Slack request (`caller.request_id`)."""
+    account = resolve_account(ref)
+    amount = _money(account, amount_text, currency)
+    due = check_promise_day(day, now.date())
     promise = Promise(uuid.uuid4().hex[:10], account.key, amount, due)
     activity = Activity(
         at=now,
@@ -117,42 +151,11 @@ def record_payment(cmd: Command, caller: Caller, now: datetime) -> Reply:
     return Reply(f"Payment of {amount.format()} posted to {account.debtor}. Balance now {updated.balance_text()}.")
 
 
-def _hold_flags(account: Account, hold: str, now: datetime, note: str) -> dict[str, Any]:
-    at = now.strftime("%Y-%m-%dT%H:%M:%SZ")
-    flags = dict(account.flags)
-    if hold == "dispute":
-        invoices = [i.number for i in account.open_invoices()]
-        flags["disputes"] = list(flags.get("disputes") or []) + [
-            {"debt_id": n, "received_at": at, "written": False, "channel": "oral", "verification_sent_at": None}
-            for n in invoices
-        ]
-    elif hold == "cease":
-        flags["cease"] = {"received_at": at, "written": True, "channel": "mail", "debt_ids": None}
-    elif hold == "bankruptcy":
-        flags["bankruptcy"] = {
-            "chapter": None,
-            "case_no": note or None,
-            "filed_at": now.date().isoformat(),
-            "notice_received_at": at,
-            "status": "open",
-        }
-    elif hold == "deceased":
-        flags["deceased"] = {"date_of_death": None, "notice_received_at": at, "verified": False, "representative": None}
-    else:
-        flags["attorney"] = {
-            "represented_at": at,
-            "debt_ids": None,
-            "name": note or None,
-            "consents_to_direct_contact": False,
-        }
-    return flags
-
-
 def place_hold(cmd: Command, caller: Caller, now: datetime) -> Reply:
     """Record a dispute, cease request, bankruptcy, death or attorney: reminders and calls stop per the rules."""
     hold, note = cmd.args[1].lower(), " ".join(cmd.args[2:])
     account = resolve_account(cmd.ref)
-    updated = account_repo.put_account(replace(account, flags=_hold_flags(account, hold, now, note)))
+    updated = account_repo.put_account(replace(account, flags=hold_flags(account, hold, now, note)))
     summary = f"hold: {hold}" + (f" ({note})" if note else "")
     entry = Activity(at=now, kind="status", actor=caller.user_id, summary=summary, data={"hold": hold})
     activity_repo.append_activities([(account.key, entry)])

@@ -12,6 +12,13 @@ MAX_BLOCKS = 50
 MAX_SECTION_TEXT = 3000
 MAX_ROW_TEXT = 300
 MAX_WORKLIST_TEXT = 11_000  # below the ~13.2k total where Slack answers msg_blocks_too_long
+MAX_WORKLIST_ROWS = (MAX_BLOCKS - 2) // 2  # a section and its buttons a row, plus header and context
+MAX_BUTTON_VALUE = 2000
+MAX_ID = 255  # block_id and action_id
+MAX_ACTION_ELEMENTS = 25
+ACTION_LOG_CALL = "arrears_log_call"
+ACTION_PROMISE = "arrears_promise"
+ACTION_ACCOUNT = "arrears_account"
 Block = dict[str, Any]
 
 
@@ -29,6 +36,27 @@ def context(text: str) -> Block:
 
 def header(text: str) -> Block:
     return {"type": "header", "text": {"type": "plain_text", "text": _clip(text, 150)}}
+
+
+def account_ref(account: Account) -> str:
+    """`creditor:account_id`: names one account even where two creditors share an id (see resolve_account)."""
+    return f"{account.creditor}:{account.account_id}"
+
+
+def button(text: str, action_id: str, value: str, style: str | None = None) -> Block:
+    element: Block = {"type": "button", "text": {"type": "plain_text", "text": _clip(text, 75)}}
+    element |= {"action_id": action_id[:MAX_ID], "value": value[:MAX_BUTTON_VALUE]}
+    return element | ({"style": style} if style else {})
+
+
+def account_buttons(ref: str, block_id: str, with_account: bool) -> Block | None:
+    """Log call, Promise (and Account) for one account; None when the ref cannot fit a button value."""
+    if not ref or len(ref) > MAX_BUTTON_VALUE:
+        return None
+    elements = [button("Log call", ACTION_LOG_CALL, ref, "primary"), button("Promise", ACTION_PROMISE, ref)]
+    if with_account:
+        elements.append(button("Account", ACTION_ACCOUNT, ref))
+    return {"type": "actions", "block_id": block_id[:MAX_ID], "elements": elements[:MAX_ACTION_ELEMENTS]}
 
 
 def mask_phone(number: str) -> str:
@@ -67,6 +95,8 @@ def account_blocks(account: Account, history: list[Activity], reveal_pii: bool) 
             f"*Time zone:* {account.timezone or 'unknown'}\n{_contact_lines(account, reveal_pii)}"
         ),
     ]
+    buttons = account_buttons(account_ref(account), "card-actions", with_account=False)
+    blocks += [buttons] if buttons else []
     open_items = account.open_invoices()
     if open_items:
         lines = [f"• {i.number}: {i.balance.format()} due {i.due_date.isoformat()}" for i in open_items[:15]]
@@ -80,22 +110,23 @@ def account_blocks(account: Account, history: list[Activity], reveal_pii: bool) 
 
 
 def worklist_blocks(rows: list[tuple[Account, str]], collector: str) -> list[Block]:
-    """Header plus one section a row (account and its call-now note), within Slack's 50 blocks and the
-    ~13k characters of block text a message may carry in all (rows stop at MAX_WORKLIST_TEXT)."""
+    """Header, then a section (account and its call-now note) and its buttons a row, within Slack's 50 blocks
+    and the ~13k characters of block text a message may carry in all (rows stop at MAX_WORKLIST_TEXT)."""
     if not rows:
         return [section(f"<@{collector}>, nothing to work right now.")]
     blocks: list[Block] = [header(f"Worklist · {len(rows)} accounts")]
     used = 0
-    for rank, (account, note) in enumerate(rows[: MAX_BLOCKS - 2], start=1):
+    for rank, (account, note) in enumerate(rows[:MAX_WORKLIST_ROWS], start=1):
         text = _clip(
             f"*{rank}. {account.debtor}* · `{account.account_id}` · {account.creditor}\n"
             f"{account.balance_text()} · oldest due {account.oldest_due or '—'} · {note}",
             MAX_ROW_TEXT,
         )
-        used += len(text)
+        buttons = account_buttons(account_ref(account), f"row-{rank}", with_account=True)
+        used += len(text) + (3 * len(account_ref(account)) if buttons else 0)  # button values travel too
         if used > MAX_WORKLIST_TEXT:
             break
-        blocks.append(section(text))
+        blocks += [section(text), buttons] if buttons else [section(text)]
     blocks.append(
         context("Calls are checked against the contact rules as of now; use `/collect can-call <id>` before dialing.")
     )

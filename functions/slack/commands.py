@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from shared.domain.errors import InvalidInputError
+from shared.domain.holds import HOLDS
 
 USAGE: dict[str, str] = {
     "help": "`/collect help`: this list",
@@ -30,7 +31,7 @@ CALL_OUTCOMES = {
     "busy": "busy",
     "not-connected": "not_connected",
 }
-HOLDS = ("dispute", "cease", "bankruptcy", "deceased", "attorney")
+
 _ARITY = {"help": 0, "worklist": 0, "account": 1, "can-call": 1, "why": 1, "log": 2, "promise": 3, "pay": 3, "hold": 2}
 _AMOUNT = re.compile(r"^(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$")
 _REF = re.compile(r"^[\w.\-/:@+]{1,64}$")
@@ -103,3 +104,10 @@ def parse_day(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError as exc:
         raise InvalidInputError(f"date {text!r} is not a date like 2026-12-01") from exc
+
+
+def check_promise_day(due: date, today: date) -> date:
+    """A promise is to pay by a day still ahead (today counts): the same rule for commands and modals."""
+    if due < today:
+        raise InvalidInputError(f"promise date {due} is in the past")
+    return due

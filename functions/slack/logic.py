@@ -55,7 +55,7 @@ def _worklist_note(account: Account, now: datetime) -> str:
 def worklist(cmd: Command, caller: Caller, now: datetime) -> Reply:
     """The caller's accounts and the unassigned pool, best first, each with whether a call is allowed now."""
     mine = account_repo.query_worklist(caller.user_id) + account_repo.query_worklist(None)
-    ranked = sorted(mine, key=lambda a: -a.priority)[:45]
+    ranked = sorted(mine, key=lambda a: -a.priority)[: blocks.MAX_WORKLIST_ROWS]
     with ThreadPoolExecutor(max_workers=8) as pool:
         notes = list(pool.map(lambda a: _worklist_note(a, now), ranked))
     return Reply(

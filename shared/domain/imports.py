@@ -116,11 +116,27 @@ def _same(a: Account, b: Account) -> bool:
     return all(getattr(a, name) == getattr(b, name) for name in _COMPARED)
 
 
-def merge_rows(existing: Account | None, creditor: str, rows: list[ReceivableRow], source: str, now: datetime) -> Merge:
-    """The account after applying this file's rows for it (same customer id); invoices are upserted by number."""
+def merge_rows(
+    existing: Account | None,
+    creditor: str,
+    rows: list[ReceivableRow],
+    source: str,
+    now: datetime,
+    kind: tuple[str, str] = ("consumer", "first_party"),
+) -> Merge:
+    """The account after applying this file's rows for it (same customer id); invoices are upserted by number.
+
+    `kind` (account type, collector role) comes from the file's profile and applies to new accounts.
+    """
     first = rows[0]
     base = existing or Account(
-        creditor=creditor, account_id=first.account_id, debtor=first.debtor, created_at=now, source=source
+        creditor=creditor,
+        account_id=first.account_id,
+        debtor=first.debtor,
+        created_at=now,
+        source=source,
+        account_type=kind[0],
+        collector_role=kind[1],
     )
     invoices = {i.number: i for i in base.invoices}
     before = dict(invoices)

@@ -56,7 +56,7 @@ def render_reminder(template: str, channel: str, account: Account, today: date) 
             balance=account.balance_text(),
             days_past_due=(today - oldest).days,
             third_party=account.collector_role == "third_party",
-        disclosure=disclosure(account, channel),
+            disclosure=disclosure(account, channel),
             invoices=[
                 {"number": i.number, "due_date": i.due_date.isoformat(), "amount": i.balance.format()} for i in invoices
             ],

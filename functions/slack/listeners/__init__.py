@@ -3,8 +3,9 @@
 from slack_bolt import App
 
 from functions.slack.env import Settings
-from functions.slack.listeners import collect
+from functions.slack.listeners import collect, interactive
 
 
 def register(app: App, settings: Settings) -> None:
     collect.register(app, settings)
+    interactive.register(app, settings)

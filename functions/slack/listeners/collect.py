@@ -10,10 +10,10 @@ from slack_sdk import WebClient
 
 from functions.slack.commands import parse_command
 from functions.slack.env import Settings
+from functions.slack.listeners.errors import attempt, tell_ephemeral
 from functions.slack.logic import run_command
 from functions.slack.replies import Caller
-from shared.domain.errors import ArrearsError, InvalidInputError, NotFoundError
-from shared.observability import logger
+from shared.domain.errors import InvalidInputError
 
 
 def _now() -> datetime:
@@ -39,14 +39,8 @@ def make_worker(settings: Settings) -> Any:
             return  # already answered in the ack
         user = command["user_id"]
         caller = Caller(user, settings.is_authorized(user), command.get("trigger_id", ""))
-        try:
-            reply = run_command(cmd, caller, _now())
-        except (InvalidInputError, NotFoundError) as exc:
-            respond(response_type="ephemeral", text=str(exc), replace_original=False)
-            return
-        except ArrearsError as exc:
-            logger.warning("collect command failed", extra={"command": cmd.name, "error": type(exc).__name__})
-            respond(response_type="ephemeral", text=f"Could not do that: {exc}", replace_original=False)
+        reply = attempt(lambda: run_command(cmd, caller, _now()), lambda text: tell_ephemeral(respond, text), cmd.name)
+        if reply is None:
             return
         respond(response_type="ephemeral", text=reply.text, blocks=reply.blocks or None, replace_original=False)
         if reply.alert:

@@ -34,6 +34,8 @@ class Profile:
     terms_days: int | None = None
     snapshot: bool = False
     ledger: bool = False
+    account_type: Literal["consumer", "commercial"] = "consumer"
+    collector_role: Literal["first_party", "third_party"] = "first_party"
 
 
 def _profile(name: str, columns: dict[str, tuple[str, ...]], **options: Any) -> Profile:
@@ -153,6 +155,8 @@ class _MappingModel(BaseModel):
     terms_days: int | None = None
     snapshot: bool = False
     ledger: bool = False
+    account_type: Literal["consumer", "commercial"] = "consumer"
+    collector_role: Literal["first_party", "third_party"] = "first_party"
 
     @field_validator("default_currency")
     @classmethod

@@ -174,7 +174,8 @@ def test_full_snapshot_reports_accounts_it_no_longer_lists_without_deleting_them
     # Given a creditor whose mapping declares its exports full snapshots, and a first export of three accounts
     mapping = (
         b'{"name": "snap", "account_id": "account_id", "debtor_name": "debtor_name", "invoice": "invoice", '
-        b'"due_date": "due_date", "balance": "balance", "currency": "currency", "snapshot": true, "creditor": "globex"}'
+        b'"due_date": "due_date", "balance": "balance", "currency": "currency", "snapshot": true, "creditor": "globex", '
+        b'"account_type": "commercial"}'
     )
     boto3.client("s3").put_object(Bucket=BUCKET, Key="mappings/snap.json", Body=mapping)
     header = b"account_id,debtor_name,invoice,due_date,balance,currency\n"
@@ -192,7 +193,10 @@ def test_full_snapshot_reports_accounts_it_no_longer_lists_without_deleting_them
     )
     assert "1 open account(s) of globex are not in this file" in summary.params["text"]
     assert "`S2`" in summary.params["text"]
-    assert account_repo.get_account(account_key("globex", "S2")).balances == {"USD": 1000}
+    kept = account_repo.get_account(account_key("globex", "S2"))
+    assert kept.balances == {"USD": 1000}
+    # And the mapping's account type reached the accounts it created (business debt: company rules, not Reg F)
+    assert kept.account_type == "commercial"
 
 
 def test_creditor_policy_file_changes_when_reminders_may_go_out(intake, load_handler, recorder):

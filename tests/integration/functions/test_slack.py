@@ -168,3 +168,32 @@ def test_promise_then_hold_removes_account_from_worklist(slack, recorder):
 def test_bad_amount_gets_usage_not_traceback(slack, recorder):
     result = slack("pay C-1001 lots CHK-1")
     assert "amount 'lots' is not a number" in result["body"]
+
+
+def test_seventh_logged_call_in_seven_days_defers_the_next(slack, recorder, monkeypatch):
+    # Given seven calls about the same debt logged across a week, inside calling hours
+    import functions.slack.listeners.collect as collect
+
+    account_repo.put_new_accounts([account("C-1001")])
+    for day in range(16, 23):
+        monkeypatch.setattr(collect, "_now", lambda day=day: datetime(2026, 11, day, 16, 0, tzinfo=UTC))
+        slack("log C-1001 call no-answer")
+    # When the collector asks whether an eighth call may go out the next morning
+    monkeypatch.setattr(collect, "_now", lambda: datetime(2026, 11, 22, 17, 0, tzinfo=UTC))
+    slack("can-call C-1001")
+    # Then it must wait until seven days after the first counted call, per the 7-in-7 rule
+    verdict = _last_reply(recorder)
+    assert "DEFER" in verdict and "REGF-CALL-FREQ-7IN7" in verdict
+
+
+def test_written_dispute_hold_stops_reminders_and_calls(slack, recorder):
+    account_repo.put_new_accounts([account("C-1001")])
+    slack("hold C-1001 dispute letter received")
+    slack("can-call C-1001")
+    assert "BLOCK" in _last_reply(recorder) and "REGF-DISPUTE-HOLD" in _last_reply(recorder)
+
+
+def test_attorney_hold_without_contact_details_is_refused(slack, recorder):
+    account_repo.put_new_accounts([account("C-1001")])
+    slack("hold C-1001 attorney")
+    assert "needs the attorney's name and address" in _last_reply(recorder)

@@ -11,9 +11,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from functions.slack.blocks import (
+    ACTION_ACCOUNT,
+    ACTION_LOG_CALL,
+    ACTION_PROMISE,
+    MAX_ACTION_ELEMENTS,
     MAX_BLOCKS,
+    MAX_BUTTON_VALUE,
+    MAX_ID,
     MAX_SECTION_TEXT,
+    MAX_WORKLIST_ROWS,
     account_blocks,
+    account_buttons,
     context,
     decision_text,
     header,
@@ -30,6 +38,7 @@ PHONE = "+12145550101"
 EMAIL = "pat.doe@example.com"
 AT = datetime(2026, 6, 10, 15, 0, tzinfo=UTC)  # Wed 10:00 CDT
 HEADER_TEXT = 150
+BUTTON_TEXT = 75
 
 
 def account(**overrides: Any) -> Account:
@@ -53,8 +62,24 @@ def texts(blocks: list[dict[str, Any]]) -> list[str]:
     for block in blocks:
         if "text" in block:
             found.append(block["text"]["text"])
-        found += [element["text"] for element in block.get("elements", [])]
+        found += [_text(element["text"]) for element in block.get("elements", [])]
     return found
+
+
+def _text(text: str | dict[str, Any]) -> str:
+    return text["text"] if isinstance(text, dict) else text
+
+
+def assert_actions_within_slack_limits(block: dict[str, Any]) -> None:
+    assert 1 <= len(block["elements"]) <= MAX_ACTION_ELEMENTS
+    assert len(block["block_id"]) <= MAX_ID
+    action_ids = [e["action_id"] for e in block["elements"]]
+    assert len(set(action_ids)) == len(action_ids)  # unique within the block
+    for element in block["elements"]:
+        assert element["type"] == "button"
+        assert element["text"]["type"] == "plain_text" and len(element["text"]["text"]) <= BUTTON_TEXT
+        assert len(element["action_id"]) <= MAX_ID
+        assert 0 < len(element["value"]) <= MAX_BUTTON_VALUE
 
 
 def assert_within_slack_limits(blocks: list[dict[str, Any]]) -> None:
@@ -68,8 +93,12 @@ def assert_within_slack_limits(blocks: list[dict[str, Any]]) -> None:
         elif block["type"] == "context":
             assert 1 <= len(block["elements"]) <= 10
             assert all(len(e["text"]) <= MAX_SECTION_TEXT for e in block["elements"])
+        elif block["type"] == "actions":
+            assert_actions_within_slack_limits(block)
         else:
             pytest.fail(f"unexpected block type {block['type']}")
+    block_ids = [b["block_id"] for b in blocks if "block_id" in b]
+    assert len(set(block_ids)) == len(block_ids)  # unique within the message
     json.dumps(blocks)  # the payload must serialise as Slack receives it
 
 
@@ -204,22 +233,70 @@ def row(n: int) -> tuple[Account, str]:
     return account(account_id=f"C-{n}", debtor=f"Debtor {n}"), ":white_check_mark: may call now"
 
 
-@pytest.mark.parametrize(("count", "sections"), [(1, 1), (47, 47), (48, 48), (49, 48), (200, 48)])
-def test_worklist_blocks_paged_at_48_rows_plus_header_and_context(count: int, sections: int) -> None:
+@pytest.mark.parametrize(("count", "shown"), [(1, 1), (23, 23), (24, 24), (25, 24), (200, 24)])
+def test_worklist_blocks_paged_at_24_rows_each_with_buttons(count: int, shown: int) -> None:
     # Given a worklist of `count` accounts
     rows = [row(n) for n in range(1, count + 1)]
 
     # When it is rendered
     blocks = worklist_blocks(rows, "U123")
 
-    # Then there is a header with the total, at most 48 ranked rows, and the context line: never over 50 blocks
+    # Then a header with the total, at most 24 ranked rows each followed by its buttons, and the context line
+    assert MAX_WORKLIST_ROWS == 24
     assert_within_slack_limits(blocks)
-    assert len(blocks) == sections + 2
+    assert len(blocks) == 2 * shown + 2
     assert blocks[0] == header(f"Worklist · {count} accounts")
     assert blocks[-1]["type"] == "context"
     assert "can-call" in blocks[-1]["elements"][0]["text"]
-    body = [b["text"]["text"] for b in blocks[1:-1]]
+    body = [b["text"]["text"] for b in blocks[1:-1:2]]
     assert all(b.startswith(f"*{n}. Debtor {n}*") for n, b in enumerate(body, start=1))
+    buttons = blocks[2:-1:2]
+    assert all(b["type"] == "actions" for b in buttons)
+    assert [b["elements"][0]["value"] for b in buttons] == [f"acme:C-{n}" for n in range(1, shown + 1)]
+
+
+def test_worklist_blocks_row_buttons_log_call_promise_account_carry_ref() -> None:
+    # Given one account of creditor acme
+    # When the worklist is rendered
+    actions = worklist_blocks([row(7)], "U123")[2]
+
+    # Then its row has Log call, Promise and Account buttons, each carrying `creditor:account_id`
+    assert [(e["text"]["text"], e["action_id"]) for e in actions["elements"]] == [
+        ("Log call", ACTION_LOG_CALL),
+        ("Promise", ACTION_PROMISE),
+        ("Account", ACTION_ACCOUNT),
+    ]
+    assert {e["value"] for e in actions["elements"]} == {"acme:C-7"}
+
+
+def test_account_blocks_buttons_log_call_and_promise_only() -> None:
+    # Given an account
+    # When its card is built
+    blocks = account_blocks(account(), [], reveal_pii=False)
+
+    # Then it offers Log call and Promise (not Account: the card is the account) carrying the ref
+    actions = [b for b in blocks if b["type"] == "actions"]
+    assert len(actions) == 1
+    assert [e["action_id"] for e in actions[0]["elements"]] == [ACTION_LOG_CALL, ACTION_PROMISE]
+    assert {e["value"] for e in actions[0]["elements"]} == {"acme:C-1"}
+
+
+@pytest.mark.parametrize("ref", ["", "x" * (MAX_BUTTON_VALUE + 1)])
+def test_account_buttons_ref_empty_or_too_long_no_block(ref: str) -> None:
+    # Given a ref that cannot travel in a button value
+    # When the buttons are built
+    # Then there are none (the row or card is still shown without them)
+    assert account_buttons(ref, "b", with_account=True) is None
+
+
+def test_account_buttons_ref_at_limit_and_long_block_id_within_limits() -> None:
+    # Given a ref exactly at the value limit and an over-long block id
+    block = account_buttons("x" * MAX_BUTTON_VALUE, "b" * 1_000, with_account=True)
+
+    # When / Then the block keeps the whole value and clips the block id
+    assert block is not None
+    assert_actions_within_slack_limits(block)
+    assert all(e["value"] == "x" * MAX_BUTTON_VALUE for e in block["elements"])
 
 
 def test_worklist_blocks_row_shows_balance_due_and_note() -> None:

@@ -1,0 +1,147 @@
+"""Buttons and modals: open a form within the trigger's 3 s, check a submission in the ack, write lazily."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from functools import partial
+from typing import Any
+
+from slack_bolt import Ack, App, BoltRequest, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from functions.slack import actions, blocks, modals
+from functions.slack.commands import CALL_OUTCOMES, Command
+from functions.slack.env import Settings
+from functions.slack.listeners.errors import attempt, tell_ephemeral
+from functions.slack.logic import run_command
+from functions.slack.replies import Caller, Reply
+from shared.domain.errors import InvalidInputError
+from shared.observability import logger
+
+Listener = Callable[..., None]
+
+
+def _now() -> datetime:
+    """The request's instant: the one clock read of these listeners, so tests can set it."""
+    return datetime.now(UTC)
+
+
+def _request_day(request: BoltRequest) -> date:
+    """The UTC day of Slack's signed request timestamp: the ack and the lazy work judge a promise date alike."""
+    stamp = (request.headers.get("x-slack-request-timestamp") or [""])[0]
+    return datetime.fromtimestamp(int(stamp), UTC).date() if stamp.isdigit() else _now().date()
+
+
+def _button_ref(body: dict[str, Any]) -> str:
+    actions_ = body.get("actions") or [{}]
+    return modals.check_ref(str(actions_[0].get("value") or ""))
+
+
+def modal_opener(build: Callable[[str], modals.View]) -> Listener:
+    """An ack listener that opens the modal `build` makes from the button's value: Slack API only, no AWS."""
+
+    def open_modal(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        ack()
+        try:
+            client.views_open(trigger_id=body["trigger_id"], view=build(_button_ref(body)))
+        except InvalidInputError as exc:
+            tell_ephemeral(respond, str(exc))
+        except SlackApiError as exc:  # e.g. expired_trigger_id after a slow cold start
+            logger.warning("views.open failed", extra={"error": exc.response.get("error")})
+            tell_ephemeral(respond, "Slack did not open the form in time; click the button again.")
+
+    return open_modal
+
+
+def ack_button(ack: Ack) -> None:
+    ack()
+
+
+def make_account_worker(settings: Settings) -> Listener:
+    def show_account_card(body: dict[str, Any], respond: Respond) -> None:
+        user = body["user"]["id"]
+        caller = Caller(user, settings.is_authorized(user), body.get("trigger_id", ""))
+        reply = attempt(
+            lambda: run_command(Command("account", (_button_ref(body),)), caller, _now()),
+            lambda text: tell_ephemeral(respond, text),
+            "account button",
+        )
+        if reply is not None:
+            respond(response_type="ephemeral", text=reply.text, blocks=reply.blocks or None, replace_original=False)
+
+    return show_account_card
+
+
+def _ack_submission(ack: Ack, read: Callable[[], object]) -> None:
+    """Bad fields stay in the modal, each with its message; a good submission closes it."""
+    try:
+        read()
+    except modals.SubmissionError as exc:
+        ack(response_action="errors", errors=exc.errors)
+        return
+    ack()
+
+
+def ack_log_call(ack: Ack, view: dict[str, Any]) -> None:
+    _ack_submission(ack, lambda: modals.read_log_call(view))
+
+
+def ack_promise(ack: Ack, view: dict[str, Any], request: BoltRequest) -> None:
+    _ack_submission(ack, lambda: modals.read_promise(view, _request_day(request)))
+
+
+def _submitter(settings: Settings, body: dict[str, Any]) -> Caller:
+    """The view id is the request id: a resubmitted or retried view writes nothing twice."""
+    user = body["user"]["id"]
+    return Caller(user, settings.is_authorized(user), body["view"]["id"])
+
+
+def _report(settings: Settings, client: WebClient, caller: Caller, work: Callable[[], Reply], what: str) -> None:
+    """Do the work and DM the collector the result (a view submission has no response_url); alert managers."""
+
+    def tell(text: str) -> None:
+        client.chat_postMessage(channel=caller.user_id, text=text)
+
+    reply = attempt(work, tell, what)
+    if reply is None:
+        return
+    client.chat_postMessage(channel=caller.user_id, text=reply.text, blocks=reply.blocks or None)
+    if reply.alert:
+        client.chat_postMessage(channel=settings.report_channel, text=reply.alert)
+
+
+def make_log_call_worker(settings: Settings) -> Listener:
+    def log_call_from_modal(body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+        try:
+            entry = modals.read_log_call(view)
+        except InvalidInputError:
+            return  # already answered in the ack
+        caller = _submitter(settings, body)
+        outcome = CALL_OUTCOMES[entry.outcome]
+        work = partial(actions.log_contact_for, entry.ref, "call", outcome, entry.note, caller, _now())
+        _report(settings, client, caller, work, "log call modal")
+
+    return log_call_from_modal
+
+
+def make_promise_worker(settings: Settings) -> Listener:
+    def promise_from_modal(body: dict[str, Any], view: dict[str, Any], client: WebClient, request: BoltRequest) -> None:
+        try:
+            entry = modals.read_promise(view, _request_day(request))
+        except InvalidInputError:
+            return  # already answered in the ack
+        caller = _submitter(settings, body)
+        work = partial(actions.promise_for, entry.ref, entry.amount_text, entry.due, None, caller, _now())
+        _report(settings, client, caller, work, "promise modal")
+
+    return promise_from_modal
+
+
+def register(app: App, settings: Settings) -> None:
+    app.block_action(blocks.ACTION_LOG_CALL)(ack=modal_opener(modals.log_call_modal), lazy=[])
+    app.block_action(blocks.ACTION_PROMISE)(ack=modal_opener(modals.promise_modal), lazy=[])
+    app.block_action(blocks.ACTION_ACCOUNT)(ack=ack_button, lazy=[make_account_worker(settings)])
+    app.view_submission(modals.LOG_CALL_VIEW)(ack=ack_log_call, lazy=[make_log_call_worker(settings)])
+    app.view_submission(modals.PROMISE_VIEW)(ack=ack_promise, lazy=[make_promise_worker(settings)])
