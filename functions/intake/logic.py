@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from itertools import islice
 from typing import Any
@@ -12,13 +12,11 @@ from typing import Any
 from functions.intake.models import ObjectRef
 from functions.intake.rejects import assemble_rejects, keep_rejects
 from functions.intake.summary import quarantine_text, summary_blocks, summary_text
+from functions.intake.upsert import ImportTarget, apply_rows
 from shared.db import accounts as account_repo
-from shared.db import activity as activity_repo
 from shared.db import creditors as creditor_repo
 from shared.db import imports as import_repo
-from shared.domain.accounts import Account, account_key
-from shared.domain.errors import ConflictError, InvalidInputError
-from shared.domain.imports import Merge, merge_rows
+from shared.domain.errors import InvalidInputError
 from shared.domain.money import add_by_currency
 from shared.domain.policies import parse_policy_file
 from shared.domain.receivables import (
@@ -67,59 +65,6 @@ def _custom_mapping(name: str, store: ObjectStore) -> Profile:
     raise InvalidInputError(
         f"folder {name!r} is neither a built-in profile ({known}) nor a mapping mappings/{name}.json"
     )
-
-
-@dataclass(frozen=True)
-class ImportTarget:
-    """Where a file's rows go: its creditor, the import (`source`), snapshot mode, and the kind of new accounts."""
-
-    creditor: str
-    source: str
-    snapshot: bool = False
-    kind: tuple[str, str] = ("consumer", "first_party")
-
-    def merge(self, existing: Account | None, rows: list[ReceivableRow], now: datetime) -> Merge:
-        merged = merge_rows(existing, self.creditor, rows, self.source, now, self.kind)
-        if self.snapshot:
-            merged.account = replace(merged.account, last_snapshot=self.source)
-        return merged
-
-
-def apply_rows(rows: list[ReceivableRow], target: ImportTarget, now: datetime) -> Counter[str]:
-    """Upsert one chunk: one BatchGet per 100 accounts, new accounts batch-written, changed ones version-checked.
-
-    In a full snapshot every listed account is stamped with the import, unchanged ones included, so that
-    the accounts it no longer lists can be reported at the end.
-    """
-    groups: dict[str, list[ReceivableRow]] = defaultdict(list)
-    for row in rows:
-        groups[account_key(target.creditor, row.account_id)].append(row)
-    existing = account_repo.get_accounts(groups)
-    merges = {key: target.merge(existing.get(key), group, now) for key, group in groups.items()}
-    fresh = {"new", "unchanged"} if target.snapshot else {"new"}
-    account_repo.put_new_accounts(m.account for m in merges.values() if m.change in fresh)
-    for key, merge in merges.items():
-        if merge.change == "updated":
-            merges[key] = _put_updated(merge, groups[key], target, now)
-    activity_repo.append_activities((key, a) for key, m in merges.items() for a in m.activities)
-    return Counter(_count_as(m, target.source) for m in merges.values())
-
-
-def _put_updated(merge: Merge, rows: list[ReceivableRow], target: ImportTarget, now: datetime) -> Merge:
-    try:
-        account_repo.put_account(merge.account)
-        return merge
-    except ConflictError:  # a collector changed the account meanwhile: merge onto the fresh copy once
-        fresh = target.merge(account_repo.get_account(merge.account.key), rows, now)
-        account_repo.put_account(fresh.account)
-        return fresh
-
-
-def _count_as(merge: Merge, source: str) -> str:
-    # Rows of one account may sit in several chunks: the first chunk created it for this very file.
-    if merge.change == "updated" and merge.account.source == source and merge.account.created_at is not None:
-        return "new-continued"
-    return merge.change
 
 
 def _chunks(results: Iterator[ReceivableRow | RejectedRow]) -> Iterator[list[ReceivableRow | RejectedRow]]:
@@ -201,11 +146,17 @@ def _run_import(
     for number, chunk in enumerate(_chunks(results), start=1):
         accepted = [r for r in chunk if isinstance(r, ReceivableRow)]
         keep_rejects(job.obj.key, [r for r in chunk if isinstance(r, RejectedRow)], ports.store)
+        result = apply_rows(accepted, job.target, now)
+        repeated = {id(row) for row in result.repeats}
         totals: dict[str, int] = {}
         for row in accepted:
-            add_by_currency(totals, row.balance)
-        changes = apply_rows(accepted, job.target, now)
-        _merge_counts(state.counts, delta.take(), changes, totals)
+            if id(row) not in repeated:
+                add_by_currency(totals, row.balance)
+        report = delta.take()
+        report["accepted"] -= len(repeated)
+        report["rows_read"] -= len(repeated)
+        report["duplicates"] += len(repeated)  # scattered repeats: folded like the parser folds adjacent ones
+        _merge_counts(state.counts, report, result.changes, totals)
         state.checkpoint_line = chunk[-1].line
         import_repo.save_progress(state, now)
         if time_left_ms() < SAFETY_MS:

@@ -28,6 +28,7 @@ def _invoice_json(invoice: Invoice) -> dict[str, Any]:
         "due_date": invoice.due_date.isoformat(),
         "invoice_date": invoice.invoice_date.isoformat() if invoice.invoice_date else None,
         "warnings": list(invoice.warnings),
+        "source": invoice.source,
     }
 
 
@@ -38,6 +39,7 @@ def _invoice(data: dict[str, Any]) -> Invoice:
         due_date=date.fromisoformat(data["due_date"]),
         invoice_date=date.fromisoformat(data["invoice_date"]) if data.get("invoice_date") else None,
         warnings=tuple(data.get("warnings") or ()),
+        source=data.get("source"),
     )
 
 

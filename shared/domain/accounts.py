@@ -28,6 +28,7 @@ class Invoice:
     due_date: date
     invoice_date: date | None = None
     warnings: tuple[str, ...] = ()
+    source: str | None = None  # the import (object key and version) that last wrote it
 
 
 @dataclass(frozen=True)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from shared.domain.accounts import Account, Activity, Invoice
 from shared.domain.dunning import schedule_next
+from shared.domain.money import Money
 from shared.domain.receivables import ReceivableRow
 from shared.domain.scoring import priority
 
@@ -17,6 +18,7 @@ class Merge:
     account: Account
     change: str  # new | updated | unchanged
     activities: list[Activity] = field(default_factory=list)
+    repeats: list[ReceivableRow] = field(default_factory=list)  # rows this file had already listed
 
 
 def _rfc3339(at: datetime) -> str:
@@ -109,11 +111,19 @@ def _invoice_changes(
     return entries
 
 
-_COMPARED = ("debtor", "invoices", "emails", "phones", "address", "timezone")
+_COMPARED = ("debtor", "emails", "phones", "address", "timezone")
+_NONE = Invoice("", Money(0, "XXX"), date.min)
 
 
-def _same(a: Account, b: Account) -> bool:
-    return all(getattr(a, name) == getattr(b, name) for name in _COMPARED)
+def _same(merged: Account, existing: Account, source: str) -> bool:
+    """Nothing a collector would see changed (the invoices' import stamp aside)."""
+
+    def plain(account: Account) -> list[Invoice]:
+        return [replace(i, source=None) for i in account.invoices]
+
+    return plain(merged) == plain(existing) and all(
+        getattr(merged, name) == getattr(existing, name) for name in _COMPARED
+    )
 
 
 def merge_rows(
@@ -140,19 +150,25 @@ def merge_rows(
     )
     invoices = {i.number: i for i in base.invoices}
     before = dict(invoices)
+    repeats: list[ReceivableRow] = []
     for row in rows:
-        invoices[row.invoice] = Invoice(row.invoice, row.balance, row.due_date, row.invoice_date, row.warnings)
+        if invoices.get(row.invoice, _NONE).source == source:
+            repeats.append(row)  # this file listed the invoice already (a scattered line-item repeat)
+            continue
+        invoices[row.invoice] = Invoice(
+            row.invoice, row.balance, row.due_date, row.invoice_date, row.warnings, source=source
+        )
     merged = _contacts(replace(base, invoices=tuple(invoices.values())), rows, now)
-    if existing is not None and _same(merged, existing):
-        return Merge(existing, "unchanged")
+    if existing is not None and _same(merged, existing, source):
+        return Merge(existing, "unchanged", repeats=repeats)
     open_dues = [i.due_date for i in merged.open_invoices()]
     status = "open" if open_dues else "paid"
     merged = replace(merged, oldest_due=min(open_dues, default=None), status=status)
     merged = replace(merged, priority=priority(merged, now.date()))
     if existing is None:
-        return Merge(schedule_next(merged), "new")
+        return Merge(schedule_next(merged), "new", repeats=repeats)
     if merged.is_open and not existing.is_open:
         merged = replace(merged, dunning_step=0)  # a reopened account starts its cadence again
     if merged.oldest_due != existing.oldest_due or not merged.is_open:
         merged = schedule_next(merged)
-    return Merge(merged, "updated", _invoice_changes(before, invoices, now, source))
+    return Merge(merged, "updated", _invoice_changes(before, invoices, now, source), repeats)

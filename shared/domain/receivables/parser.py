@@ -32,15 +32,23 @@ class _State:
     reader: RowReader
     start_line: int
     seen: set[tuple[str, str]] = field(default_factory=set)
+    last_key: tuple[str, str] | None = None
     ledger: LedgerBook | None = None
     grand_total: tuple[int, Decimal] | None = None
 
 
 class ReceivablesParser:
-    """Parse one receivables export. `profile`: a Profile, a built-in profile name, or None to detect it."""
+    """Parse one receivables export. `profile`: a Profile, a built-in profile name, or None to detect it.
 
-    def __init__(self, profile: Profile | str | None = None) -> None:
+    Repeated (account, invoice) rows are folded into the first. By default only a repeat of the row just
+    before is recognised here (line-item exports repeat an invoice on consecutive rows), so memory stays flat
+    however long the file; the importer recognises the rarer scattered repeats when it merges. With
+    `remember_all` every key of the file is remembered (a preview, which holds every row anyway).
+    """
+
+    def __init__(self, profile: Profile | str | None = None, remember_all: bool = False) -> None:
         self._profile = profile
+        self._remember_all = remember_all
         self.report = ParseReport()
 
     def parse(self, lines: Iterable[bytes], start_line: int = 0) -> Iterator[Result]:
@@ -108,10 +116,11 @@ class ReceivablesParser:
         key = state.reader.key(record.cells)
         if state.ledger is not None:
             yield from self._ledger_step(record, state, state.ledger, key)
-        elif key is not None and key in state.seen:
+        elif key is not None and (key == state.last_key or key in state.seen):
             self.report.duplicates += counted
         else:
-            if key is not None:
+            state.last_key = key
+            if key is not None and self._remember_all:
                 state.seen.add(key)
             yield build_row(state.reader, record.line, record.raw, record.cells)
 

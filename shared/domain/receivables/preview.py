@@ -15,7 +15,7 @@ _SHOWN = 20
 
 def preview(lines: Iterable[bytes], profile: Profile | None) -> dict[str, Any]:
     """Parse the whole file; the JSON object of `arrears check FILE --json` (raises UnreadableFileError)."""
-    parser = ReceivablesParser(profile)
+    parser = ReceivablesParser(profile, remember_all=True)
     accepted: list[dict[str, Any]] = []
     rejected: list[dict[str, Any]] = []
     for result in parser.parse(lines):

@@ -96,6 +96,9 @@ def test_bad_rows_go_to_errors_file_and_good_rows_still_import(intake, recorder)
         f"{len(errors)} rejected" in summary.params["text"] and "Rejected rows with reasons" in summary.params["text"]
     )
     assert keys_under("rejected/bad rows (june).csv.errors.d/") == []
+    # And a repeat of an invoice far from its first row is folded as the preview folds it
+    assert f"{len(expected['accepted'])} accepted" in summary.params["text"]
+    assert "1 duplicate lines folded" in summary.params["text"]
 
 
 def test_unreadable_file_is_quarantined_with_reason_and_alert(intake, recorder):

@@ -21,9 +21,10 @@ def fixture_profile(name: str) -> Profile:
 
 
 def parse_bytes(
-    data: bytes, profile: Profile | str | None = None, start_line: int = 0
+    data: bytes, profile: Profile | str | None = None, start_line: int = 0, remember_all: bool = True
 ) -> tuple[list[ReceivableRow], list[RejectedRow], ReceivablesParser]:
-    parser = ReceivablesParser(profile)
+    """Parse with file-wide repeat folding by default (what a preview shows, and what an import ends with)."""
+    parser = ReceivablesParser(profile, remember_all=remember_all)
     results = list(parser.parse(data.splitlines(keepends=True), start_line=start_line))
     accepted, rejected = split_results(results)
     return accepted, rejected, parser

@@ -215,3 +215,20 @@ def test_parser_debtor_named_total_is_still_data() -> None:
     accepted, _, parser = parse_bytes(data)
     assert [row.debtor for row in accepted] == ["Total Wine & More"]
     assert parser.report.rows_skipped == 0
+
+
+def test_parser_default_folds_only_adjacent_repeats_so_memory_stays_flat():
+    # Given a line-item export: an invoice repeated on the next row, and once more far below
+    from tests.unit.domain.receivables.support import parse_bytes
+
+    data = (
+        b"account_id,debtor_name,invoice,due_date,balance,currency\n"
+        b"A1,Ann,I-1,2026-10-01,10.00,USD\nA1,Ann,I-1,2026-10-01,10.00,USD\n"
+        b"B1,Bob,I-2,2026-10-01,20.00,USD\nA1,Ann,I-1,2026-10-01,10.00,USD\n"
+    )
+    # When the streaming parser reads it (no file-wide key memory) and when a preview does (file-wide)
+    streamed, _, streaming = parse_bytes(data, remember_all=False)
+    previewed, _, remembering = parse_bytes(data, remember_all=True)
+    # Then the adjacent repeat is folded by both; the scattered one is left to the importer's merge
+    assert [r.line for r in streamed] == [2, 4, 5] and streaming.report.duplicates == 1
+    assert [r.line for r in previewed] == [2, 4] and remembering.report.duplicates == 2
