@@ -85,16 +85,18 @@ def contact_activity(
     )
 
 
-def record_checked_contact(checked: Checked, proposed: ProposedContact, contact: Activity, actor: str) -> None:
+def record_checked_contact(
+    checked: Checked, proposed: ProposedContact, contact: Activity, actor: str, once_key: str | None = None
+) -> bool:
     """Keep the decision and the contact together, only if the account did not change since the check.
 
+    Returns False when `once_key` shows this request was recorded before (nothing written).
     Raises ConflictError when another contact was recorded meanwhile: the caller re-checks.
     """
     if checked.account.version is None:
         raise ConflictError(f"account {checked.account.key} has no version to check against")
-    activity_repo.record_contact(
-        checked.account.key, checked.account.version, [decision_activity(checked, proposed, actor), contact]
-    )
+    entries = [decision_activity(checked, proposed, actor), contact]
+    return activity_repo.record_contact(checked.account.key, checked.account.version, entries, once_key)
 
 
 def keep_contact(checked: Checked, proposed: ProposedContact, contact: Activity, actor: str) -> None:

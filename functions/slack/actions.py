@@ -12,7 +12,6 @@ from functions.slack.replies import Caller, Reply, resolve_account
 from shared import contacts
 from shared.db import accounts as account_repo
 from shared.db import activity as activity_repo
-from shared.db import keys
 from shared.db import ledger as ledger_repo
 from shared.domain.accounts import Account, Activity
 from shared.domain.compliance import Decision
@@ -55,41 +54,29 @@ def log_contact(cmd: Command, caller: Caller, now: datetime) -> Reply:
 def log_contact_for(ref: str, channel: str, outcome: str | None, note: str, caller: Caller, now: datetime) -> Reply:
     """Record a contact the collector made, once per Slack request; one that broke a rule is kept, flagged, reported.
 
-    The request marker is claimed before the write and released if the write fails, so a retried request
-    (a slash command or a resubmitted modal) logs nothing twice and a failed one may be tried again.
+    The request id goes into the recording transaction, so a retried request (a slash command or a
+    resubmitted modal) logs nothing twice, and a failed one leaves nothing behind to block a retry.
     """
-    account = resolve_account(ref)
-    marker = (keys.account_pk(account.key), f"ONCE#REQ#{caller.request_id}")
-    if caller.request_id and not activity_repo.claim_marker(*marker, now, {"kind": "contact", "by": caller.user_id}):
-        return Reply(f"That {channel} with {account.debtor} was already logged; nothing changed.")
     outcome = outcome or _OUTCOME_BY_CHANNEL.get(channel, _TALKED)
-    try:
-        account, decision = _record_contact(ref, channel, outcome, note, caller, now)
-    except Exception:  # the contact was not recorded: let a later delivery try again
-        if caller.request_id:
-            activity_repo.release_marker(*marker)
-        raise
-    return _logged_reply(account, decision, channel, caller)
-
-
-def _record_contact(
-    ref: str, channel: str, outcome: str, note: str, caller: Caller, now: datetime
-) -> tuple[Account, Decision]:
-    """Check and record, checking again when another contact was recorded meanwhile (at most three times)."""
     summary = f"{channel} {outcome.replace('_', ' ')}" + (f": {note}" if note else "")
-    attempts = 3
+    attempts = 3  # check again when another contact was recorded meanwhile
     while True:
         account = resolve_account(ref)
         proposed = ProposedContact(at=now, channel=channel, to=_target(account, channel), automated=False)
         checked = contacts.check_contact(account, proposed)
         contact = contacts.contact_activity(checked, proposed, caller.user_id, outcome, summary, {})
         try:
-            contacts.record_checked_contact(checked, proposed, contact, caller.user_id)
-            return account, checked.decision
+            fresh = contacts.record_checked_contact(
+                checked, proposed, contact, caller.user_id, caller.request_id or None
+            )
+            break
         except ConflictError:
             attempts -= 1
             if not attempts:
                 raise
+    if not fresh:
+        return Reply(f"That {channel} with {account.debtor} was already logged; nothing changed.")
+    return _logged_reply(account, checked.decision, channel, caller)
 
 
 def _logged_reply(account: Account, decision: Decision, channel: str, caller: Caller) -> Reply:

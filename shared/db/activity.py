@@ -85,24 +85,36 @@ def claim_marker(pk: str, sk: str, at: datetime, data: dict[str, Any] | None = N
     return True
 
 
-def record_contact(account_key: str, seen_version: int, activities: list[Activity]) -> None:
+def record_contact(
+    account_key: str, seen_version: int, activities: list[Activity], once_key: str | None = None
+) -> bool:
     """Append contact entries only if the account is unchanged since its history was checked.
 
     The account's version is bumped in the same transaction, so two concurrent checks of the same
-    account cannot both record (e.g. both pass the seventh call in seven days).
-    Raises ConflictError when the account changed meanwhile: the caller checks again.
+    account cannot both record (e.g. both pass the seventh call in seven days); ConflictError tells the
+    caller to check again. With `once_key` (a Slack request id) a marker goes into the same transaction:
+    a repeated request returns False and writes nothing.
     """
-    account = AccountItem(keys.account_pk(account_key), ACCOUNT_SK, version=seen_version)
+    pk = keys.account_pk(account_key)
+    account = AccountItem(pk, ACCOUNT_SK, version=seen_version)
+    at = max(a.at for a in activities)
     try:
         with TransactWrite(connection=AccountItem._get_connection().connection) as tx:
+            if once_key is not None:
+                marker = MarkerItem(pk, f"ONCE#REQ#{once_key}", at=at, expires_at=at + timedelta(days=400))
+                tx.save(marker, condition=MarkerItem.pk.does_not_exist())
             # pynamodb adds `version = seen_version` as the condition and `version + 1` as the action.
-            tx.update(account, actions=[AccountItem.last_contact_at.set(max(a.at for a in activities))])
+            tx.update(account, actions=[AccountItem.last_contact_at.set(at)])
             for activity in activities:
                 tx.save(activity_item(account_key, activity))
     except TransactWriteError as exc:
+        reasons = exc.cancellation_reasons
+        if once_key is not None and reasons and reasons[0] is not None:
+            return False
         if exc.cause_response_code == "TransactionCanceledException":
             raise ConflictError(f"account {account_key} changed while the contact was checked") from exc
         raise UpstreamUnavailableError("DynamoDB rejected the transaction") from exc
+    return True
 
 
 def release_marker(pk: str, sk: str) -> None:
