@@ -92,40 +92,12 @@ def sample_csv(today: date) -> bytes:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(HEADER)
     writer.writerows(sample_rows(today))
-    writer.writerow(
-        [
-            "CUST-0999",
-            "Missing Amount LLC",
-            "INV-9",
-            today.isoformat(),
-            today.isoformat(),
-            "",
-            "USD",
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
-            "US",
-        ]
-    )
-    writer.writerow(
-        [
-            "CUST-0998",
-            "Bad Date Co",
-            "INV-8",
-            today.isoformat(),
-            "31/31/2026",
-            "10.00",
-            "USD",
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
-            "US",
-        ]
-    )
+    writer.writerow(_row_with_gap("CUST-0999", "Missing Amount LLC", today, today.isoformat(), amount=""))
+    writer.writerow(_row_with_gap("CUST-0998", "Bad Date Co", today, "31/31/2026", amount="10.00"))
     return out.getvalue().encode("utf-8")
+
+
+def _row_with_gap(account_id: str, debtor: str, invoiced: date, due: str, amount: str) -> list[str]:
+    """A row an accounting system might get wrong: no contact data, and a missing amount or an impossible date."""
+    invoice = f"INV-{account_id[-1]}"
+    return [account_id, debtor, invoice, invoiced.isoformat(), due, amount, "USD", "", "", "", "", "", "", "US"]

@@ -115,3 +115,8 @@ def save_progress(state: ImportState, now: datetime) -> None:
 def query_imports_of_file(bucket: str, key: str) -> list[ImportState]:
     """Every import of one object key (one per version), newest version last."""
     return [_state(i) for i in ImportItem.query(_pk(bucket, key))]
+
+
+def query_imports_by_month(month: str) -> list[ImportState]:
+    """Imports started in `month` (YYYY-MM), oldest first: the operations view of what came in."""
+    return [_state(i) for i in ImportItem.lookup.query(f"IMPORTS#{month}")]

@@ -3,7 +3,6 @@
 import json
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,25 +13,13 @@ import pytest
 
 from local import events
 from local.http_endpoint import SlackHttpEndpoint
-from local.runner import LocalRunner, embedded_aws
+from local.runner import LocalRunner
 from local.slack_recorder import SlackRecorder, render_text
 from local.template import TEMPLATE_PATH, load_template
 from tests.e2e import echo_standin
 
 pytestmark = pytest.mark.e2e
 ECHO = "tests.e2e.echo_standin.lambda_handler"
-
-
-@pytest.fixture(scope="module")
-def recorder() -> Iterator[SlackRecorder]:
-    with SlackRecorder() as recorder:
-        yield recorder
-
-
-@pytest.fixture(scope="module")
-def runner(recorder: SlackRecorder) -> Iterator[LocalRunner]:
-    with embedded_aws(recorder.api_url) as runner:
-        yield runner
 
 
 @pytest.fixture(scope="module")

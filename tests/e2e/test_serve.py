@@ -13,24 +13,12 @@ import pytest
 
 from local.events import sign_slack_request, slash_command_body
 from local.http_endpoint import SlackHttpEndpoint
-from local.runner import LocalRunner, embedded_aws
+from local.runner import LocalRunner
 from local.slack_recorder import SlackRecorder, render_text
 
 pytestmark = pytest.mark.e2e
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "receivables"
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
-
-
-@pytest.fixture(scope="module")
-def recorder() -> Iterator[SlackRecorder]:
-    with SlackRecorder() as recorder:
-        yield recorder
-
-
-@pytest.fixture(scope="module")
-def runner(recorder: SlackRecorder) -> Iterator[LocalRunner]:
-    with embedded_aws(recorder.api_url) as runner:
-        yield runner
 
 
 @pytest.fixture(scope="module")

@@ -149,3 +149,12 @@ def test_claim_import_repeat_is_refused_until_lease_expires(aws):
     resumed.status = "done"
     import_repo.save_progress(resumed, NOW)
     assert import_repo.claim_import("b", "incoming/x.csv", "v1", NOW + timedelta(hours=1), resume=False) is None
+
+
+def test_imports_are_listed_by_file_and_by_month(aws):
+    import_repo.claim_import("b", "incoming/a.csv", "v1", NOW, resume=False)
+    import_repo.claim_import("b", "incoming/a.csv", "v2", NOW + timedelta(minutes=5), resume=False)
+    import_repo.claim_import("b", "incoming/b.csv", "v1", NOW + timedelta(days=30), resume=False)
+    assert [s.version for s in import_repo.query_imports_of_file("b", "incoming/a.csv")] == ["v1", "v2"]
+    assert [s.key for s in import_repo.query_imports_by_month("2026-11")] == ["incoming/a.csv", "incoming/a.csv"]
+    assert [s.key for s in import_repo.query_imports_by_month("2026-12")] == ["incoming/b.csv"]

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -25,6 +21,7 @@ from shared.domain.dunning import (
     schedule_next,
 )
 from shared.domain.money import Money
+from tests.support import machine_zone
 
 ZONES = ["America/Chicago", "Europe/Berlin", "America/New_York", "Pacific/Honolulu", "Asia/Kolkata", "Australia/Sydney"]
 
@@ -41,21 +38,6 @@ def owing(oldest_due: date | None = date(2026, 6, 1), tz: str | None = "America/
         oldest_due=oldest_due,
         dunning_step=step,
     )
-
-
-@contextmanager
-def machine_zone(name: str) -> Iterator[None]:
-    previous = os.environ.get("TZ")
-    os.environ["TZ"] = name
-    time.tzset()
-    try:
-        yield
-    finally:
-        if previous is None:
-            os.environ.pop("TZ", None)
-        else:
-            os.environ["TZ"] = previous
-        time.tzset()
 
 
 @pytest.mark.parametrize(

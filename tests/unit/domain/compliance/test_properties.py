@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -15,6 +11,7 @@ from hypothesis import strategies as st
 
 from shared.domain.compliance import evaluate
 from shared.domain.compliance.decision import format_instant
+from tests.support import machine_zone
 from tests.unit.domain.compliance.factories import consumer_check, phone
 
 ZONES = [
@@ -99,21 +96,6 @@ def test_evaluate_defer_until_is_itself_allowed(
     check["proposed"]["at"] = format_instant(first.until)
     assert evaluate(check).decision == "ALLOW"
     assert _inside_window(first.until, zones)
-
-
-@contextmanager
-def machine_zone(name: str) -> Iterator[None]:
-    previous = os.environ.get("TZ")
-    os.environ["TZ"] = name
-    time.tzset()
-    try:
-        yield
-    finally:
-        if previous is None:
-            os.environ.pop("TZ", None)
-        else:
-            os.environ["TZ"] = previous
-        time.tzset()
 
 
 @settings(max_examples=60, deadline=None)
