@@ -1,4 +1,4 @@
-"""`/collect` commands that write: log a contact, record a promise or a payment, place a hold."""
+"""`/collect` commands that write: log a contact, record a promise, a plan or a payment, place a hold."""
 
 from __future__ import annotations
 
@@ -7,19 +7,29 @@ from dataclasses import replace
 from datetime import date, datetime
 
 from functions.slack import blocks
-from functions.slack.commands import CALL_OUTCOMES, Command, check_promise_day, parse_amount, parse_day
+from functions.slack.commands import (
+    CALL_OUTCOMES,
+    Command,
+    PlanTerms,
+    check_promise_day,
+    parse_amount,
+    parse_day,
+    parse_plan,
+)
 from functions.slack.replies import Caller, Reply, resolve_account
 from shared import contacts
 from shared.db import accounts as account_repo
 from shared.db import activity as activity_repo
 from shared.db import ledger as ledger_repo
+from shared.db import plans as plan_repo
 from shared.domain.accounts import Account, Activity
 from shared.domain.compliance import Decision
 from shared.domain.contact_check import ProposedContact
-from shared.domain.errors import ConflictError
+from shared.domain.errors import ConflictError, NotAllowedError
 from shared.domain.holds import hold_flags
 from shared.domain.ledger import Promise, account_currency, apply_payment
 from shared.domain.money import Money, normalize_currency
+from shared.domain.plans import PaymentPlan, split_installments
 
 _OUTCOME_BY_CHANNEL = {"email": "sent", "sms": "sent", "letter": "sent"}
 _TALKED = "answered_conversation"  # a call logged without an outcome word
@@ -118,6 +128,46 @@ def promise_for(ref: str, amount_text: str, day: date, currency: str | None, cal
     fresh = ledger_repo.put_promise(promise, account.timezone, caller.request_id, activity)
     note = "" if fresh else " (already recorded)"
     return Reply(f"Promise recorded{note}: {account.debtor} will pay {amount.format()} by {due}.")
+
+
+def record_plan(cmd: Command, caller: Caller, now: datetime) -> Reply:
+    return plan_for(parse_plan(cmd.args), caller, now)
+
+
+def plan_for(terms: PlanTerms, caller: Caller, now: datetime) -> Reply:
+    """Set up a payment plan once per Slack request (`caller.request_id`); an account has one active plan at most.
+
+    The total is split into installments in the account's currency (or the one named), the first due today or later.
+    """
+    account = resolve_account(terms.ref)
+    total = _money(account, terms.total_text, terms.currency)
+    installments = split_installments(total, terms.count, terms.first_due, terms.every, today=now.date())
+    plan = PaymentPlan(uuid.uuid4().hex[:10], account.key, total, terms.count, terms.every, now)
+    activity = Activity(
+        at=now,
+        kind="plan",
+        actor=caller.user_id,
+        summary=f"payment plan {total.format()} in {terms.count} {terms.every} installments from {terms.first_due}",
+        data={"plan_id": plan.plan_id, "total_minor": total.minor, "currency": total.currency, "count": terms.count},
+    )
+    try:
+        fresh = plan_repo.put_plan(plan, installments, account.timezone, caller.request_id, activity)
+    except NotAllowedError:
+        return _active_plan_reply(
+            account, "already has an active payment plan; a new one can follow once it is completed or broken"
+        )
+    if not fresh:
+        return _active_plan_reply(account, "payment plan already recorded")
+    title = f"Payment plan set up: {account.debtor} pays {total.format()} in {terms.count} {terms.every} installments."
+    return Reply(title, blocks.plan_blocks(title, plan, installments))
+
+
+def _active_plan_reply(account: Account, what: str) -> Reply:
+    active = [p for p in plan_repo.query_plans(account.key) if p[0].status == "active"]
+    text = f"{account.debtor}: {what}."
+    if not active:
+        return Reply(text)
+    return Reply(text, blocks.plan_blocks(text, *active[0]))
 
 
 def record_payment(cmd: Command, caller: Caller, now: datetime) -> Reply:

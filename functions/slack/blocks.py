@@ -7,6 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from shared.domain.accounts import Account, Activity
+from shared.domain.plans import Installment, PaymentPlan
 
 MAX_BLOCKS = 50
 MAX_SECTION_TEXT = 3000
@@ -19,7 +20,9 @@ MAX_ACTION_ELEMENTS = 25
 ACTION_LOG_CALL = "arrears_log_call"
 ACTION_PROMISE = "arrears_promise"
 ACTION_ACCOUNT = "arrears_account"
+ACTION_PLAN = "arrears_plan"
 Block = dict[str, Any]
+PlanView = tuple[PaymentPlan, list[Installment]]
 
 
 def _clip(text: str, limit: int = MAX_SECTION_TEXT) -> str:
@@ -49,11 +52,16 @@ def button(text: str, action_id: str, value: str, style: str | None = None) -> B
     return element | ({"style": style} if style else {})
 
 
-def account_buttons(ref: str, block_id: str, with_account: bool) -> Block | None:
-    """Log call, Promise (and Account) for one account; None when the ref cannot fit a button value."""
+def account_buttons(ref: str, block_id: str, with_account: bool, with_plan: bool = False) -> Block | None:
+    """Log call, Promise (and Plan, Account) for one account; None when the ref cannot fit a button value.
+
+    Worklist rows leave Plan out: every button repeats the ref, and the rows share one message's text budget.
+    """
     if not ref or len(ref) > MAX_BUTTON_VALUE:
         return None
     elements = [button("Log call", ACTION_LOG_CALL, ref, "primary"), button("Promise", ACTION_PROMISE, ref)]
+    if with_plan:
+        elements.append(button("Plan", ACTION_PLAN, ref))
     if with_account:
         elements.append(button("Account", ACTION_ACCOUNT, ref))
     return {"type": "actions", "block_id": block_id[:MAX_ID], "elements": elements[:MAX_ACTION_ELEMENTS]}
@@ -84,8 +92,33 @@ def activity_line(activity: Activity, tz: str | None) -> str:
     return f"• {local_time(activity.at, tz)}: {activity.summary} ({activity.actor}){rules}"
 
 
-def account_blocks(account: Account, history: list[Activity], reveal_pii: bool) -> list[Block]:
-    """The account card: who, how much, holds, open invoices, last activity."""
+def next_installment(installments: list[Installment]) -> Installment | None:
+    return min((i for i in installments if i.status == "open"), key=lambda i: (i.due, i.number), default=None)
+
+
+def plan_summary(plan: PaymentPlan, installments: list[Installment]) -> str:
+    """One line: the plan's terms, how many installments are paid, and the next one due."""
+    paid = sum(1 for i in installments if i.status == "paid")
+    following = next_installment(installments)
+    text = f"{plan.total.format()} in {plan.count} {plan.every} installments · {paid} of {plan.count} paid"
+    if following:
+        text += f" · next: #{following.number} {following.amount.format()} due {following.due.isoformat()}"
+    return f"{text} · `{plan.plan_id}`"
+
+
+def installment_lines(installments: list[Installment]) -> str:
+    return "\n".join(f"• #{i.number}: {i.amount.format()} due {i.due.isoformat()}" for i in installments)
+
+
+def plan_blocks(title: str, plan: PaymentPlan, installments: list[Installment]) -> list[Block]:
+    """A plan just set up (or found): its terms and every installment (≤ 60 lines fit one section)."""
+    return [section(f"{title}\n{plan_summary(plan, installments)}"), section(installment_lines(installments))]
+
+
+def account_blocks(
+    account: Account, history: list[Activity], reveal_pii: bool, plan: PlanView | None = None
+) -> list[Block]:
+    """The account card: who, how much, holds, the active payment plan, open invoices, last activity."""
     holds = ", ".join(account.holds()) or "none"
     blocks = [
         header(f"{account.debtor} · {account.account_id}"),
@@ -95,8 +128,10 @@ def account_blocks(account: Account, history: list[Activity], reveal_pii: bool) 
             f"*Time zone:* {account.timezone or 'unknown'}\n{_contact_lines(account, reveal_pii)}"
         ),
     ]
-    buttons = account_buttons(account_ref(account), "card-actions", with_account=False)
+    buttons = account_buttons(account_ref(account), "card-actions", with_account=False, with_plan=True)
     blocks += [buttons] if buttons else []
+    if plan:
+        blocks.append(section(f"*Payment plan:* {plan_summary(*plan)}"))
     open_items = account.open_invoices()
     if open_items:
         lines = [f"• {i.number}: {i.balance.format()} due {i.due_date.isoformat()}" for i in open_items[:15]]

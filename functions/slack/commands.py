@@ -9,6 +9,8 @@ from decimal import Decimal, InvalidOperation
 
 from shared.domain.errors import InvalidInputError
 from shared.domain.holds import HOLDS
+from shared.domain.money import normalize_currency
+from shared.domain.plans import FREQUENCIES, MAX_INSTALLMENTS, MIN_INSTALLMENTS
 
 USAGE: dict[str, str] = {
     "help": "`/collect help`: this list",
@@ -19,6 +21,8 @@ USAGE: dict[str, str] = {
     "log": "`/collect log <id> call|email|sms|letter|note [outcome] [text]`: record a contact or note "
     "(call outcomes: answered, talked, no-answer, voicemail, busy, not-connected)",
     "promise": "`/collect promise <id> <amount> <YYYY-MM-DD>`: record a promise to pay",
+    "plan": "`/collect plan <id> <total> <count> <first YYYY-MM-DD> [weekly|biweekly|monthly] [currency]`: "
+    "set up a payment plan of `count` installments (monthly unless named)",
     "pay": "`/collect pay <id> <amount> <payment-ref>`: record a payment (the ref makes a repeat harmless)",
     "hold": "`/collect hold <id> dispute|cease|bankruptcy|deceased|attorney [note]`: stop collection on a hold",
 }
@@ -32,7 +36,18 @@ CALL_OUTCOMES = {
     "not-connected": "not_connected",
 }
 
-_ARITY = {"help": 0, "worklist": 0, "account": 1, "can-call": 1, "why": 1, "log": 2, "promise": 3, "pay": 3, "hold": 2}
+_ARITY = {
+    "help": 0,
+    "worklist": 0,
+    "account": 1,
+    "can-call": 1,
+    "why": 1,
+    "log": 2,
+    "promise": 3,
+    "plan": 4,
+    "pay": 3,
+    "hold": 2,
+}
 _AMOUNT = re.compile(r"^(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$")
 _REF = re.compile(r"^[\w.\-/:@+]{1,64}$")
 
@@ -65,10 +80,51 @@ def _check_args(name: str, args: tuple[str, ...]) -> None:
             parse_amount(args[1])
         if name == "promise":
             parse_day(args[2])
+        if name == "plan":
+            parse_plan(args)
     except InvalidInputError as exc:
         raise InvalidInputError(f"{exc}. {usage_text(name)}") from exc
     if name == "hold" and args[1].lower() not in HOLDS:
         raise InvalidInputError(f"hold {args[1]!r} is not one of {', '.join(HOLDS)}. {usage_text(name)}")
+
+
+@dataclass(frozen=True)
+class PlanTerms:
+    """What `/collect plan` names: the installments are worked out once the account (and its currency) is read."""
+
+    ref: str
+    total_text: str
+    count: int
+    first_due: date
+    every: str = "monthly"
+    currency: str | None = None
+
+
+def parse_count(text: str) -> int:
+    if not text.strip().isdigit() or not MIN_INSTALLMENTS <= int(text) <= MAX_INSTALLMENTS:
+        raise InvalidInputError(f"count {text!r} must be a whole number from {MIN_INSTALLMENTS} to {MAX_INSTALLMENTS}")
+    return int(text)
+
+
+def _plan_currency(word: str) -> str:
+    try:
+        return normalize_currency(word)
+    except InvalidInputError as exc:
+        raise InvalidInputError(f"{word!r} is neither {'|'.join(FREQUENCIES)} nor a currency code") from exc
+
+
+def parse_plan(args: tuple[str, ...]) -> PlanTerms:
+    """`<id> <total> <count> <first date> [frequency] [currency]`, the last two in either order."""
+    parse_amount(args[1])
+    every, currency = "monthly", None
+    for word in args[4:6]:
+        if word.lower() in FREQUENCIES:
+            every = word.lower()
+        else:
+            currency = _plan_currency(word)
+    if len(args) > 6:
+        raise InvalidInputError(f"unexpected words after the plan: {' '.join(args[6:])!r}")
+    return PlanTerms(args[0], args[1], parse_count(args[2]), parse_day(args[3]), every, currency)
 
 
 def parse_command(text: str) -> Command:

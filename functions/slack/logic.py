@@ -11,13 +11,15 @@ from functions.slack.replies import Caller, Reply, call_proposal, resolve_accoun
 from shared import contacts
 from shared.db import accounts as account_repo
 from shared.db import activity as activity_repo
+from shared.db import plans as plan_repo
 from shared.domain.accounts import Account
 
 
 def show_account(cmd: Command, caller: Caller, now: datetime) -> Reply:
     account = resolve_account(cmd.ref)
     history = activity_repo.query_activity(account.key, limit=8)
-    card = blocks.account_blocks(account, history, reveal_pii=caller.authorized)
+    plan = next((p for p in plan_repo.query_plans(account.key) if p[0].status == "active"), None)
+    card = blocks.account_blocks(account, history, reveal_pii=caller.authorized, plan=plan)
     return Reply(f"{account.debtor}: {account.balance_text()}", card)
 
 
@@ -76,6 +78,7 @@ HANDLERS = {
     "worklist": worklist,
     "log": actions.log_contact,
     "promise": actions.record_promise,
+    "plan": actions.record_plan,
     "pay": actions.record_payment,
     "hold": actions.place_hold,
 }

@@ -1,4 +1,4 @@
-"""Modals to log a call and record a promise: pure builders, and pure readers of what a collector submitted."""
+"""Modals to log a call, record a promise and set up a plan: pure builders, and pure readers of what was submitted."""
 
 from __future__ import annotations
 
@@ -8,13 +8,15 @@ from datetime import date
 from typing import Any, TypeVar
 
 from functions.slack.blocks import MAX_ID, context
-from functions.slack.commands import CALL_OUTCOMES, check_promise_day, parse_amount, parse_day
+from functions.slack.commands import CALL_OUTCOMES, PlanTerms, check_promise_day, parse_amount, parse_count, parse_day
 from shared.domain.errors import InvalidInputError
+from shared.domain.plans import FREQUENCIES, MAX_INSTALLMENTS, MIN_INSTALLMENTS
 
 View = dict[str, Any]
 T = TypeVar("T")
 LOG_CALL_VIEW = "arrears_log_call_modal"
 PROMISE_VIEW = "arrears_promise_modal"
+PLAN_VIEW = "arrears_plan_modal"
 MAX_BLOCKS = 100
 MAX_METADATA = 3000
 MAX_TITLE = 24  # title, submit and close texts
@@ -23,6 +25,10 @@ OUTCOME = ("outcome", "outcome_select")  # (block_id, action_id) of each input
 NOTE = ("note", "note_input")
 AMOUNT = ("amount", "amount_input")
 DUE = ("due", "due_date")
+TOTAL = ("total", "total_input")
+COUNT = ("count", "count_input")
+FIRST = ("first", "first_date")
+EVERY = ("every", "every_select")
 
 
 @dataclass(frozen=True)
@@ -151,3 +157,61 @@ def read_promise(view: View, today: date) -> PromiseEntry:
     if errors or due is None:
         raise SubmissionError(errors)
     return PromiseEntry(ref, amount_text, due)
+
+
+def _frequency_option(every: str) -> dict[str, Any]:
+    return {"text": _plain(every.capitalize(), 75), "value": every}
+
+
+def plan_modal(ref: str) -> View:
+    """Total (in the account's currency), number of installments, first due day and how often (monthly by default)."""
+    total = {"type": "plain_text_input", "placeholder": _plain("1200.00", 150), "max_length": 20}
+    count = {
+        "type": "number_input",
+        "is_decimal_allowed": False,
+        "min_value": str(MIN_INSTALLMENTS),
+        "max_value": str(MAX_INSTALLMENTS),
+    }
+    first = {"type": "datepicker", "placeholder": _plain("First installment due", 150)}
+    every = {
+        "type": "static_select",
+        "options": [_frequency_option(f) for f in FREQUENCIES],
+        "initial_option": _frequency_option("monthly"),
+    }
+    fields = [
+        _input(TOTAL, "Total", total),
+        _input(COUNT, "Installments", count),
+        _input(FIRST, "First due", first),
+        _input(EVERY, "Every", every),
+    ]
+    return _modal(PLAN_VIEW, "Payment plan", ref, fields)
+
+
+def _first_due(day_text: str, today: date) -> date:
+    if not day_text:
+        raise InvalidInputError("pick the day the first installment is due")
+    day = parse_day(day_text)
+    if day < today:
+        raise InvalidInputError(f"first installment date {day} is in the past")
+    return day
+
+
+def _every(value: str) -> str:
+    if value not in FREQUENCIES:
+        raise InvalidInputError(f"pick one of {', '.join(FREQUENCIES)}")
+    return value
+
+
+def read_plan(view: View, today: date) -> PlanTerms:
+    """The submitted plan, as `/collect plan` takes it; SubmissionError names each bad field."""
+    ref = _metadata_ref(view, TOTAL[0])
+    total_text = str(_state(view, TOTAL).get("value") or "").strip()
+    errors: dict[str, str] = {}
+    _checked(errors, TOTAL[0], lambda: parse_amount(total_text))
+    count = _checked(errors, COUNT[0], lambda: parse_count(str(_state(view, COUNT).get("value") or "")))
+    first = _checked(errors, FIRST[0], lambda: _first_due(str(_state(view, FIRST).get("selected_date") or ""), today))
+    chosen = str((_state(view, EVERY).get("selected_option") or {}).get("value") or "")
+    every = _checked(errors, EVERY[0], lambda: _every(chosen))
+    if errors or count is None or first is None or every is None:
+        raise SubmissionError(errors)
+    return PlanTerms(ref, total_text, count, first, every)

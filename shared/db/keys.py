@@ -47,3 +47,11 @@ def ref_pk(account_id: str) -> str:
 
 def activity_sk(at: datetime, activity_id: str) -> str:
     return f"ACT#{instant(at)}#{activity_id}"
+
+
+def plan_sk(plan_id: str) -> str:
+    return f"PLAN#{plan_id}"
+
+
+def installment_sk(plan_id: str, number: int) -> str:
+    return f"{plan_sk(plan_id)}#I#{number:02d}"

@@ -19,7 +19,7 @@ from shared.domain.ledger import Promise
 from shared.domain.money import Money
 
 
-def _marker(account_key: str, name: str, at: datetime) -> MarkerItem:
+def once_marker(account_key: str, name: str, at: datetime) -> MarkerItem:
     return MarkerItem(keys.account_pk(account_key), f"ONCE#{name}", at=at, expires_at=at + timedelta(days=800))
 
 
@@ -32,15 +32,15 @@ def post_payment(updated: Account, ref: str, activity: Activity) -> bool:
     account = updated
     try:
         with TransactWrite(connection=AccountItem._get_connection().connection) as tx:
-            tx.save(_marker(account.key, f"PAY#{ref}", activity.at), condition=MarkerItem.pk.does_not_exist())
+            tx.save(once_marker(account.key, f"PAY#{ref}", activity.at), condition=MarkerItem.pk.does_not_exist())
             tx.save(to_item(updated))  # pynamodb adds the version condition
             tx.save(activity_item(account.key, activity))
     except TransactWriteError as exc:
-        return _repeat_or_raise(exc, account.key)
+        return repeat_or_raise(exc, account.key)
     return True
 
 
-def _repeat_or_raise(exc: TransactWriteError, account_key: str) -> bool:
+def repeat_or_raise(exc: TransactWriteError, account_key: str) -> bool:
     # The marker is always the transaction's first item: its failure means the work was done before.
     reasons = exc.cancellation_reasons
     if reasons and reasons[0] is not None and reasons[0].code == "ConditionalCheckFailed":
@@ -73,11 +73,11 @@ def put_promise(promise: Promise, tz: str | None, request_id: str, activity: Act
     )
     try:
         with TransactWrite(connection=AccountItem._get_connection().connection) as tx:
-            tx.save(_marker(key, f"REQ#{request_id}", activity.at), condition=MarkerItem.pk.does_not_exist())
+            tx.save(once_marker(key, f"REQ#{request_id}", activity.at), condition=MarkerItem.pk.does_not_exist())
             tx.save(item)
             tx.save(activity_item(key, activity))
     except TransactWriteError as exc:
-        return _repeat_or_raise(exc, key)
+        return repeat_or_raise(exc, key)
     return True
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from pynamodb.attributes import (
+    DiscriminatorAttribute,
     JSONAttribute,
     NumberAttribute,
     TTLAttribute,
@@ -161,6 +162,38 @@ class PromiseItem(_Item):
     due = DueIndex()
 
 
+class PlanRecord(_Item):
+    """An item of a payment plan: the plan (sk `PLAN#<id>`) or one installment (sk `PLAN#<id>#I#<nn>`).
+
+    One Query on `PLAN#` reads a plan with its installments; the discriminator tells them apart.
+    """
+
+    record = DiscriminatorAttribute()
+    plan_id = UnicodeAttribute()
+    currency = UnicodeAttribute()
+    status = UnicodeAttribute()
+
+
+class PlanItem(PlanRecord, discriminator="plan"):
+    total_minor = NumberAttribute()
+    installment_count = NumberAttribute()  # not `count`: Model.count is a classmethod
+    every = UnicodeAttribute()
+    created_by = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+    version = VersionAttribute()
+
+
+class InstallmentItem(PlanRecord, discriminator="installment"):
+    """gsi2 `INSTALLMENT#<shard>` / deadline while open; removed when the installment is closed."""
+
+    number = NumberAttribute()
+    amount_minor = NumberAttribute()
+    due_date = UnicodeAttribute()
+    gsi2pk = UnicodeAttribute(null=True)
+    gsi2sk = UnicodeAttribute(null=True)
+    due = DueIndex()
+
+
 class CreditorItem(_Item):
     """Settings of one creditor (pk CRED#<creditor>): sk POLICY holds its contact-policy overrides."""
 
@@ -169,7 +202,17 @@ class CreditorItem(_Item):
     updated_at = UTCDateTimeAttribute()
 
 
-ALL_MODELS: tuple[type[_Item], ...] = (AccountItem, ActivityItem, MarkerItem, ImportItem, PromiseItem, CreditorItem)
+ALL_MODELS: tuple[type[_Item], ...] = (
+    AccountItem,
+    ActivityItem,
+    MarkerItem,
+    ImportItem,
+    PromiseItem,
+    PlanRecord,
+    PlanItem,
+    InstallmentItem,
+    CreditorItem,
+)
 
 
 def configure(table_name: str) -> None:

@@ -92,6 +92,10 @@ def ack_promise(ack: Ack, view: dict[str, Any], request: BoltRequest) -> None:
     _ack_submission(ack, lambda: modals.read_promise(view, _request_day(request)))
 
 
+def ack_plan(ack: Ack, view: dict[str, Any], request: BoltRequest) -> None:
+    _ack_submission(ack, lambda: modals.read_plan(view, _request_day(request)))
+
+
 def _submitter(settings: Settings, body: dict[str, Any]) -> Caller:
     """The view id is the request id: a resubmitted or retried view writes nothing twice."""
     user = body["user"]["id"]
@@ -139,9 +143,23 @@ def make_promise_worker(settings: Settings) -> Listener:
     return promise_from_modal
 
 
+def make_plan_worker(settings: Settings) -> Listener:
+    def plan_from_modal(body: dict[str, Any], view: dict[str, Any], client: WebClient, request: BoltRequest) -> None:
+        try:
+            terms = modals.read_plan(view, _request_day(request))
+        except InvalidInputError:
+            return  # already answered in the ack
+        caller = _submitter(settings, body)
+        _report(settings, client, caller, partial(actions.plan_for, terms, caller, _now()), "plan modal")
+
+    return plan_from_modal
+
+
 def register(app: App, settings: Settings) -> None:
     app.block_action(blocks.ACTION_LOG_CALL)(ack=modal_opener(modals.log_call_modal), lazy=[])
     app.block_action(blocks.ACTION_PROMISE)(ack=modal_opener(modals.promise_modal), lazy=[])
+    app.block_action(blocks.ACTION_PLAN)(ack=modal_opener(modals.plan_modal), lazy=[])
     app.block_action(blocks.ACTION_ACCOUNT)(ack=ack_button, lazy=[make_account_worker(settings)])
     app.view_submission(modals.LOG_CALL_VIEW)(ack=ack_log_call, lazy=[make_log_call_worker(settings)])
     app.view_submission(modals.PROMISE_VIEW)(ack=ack_promise, lazy=[make_promise_worker(settings)])
+    app.view_submission(modals.PLAN_VIEW)(ack=ack_plan, lazy=[make_plan_worker(settings)])

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from functions.slack.blocks import (
     ACTION_ACCOUNT,
     ACTION_LOG_CALL,
+    ACTION_PLAN,
     ACTION_PROMISE,
     MAX_ACTION_ELEMENTS,
     MAX_BLOCKS,
@@ -269,15 +270,15 @@ def test_worklist_blocks_row_buttons_log_call_promise_account_carry_ref() -> Non
     assert {e["value"] for e in actions["elements"]} == {"acme:C-7"}
 
 
-def test_account_blocks_buttons_log_call_and_promise_only() -> None:
+def test_account_blocks_buttons_log_call_promise_and_plan() -> None:
     # Given an account
     # When its card is built
     blocks = account_blocks(account(), [], reveal_pii=False)
 
-    # Then it offers Log call and Promise (not Account: the card is the account) carrying the ref
+    # Then it offers Log call, Promise and Plan (not Account: the card is the account) carrying the ref
     actions = [b for b in blocks if b["type"] == "actions"]
     assert len(actions) == 1
-    assert [e["action_id"] for e in actions[0]["elements"]] == [ACTION_LOG_CALL, ACTION_PROMISE]
+    assert [e["action_id"] for e in actions[0]["elements"]] == [ACTION_LOG_CALL, ACTION_PROMISE, ACTION_PLAN]
     assert {e["value"] for e in actions[0]["elements"]} == {"acme:C-1"}
 
 
