@@ -22,3 +22,16 @@ def machine_zone(name: str) -> Iterator[None]:
         else:
             os.environ["TZ"] = previous
         time.tzset()
+
+
+def http_post(url: str, body: str, headers: dict[str, str]) -> tuple[int, str]:
+    """POST over real HTTP to a local server; an HTTP error status is returned, not raised."""
+    import urllib.error
+    import urllib.request
+
+    request = urllib.request.Request(url, data=body.encode(), headers=headers, method="POST")  # noqa: S310
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - 127.0.0.1 only
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()

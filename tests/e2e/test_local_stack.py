@@ -1,8 +1,6 @@
 """The embedded local stack: moto deployed from infra/template.yaml, events delivered to handlers in-process."""
 
 import json
-import urllib.error
-import urllib.request
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,6 +15,7 @@ from local.runner import LocalRunner
 from local.slack_recorder import SlackRecorder, render_text
 from local.template import TEMPLATE_PATH, load_template
 from tests.e2e import echo_standin
+from tests.support import http_post as post
 
 pytestmark = pytest.mark.e2e
 ECHO = "tests.e2e.echo_standin.lambda_handler"
@@ -33,15 +32,6 @@ def with_handlers(runner: LocalRunner, **handlers: str) -> LocalRunner:
         lid: replace(spec, handler=handlers.get(lid, spec.handler)) for lid, spec in runner.stack.functions.items()
     }
     return LocalRunner(replace(runner.stack, functions=functions), cold_start=False)
-
-
-def post(url: str, body: str, headers: dict[str, str]) -> tuple[int, str]:
-    request = urllib.request.Request(url, data=body.encode(), headers=headers, method="POST")  # noqa: S310
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
-            return response.status, response.read().decode()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read().decode()
 
 
 def test_embedded_stack_starts_quickly(runner: LocalRunner) -> None:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -15,6 +13,7 @@ from local.events import sign_slack_request, slash_command_body
 from local.http_endpoint import SlackHttpEndpoint
 from local.runner import LocalRunner
 from local.slack_recorder import SlackRecorder, render_text
+from tests.support import http_post as post
 
 pytestmark = pytest.mark.e2e
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "receivables"
@@ -25,16 +24,6 @@ FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 def endpoint(runner: LocalRunner) -> Iterator[SlackHttpEndpoint]:
     with SlackHttpEndpoint(runner) as endpoint:
         yield endpoint
-
-
-def post(url: str, body: str, headers: dict[str, str]) -> tuple[int, str]:
-    """POST over real HTTP; an HTTP error status is returned, not raised."""
-    request = urllib.request.Request(url, data=body.encode(), headers=headers, method="POST")  # noqa: S310
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
-            return response.status, response.read().decode()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read().decode()
 
 
 def collect(recorder: SlackRecorder, text: str) -> tuple[str, str]:
