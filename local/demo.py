@@ -6,8 +6,7 @@ import json
 import time
 import urllib.request
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
-from datetime import time as clock
+from datetime import UTC, date, datetime
 from typing import TextIO
 
 from local.events import sign_slack_request, slash_command_body
@@ -114,15 +113,11 @@ def _indent(text: str) -> str:
     return "\n".join(f"    │ {line}" for line in text.splitlines())
 
 
-def reminder_instant(now: datetime) -> datetime:
-    """The latest 17:00 UTC at or before `now`: inside US business hours, and never in the future."""
-    today_run = datetime.combine(now.date(), clock(17, 0), UTC)
-    return today_run if today_run <= now else today_run - timedelta(days=1)
-
-
 def run_demo(out: TextIO, now: datetime | None = None) -> bool:
     """The main job end to end; True only if every step did what it should."""
-    tick_at = reminder_instant(now or datetime.now(UTC))
+    # Real time throughout: the sample's debtors live around the world, so at any hour some are inside their
+    # local contact window (reminders go out) and some are not (reminders wait).
+    tick_at = now or datetime.now(UTC)
     day = tick_at.date()
     started = time.monotonic()
     quiet = {"LOG_LEVEL": "WARNING", "POWERTOOLS_LOG_LEVEL": "WARNING"}

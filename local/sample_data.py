@@ -23,15 +23,22 @@ HEADER = [
     "postal_code",
     "country",
 ]
+# City, state, postal code, country, currency, phone. Debtors around the world, so that at any hour of the
+# demo some are inside their local contact window and some are not. Numbers are from ranges reserved for
+# fiction or examples (NANP 555-01xx, Ofcom 020 7946 0xxx, ACMA 02 5550 xxxx); the others are invented.
 PLACES = [
-    ("New York", "NY", "10001", "212"),
-    ("Chicago", "IL", "60601", "312"),
-    ("Denver", "CO", "80202", "303"),
-    ("Los Angeles", "CA", "90012", "213"),
-    ("Honolulu", "HI", "96813", "808"),
-    ("Dallas", "TX", "75201", "214"),
-    ("Seattle", "WA", "98101", "206"),
-    ("Boston", "MA", "02108", "617"),
+    ("New York", "NY", "10001", "US", "USD", "(212) 555-01{n:02d}"),
+    ("Chicago", "IL", "60601", "US", "USD", "(312) 555-01{n:02d}"),
+    ("Denver", "CO", "80202", "US", "USD", "(303) 555-01{n:02d}"),
+    ("Los Angeles", "CA", "90012", "US", "USD", "(213) 555-01{n:02d}"),
+    ("Honolulu", "HI", "96813", "US", "USD", "(808) 555-01{n:02d}"),
+    ("Dallas", "TX", "75201", "US", "USD", "(214) 555-01{n:02d}"),
+    ("Seattle", "WA", "98101", "US", "USD", "(206) 555-01{n:02d}"),
+    ("Boston", "MA", "02108", "US", "USD", "(617) 555-01{n:02d}"),
+    ("London", "", "EC1A 1BB", "GB", "GBP", "+44 20 7946 0{n:03d}"),
+    ("Berlin", "", "10115", "DE", "EUR", "+49 30 901820{n:02d}"),
+    ("Tokyo", "", "100-0001", "JP", "JPY", "+81 3-3201-00{n:02d}"),
+    ("Sydney", "NSW", "2000", "AU", "AUD", "+61 2 5550 01{n:02d}"),
 ]
 FIRST = [
     "Avery",
@@ -60,11 +67,12 @@ def sample_rows(today: date, accounts: int = 24, seed: int = 7) -> list[list[str
     rng = random.Random(seed)  # noqa: S311 - sample data, not secrets
     rows = []
     for n in range(1, accounts + 1):
-        city, state, postal, area = PLACES[n % len(PLACES)]
+        city, state, postal, country, currency, phone = PLACES[n % len(PLACES)]
         name = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
         for k in range(1 + (n % 3 == 0)):
             due = today - timedelta(days=rng.randint(3, 95))
-            amount = f"{rng.randint(40, 4800)}.{rng.randint(0, 99):02d}"
+            whole = rng.randint(40, 4800)
+            amount = f"{whole * 100}" if currency == "JPY" else f"{whole}.{rng.randint(0, 99):02d}"
             rows.append(
                 [
                     f"CUST-{n:04d}",
@@ -73,14 +81,14 @@ def sample_rows(today: date, accounts: int = 24, seed: int = 7) -> list[list[str
                     (due - timedelta(days=30)).isoformat(),
                     due.isoformat(),
                     amount,
-                    "USD",
+                    currency,
                     f"{name.split()[0].lower()}.{n}@example.com",
-                    f"({area}) 555-01{n % 100:02d}",
+                    phone.format(n=n % 100),
                     f"{100 + n} Main St",
                     city,
                     state,
                     postal,
-                    "US",
+                    country,
                 ]
             )
     return rows

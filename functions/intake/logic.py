@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from itertools import islice
 from typing import Any
 
@@ -32,7 +32,8 @@ from shared.ports import ObjectStore, Queue, SlackPoster
 
 CHUNK_ROWS = 1000  # one checkpoint a chunk: 40 account batches + 1 checkpoint write per 1,000 new rows
 PROGRESS_EVERY = 10  # chunks between progress updates of the Slack message (chat.update is rate-limited)
-SAFETY_MS = 60_000  # hand over to a continuation when less than this is left
+SAFETY_MS = 60_000
+LEASE_MARGIN = timedelta(seconds=30)  # hand over to a continuation when less than this is left
 INCOMING = "incoming/"
 
 
@@ -117,9 +118,21 @@ def import_object(obj: ObjectRef, ports: IntakePorts, now: datetime, time_left_m
     """Import one object version (or continue it); returns imported | continued | repeat | quarantined | ignored."""
     if not obj.key.startswith(INCOMING):
         return "ignored"
-    state = import_repo.claim_import(obj.bucket, obj.key, obj.version, now, resume=obj.start_line is not None)
+    # Held for this invocation's remaining time and a margin: a retry after a crash or timeout takes it over.
+    lease = timedelta(milliseconds=time_left_ms()) + LEASE_MARGIN
+    state = import_repo.claim_import(obj.bucket, obj.key, obj.version, now, obj.start_line is not None, lease)
     if state is None:
         return "repeat"
+    try:
+        return _start_import(obj, state, ports, now, time_left_ms)
+    except Exception:
+        import_repo.release_lease(state, now)  # a failure must not leave the import held until the lease ends
+        raise
+
+
+def _start_import(
+    obj: ObjectRef, state: import_repo.ImportState, ports: IntakePorts, now: datetime, time_left_ms: Callable[[], int]
+) -> str:
     try:
         profile, creditor = resolve_profile(obj.key, ports.store, ports.default_creditor)
         parser = ReceivablesParser(profile)
@@ -190,8 +203,8 @@ class _ReportDelta:
         }
 
 
-def _show(obj: ObjectRef, state: import_repo.ImportState, ports: IntakePorts, errors_url: str | None) -> None:
-    text = summary_text(obj.key, state.counts, state.status, errors_url)
+def _show(obj: ObjectRef, state: import_repo.ImportState, ports: IntakePorts, errors_at: str | None) -> None:
+    text = summary_text(obj.key, state.counts, state.status, errors_at)
     if state.slack_ts:
         ports.poster.update(ports.channel, state.slack_ts, text, summary_blocks(text))
 
@@ -207,7 +220,9 @@ def _finish(job: _Job, ports: IntakePorts, now: datetime) -> str:
     ports.store.move(obj.key, f"processed/{_rest(obj.key)}", obj.version_id)
     state.status = "done"
     import_repo.save_progress(state, now)
-    _show(obj, state, ports, ports.store.presigned_url(errors_key) if errors_key else None)
+    # Where the errors file is, not a link to it: its raw rows hold contact data, and a channel is no place for
+    # a link that opens without signing in. Operations open it with their own AWS access.
+    _show(obj, state, ports, f"s3://{obj.bucket}/{errors_key}" if errors_key else None)
     logger.info("import finished", extra={"key": obj.key, "counts": state.counts})
     return "imported"
 

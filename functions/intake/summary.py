@@ -11,7 +11,7 @@ def _totals(totals: dict[str, int]) -> str:
     return ", ".join(Money(v, c).format() for c, v in sorted(totals.items())) or "—"
 
 
-def summary_text(key: str, counts: dict[str, Any], status: str, errors_url: str | None) -> str:
+def summary_text(key: str, counts: dict[str, Any], status: str, errors_at: str | None) -> str:
     """One message for progress and the final summary; the same message is updated as the import runs."""
     head = {"running": ":hourglass_flowing_sand: Importing", "done": ":white_check_mark: Imported"}.get(status, status)
     lines = [
@@ -30,8 +30,8 @@ def summary_text(key: str, counts: dict[str, Any], status: str, errors_url: str 
             f"(kept, not deleted){': ' + sample if sample else ''}"
         )
     lines += [f":warning: {w}" for w in counts.get("warnings", [])[:5]]
-    if errors_url:
-        lines.append(f"<{errors_url}|Rejected rows with reasons>")
+    if errors_at:
+        lines.append(f"Rejected rows with reasons: `{errors_at}`")
     return "\n".join(lines)
 
 

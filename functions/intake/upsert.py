@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 
 from shared.db import accounts as account_repo
@@ -24,10 +24,11 @@ class ImportTarget:
     kind: tuple[str, str] = ("consumer", "first_party")
 
     def merge(self, existing: Account | None, rows: list[ReceivableRow], now: datetime) -> Merge:
-        merged = merge_rows(existing, self.creditor, rows, self.source, now, self.kind)
-        if self.snapshot:
-            merged.account = replace(merged.account, last_snapshot=self.source)
-        return merged
+        return merge_rows(existing, self.creditor, rows, self.source, now, self.kind)
+
+    def stamp(self, now: datetime) -> account_repo.SnapshotStamp | None:
+        """The snapshot marker this import leaves on every account it lists; None when not a full snapshot."""
+        return account_repo.SnapshotStamp(self.source, now) if self.snapshot else None
 
 
 @dataclass
@@ -39,21 +40,28 @@ class ChunkResult:
 
 
 def apply_rows(rows: list[ReceivableRow], target: ImportTarget, now: datetime) -> ChunkResult:
-    """Upsert one chunk: one BatchGet per 100 accounts, new accounts batch-written, changed ones version-checked.
+    """Upsert one chunk: one BatchGet per 100 accounts, new accounts created only if still absent, changed ones
+    version-checked.
 
-    In a full snapshot every listed account is stamped with the import, unchanged ones included, so that
-    the accounts it no longer lists can be reported at the end.
+    A new account that a concurrent import created after the BatchGet is re-read and merged, not overwritten.
+    In a full snapshot every listed account gets a `SNAP` marker (new ones in their creating transaction), so
+    the accounts it no longer lists can be reported at the end; the accounts themselves are never rewritten
+    just to stamp them.
     """
     groups: dict[str, list[ReceivableRow]] = defaultdict(list)
     for row in rows:
         groups[account_key(target.creditor, row.account_id)].append(row)
     existing = account_repo.get_accounts(groups)
     merges = {key: target.merge(existing.get(key), group, now) for key, group in groups.items()}
-    fresh = {"new", "unchanged"} if target.snapshot else {"new"}
-    account_repo.put_new_accounts(m.account for m in merges.values() if m.change in fresh)
     for key, merge in merges.items():
         if merge.change == "updated":
             merges[key] = _put_updated(merge, groups[key], target, now)
+    stamp = target.stamp(now)
+    created_meanwhile = account_repo.create_accounts((m.account for m in merges.values() if m.change == "new"), stamp)
+    for key in created_meanwhile:
+        merges[key] = _merge_onto_stored(key, groups[key], target, now)
+    if stamp is not None:
+        account_repo.stamp_snapshot((key for key, m in merges.items() if m.change != "new"), stamp)
     activity_repo.append_activities((key, a) for key, m in merges.items() for a in m.activities)
     changes = Counter(_count_as(m, target.source) for m in merges.values())
     return ChunkResult(changes, [row for m in merges.values() for row in m.repeats])
@@ -67,6 +75,12 @@ def _put_updated(merge: Merge, rows: list[ReceivableRow], target: ImportTarget, 
         fresh = target.merge(account_repo.get_account(merge.account.key), rows, now)
         account_repo.put_account(fresh.account)
         return fresh
+
+
+def _merge_onto_stored(key: str, rows: list[ReceivableRow], target: ImportTarget, now: datetime) -> Merge:
+    # Another import created the account after our BatchGet: its invoices stay, ours are merged onto them.
+    merge = target.merge(account_repo.get_account(key), rows, now)
+    return _put_updated(merge, rows, target, now) if merge.change == "updated" else merge
 
 
 def _count_as(merge: Merge, source: str) -> str:

@@ -6,10 +6,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from functions.plans.ledger import boost_priority, paid_since
+from functions.plans.ledger import Failures, boost_priority, paid_since
 from shared.db import accounts as account_repo
 from shared.db import plans as plan_repo
 from shared.domain.accounts import Activity
+from shared.domain.errors import ArrearsError
 from shared.domain.plans import Installment, PaymentPlan, plan_outcomes, plan_status
 
 Closing = list[tuple[Installment, str]]
@@ -54,7 +55,10 @@ def _activity(plan: PaymentPlan, closing: Closing, status: str, now: datetime) -
 
 
 def follow_up_plan(account_key: str, plan_id: str, now: datetime, report: PlanReport) -> None:
-    """Close what the payments so far decide for one plan; nothing when an earlier run already did it."""
+    """Close what the payments so far decide for one plan; nothing when an earlier run already did it.
+
+    The closure is reported before the boost of a broken plan, so a failed boost still reaches Slack.
+    """
     plan, installments = plan_repo.get_plan(account_key, plan_id)
     if plan.status != "active":
         return
@@ -65,9 +69,13 @@ def follow_up_plan(account_key: str, plan_id: str, now: datetime, report: PlanRe
     activity = _activity(plan, closing, status, now)
     if not plan_repo.close_installments(plan, closing, activity, None if status == "active" else status):
         return  # closed by an earlier delivery of this run
+    _report(plan, closing, status, activity, report)
     if status == "broken":
-        boost_priority(account_repo.get_account(account_key), "follow-up: broken payment plan")
-    prefix = f"{account_key}: plan `{plan_id}`"
+        boost_priority(account_key, "follow-up: broken payment plan")
+
+
+def _report(plan: PaymentPlan, closing: Closing, status: str, activity: Activity, report: PlanReport) -> None:
+    prefix = f"{plan.account_key}: plan `{plan.plan_id}`"
     report.paid += [f"{prefix} {_describe(i, plan)}" for i, outcome in closing if outcome == "paid"]
     if status == "completed":
         report.completed.append(f"{prefix} {plan.total.format()} in {plan.count} installments")
@@ -75,10 +83,15 @@ def follow_up_plan(account_key: str, plan_id: str, now: datetime, report: PlanRe
         report.broken.append(f"{prefix} {activity.summary.removeprefix('payment plan broken: ')}")
 
 
-def follow_up_installments(now: datetime) -> PlanReport:
-    """Every plan with an installment whose deadline passed by `now`, each followed up once per run."""
-    report = PlanReport()
+def follow_up_installments(now: datetime, report: PlanReport, failures: Failures) -> PlanReport:
+    """Every plan with an installment whose deadline passed by `now`, each followed up once per run.
+
+    Each plan on its own: one failing goes into `failures` and the others are still followed up.
+    """
     due = {(d.account_key, d.plan_id) for d in plan_repo.query_due_installments(now)}
     for account_key, plan_id in sorted(due):
-        follow_up_plan(account_key, plan_id, now, report)
+        try:
+            follow_up_plan(account_key, plan_id, now, report)
+        except ArrearsError as exc:
+            failures.add(account_key, "plan", exc)
     return report

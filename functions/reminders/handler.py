@@ -1,5 +1,7 @@
 """Reminders Lambda: a scheduled run sends every due, allowed reminder."""
 
+from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from aws_lambda_powertools.utilities.parser import parse
@@ -14,10 +16,11 @@ from shared.schedule import ScheduledEvent
 
 settings = Settings()  # type: ignore[call-arg]  # read from the environment
 configure(settings.table_name)
+clock = partial(datetime.now, UTC)  # each send is checked at the instant it goes out, not when the run was due
 
 
 @logger.inject_lambda_context
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     scheduled = parse(event=event, model=ScheduledEvent)
-    report = run_reminders(scheduled.time, SesMailer(settings.sender_email), SnsSms())
+    report = run_reminders(scheduled.time, SesMailer(settings.sender_email), SnsSms(), clock)
     return report.as_dict()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -41,21 +42,34 @@ def _targets(account: Account, channel: str) -> list[tuple[str, str]]:
     return (phones[:1] if channel == "sms" else []) + emails[:1]
 
 
-def run_reminders(now: datetime, mailer: Mailer, sms: SmsSender) -> RunReport:
+def run_reminders(
+    now: datetime, mailer: Mailer, sms: SmsSender, clock: Callable[[], datetime] | None = None
+) -> RunReport:
+    """Send every reminder due at the schedule's `now`; each is checked and logged at `clock()`, the instant it
+    goes out (a late retry of the run must not send at 21:05 under a 20:58 check). Tests pass a fixed clock."""
     report = RunReport(now)
-    for account in account_repo.query_due_accounts(now):
+    send_clock = clock or (lambda: now)
+    for due in account_repo.query_due_accounts(now):
         try:
-            outcome = remind_account(account, now, mailer, sms)
+            outcome = _remind_fresh(due.key, now, send_clock(), mailer, sms)
         except ConflictError:
             outcome = "conflict"  # changed by a collector meanwhile; still due, so the next run takes it
         report.outcomes[outcome] += 1
         if outcome == "sent":
-            report.sent.append(account.key)
+            report.sent.append(due.key)
     logger.info("reminder run finished", extra=report.as_dict())
     if report.outcomes["failed"]:
         # Raise so Lambda retries; the send markers keep the retry from sending anything twice.
         raise UpstreamUnavailableError(f"{report.outcomes['failed']} reminder(s) could not be delivered")
     return report
+
+
+def _remind_fresh(key: str, due_at: datetime, at: datetime, mailer: Mailer, sms: SmsSender) -> str:
+    """Re-read the account (the due index is eventually consistent): a hold or payment just recorded counts."""
+    account = account_repo.get_account(key)
+    if account.next_action_at is None or account.next_action_at > due_at or not account.is_open:
+        return "not-due"
+    return remind_account(account, at, mailer, sms)
 
 
 def remind_account(
@@ -112,9 +126,12 @@ def _send(
         message = render_reminder(step.template, proposed.channel, account, proposed.at.date())
         try:
             message_id = _deliver(proposed, message.subject, message.body, mailer, sms)
-        except UpstreamUnavailableError:
+        except UpstreamUnavailableError as exc:
             activity_repo.release_marker(*marker)
-            logger.exception("reminder not delivered; it will be retried", extra={"account": account.key})
+            # No traceback: the provider's message can name the recipient; the account key is enough.
+            logger.warning(
+                "reminder not delivered; it will be retried", extra={"account": account.key, "error": _error_code(exc)}
+            )
             return "failed"
         contact = contacts.contact_activity(
             checked,
@@ -138,3 +155,12 @@ def _deliver(proposed: ProposedContact, subject: str, body: str, mailer: Mailer,
     if proposed.channel == "sms":
         return sms.send_sms(proposed.to, body)
     return mailer.send_email(proposed.to, subject, body)
+
+
+def _error_code(exc: Exception) -> str:
+    """The provider's error code (e.g. MessageRejected) without its message, which may contain an address."""
+    cause = exc.__cause__
+    response = getattr(cause, "response", None)
+    if isinstance(response, dict):
+        return str(response.get("Error", {}).get("Code", type(cause).__name__))
+    return type(cause or exc).__name__

@@ -16,7 +16,7 @@ from functions.slack.commands import (
     parse_day,
     parse_plan,
 )
-from functions.slack.replies import Caller, Reply, resolve_account
+from functions.slack.replies import Caller, Reply, local_today, resolve_account
 from shared import contacts
 from shared.db import accounts as account_repo
 from shared.db import activity as activity_repo
@@ -116,7 +116,7 @@ def promise_for(ref: str, amount_text: str, day: date, currency: str | None, cal
     """Record a promise to pay `amount_text` by `day`, once per Slack request (`caller.request_id`)."""
     account = resolve_account(ref)
     amount = _money(account, amount_text, currency)
-    due = check_promise_day(day, now.date())
+    due = check_promise_day(day, local_today(account, now))
     promise = Promise(uuid.uuid4().hex[:10], account.key, amount, due)
     activity = Activity(
         at=now,
@@ -141,7 +141,7 @@ def plan_for(terms: PlanTerms, caller: Caller, now: datetime) -> Reply:
     """
     account = resolve_account(terms.ref)
     total = _money(account, terms.total_text, terms.currency)
-    installments = split_installments(total, terms.count, terms.first_due, terms.every, today=now.date())
+    installments = split_installments(total, terms.count, terms.first_due, terms.every, today=local_today(account, now))
     plan = PaymentPlan(uuid.uuid4().hex[:10], account.key, total, terms.count, terms.every, now)
     activity = Activity(
         at=now,

@@ -6,7 +6,6 @@ from shared.settings import SlackPostingSettings
 
 
 class Settings(SlackPostingSettings):
-    bucket_name: str
     slack_signing_secret_param: str = Field(pattern=r"^/")
     report_channel: str
     authorized_users: str = Field(default="", description="comma-separated Slack user ids; empty = every member")

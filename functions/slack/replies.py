@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from shared.db import accounts as account_repo
 from shared.domain.accounts import Account, account_key
@@ -39,7 +40,13 @@ def resolve_account(ref: str) -> Account:
     if len(found) > 1:
         choices = ", ".join(f"`{a.creditor}:{a.account_id}`" for a in found)
         raise InvalidInputError(f"Several creditors have an account `{ref}`: write one of {choices}.")
-    return found[0]
+    # The index is eventually consistent: read the account itself, so checks and versions are current.
+    return account_repo.get_account(found[0].key)
+
+
+def local_today(account: Account, now: datetime) -> date:
+    """The debtor's calendar date at `now`: promise and plan dates are the debtor's days."""
+    return now.astimezone(ZoneInfo(account.timezone or "UTC")).date()
 
 
 def call_proposal(account: Account, now: datetime) -> ProposedContact:

@@ -92,13 +92,6 @@ class S3Store:
             raise UpstreamUnavailableError(f"S3 could not read {key}") from exc
         return bytes(body).decode("utf-8-sig")
 
-    def presigned_url(self, key: str, expires_s: int = 7 * 24 * 3600) -> str:
-        return str(
-            client("s3").generate_presigned_url(
-                "get_object", Params={"Bucket": self.bucket, "Key": key}, ExpiresIn=expires_s
-            )
-        )
-
 
 class SqsQueue:
     def __init__(self, url: str) -> None:

@@ -2,22 +2,39 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from dataclasses import replace
-from datetime import date, datetime
+import random
+import time
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+from itertools import islice
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, PutError, PynamoDBConnectionError
+from pynamodb.exceptions import DoesNotExist, PutError, PynamoDBConnectionError, TransactWriteError
+from pynamodb.transactions import TransactWrite
 
 from shared.db import keys
-from shared.db.batch import batch_put
-from shared.db.models import AccountItem
+from shared.db.batch import MAX_ATTEMPTS, batch_put
+from shared.db.models import AccountItem, MarkerItem
 from shared.domain.accounts import Account, Invoice
 from shared.domain.errors import ConflictError, NotFoundError, UpstreamUnavailableError
 from shared.domain.money import Money
 
 ACCOUNT_SK = "A"
 STOP_WORKLIST = frozenset({"cease", "bankruptcy", "deceased", "attorney"})
+SNAPSHOT_SK = "SNAP"
+SNAPSHOT_TTL = timedelta(days=400)
+TRANSACT_MAX = 100  # DynamoDB's limit of items in one TransactWriteItems
+BATCH_GET_MAX = 100  # and of keys in one BatchGetItem
+
+
+@dataclass(frozen=True)
+class SnapshotStamp:
+    """A full-snapshot import (`source`) listed an account at `at`."""
+
+    source: str
+    at: datetime
 
 
 def _invoice_json(invoice: Invoice) -> dict[str, Any]:
@@ -70,7 +87,6 @@ def to_item(account: Account) -> AccountItem:
         priority=account.priority,
         created_at=account.created_at,
         last_contact_at=account.last_contact_at,
-        last_snapshot=account.last_snapshot,
         gsi4pk=keys.creditor_pk(account.creditor),
         gsi4sk=account.account_id,
         gsi3pk=keys.ref_pk(account.account_id),
@@ -113,7 +129,6 @@ def from_item(item: AccountItem) -> Account:
         version=item.version,
         created_at=item.created_at,
         last_contact_at=item.last_contact_at,
-        last_snapshot=item.last_snapshot,
     )
 
 
@@ -151,8 +166,84 @@ def put_account(account: Account) -> Account:
 
 
 def put_new_accounts(accounts: Iterable[Account]) -> int:
-    """Create accounts in batches (no condition: used for keys that did not exist when read); returns calls made."""
+    """Seed accounts in batches with no condition (tests, demo data); returns calls made.
+
+    Imports must not use it: an unconditional put overwrites an account created meanwhile. They use
+    `create_accounts`.
+    """
     return batch_put(AccountItem, (to_item(replace(a, version=a.version or 1)) for a in accounts))
+
+
+def create_accounts(
+    accounts: Iterable[Account], stamp: SnapshotStamp | None = None, sleep: Callable[[float], None] = time.sleep
+) -> list[str]:
+    """Create accounts only where none exists: TransactWriteItems of up to 100 puts, each `attribute_not_exists`.
+
+    With `stamp`, each account's snapshot marker is put in the same transaction (50 accounts a call).
+    Returns the keys of accounts that exist by now (a concurrent import created them): nothing was written
+    for those, and the caller merges its rows onto the stored account. The rest are created.
+    """
+    per_call = TRANSACT_MAX // 2 if stamp else TRANSACT_MAX
+    existed: list[str] = []
+    iterator = iter(accounts)
+    while chunk := list(islice(iterator, per_call)):
+        existed += _create_chunk(chunk, stamp, sleep)
+    return existed
+
+
+def _create_chunk(pending: list[Account], stamp: SnapshotStamp | None, sleep: Callable[[float], None]) -> list[str]:
+    existed: list[str] = []
+    attempt = 0
+    while pending:
+        try:
+            _transact_create(pending, stamp)
+            break
+        except TransactWriteError as exc:
+            found = _existing_keys(exc, pending, stamp)
+        if found:  # those accounts exist: retry the others at once (each round drops at least one)
+            existed += found
+            pending = [a for a in pending if a.key not in found]
+            continue
+        attempt += 1  # cancelled by a conflicting transaction or throttling: back off and retry the chunk
+        if attempt >= MAX_ATTEMPTS:
+            raise UpstreamUnavailableError(f"creating {len(pending)} account(s) failed {attempt} times")
+        sleep(min(2.0, 0.05 * 2**attempt) * random.uniform(0.5, 1.0))  # noqa: S311 - jitter, not crypto
+    return existed
+
+
+def _transact_create(accounts: list[Account], stamp: SnapshotStamp | None) -> None:
+    # The token makes botocore's own retry of a call that did succeed a no-op, not a false "exists".
+    connection = AccountItem._get_connection().connection
+    with TransactWrite(connection=connection, client_request_token=uuid.uuid4().hex) as tx:
+        for account in accounts:
+            # version is None: pynamodb also adds `attribute_not_exists(version)` and writes version 1
+            tx.save(to_item(replace(account, version=None)), condition=AccountItem.pk.does_not_exist())
+            if stamp is not None:
+                tx.save(snapshot_marker(account.key, stamp))
+
+
+def _existing_keys(exc: TransactWriteError, pending: list[Account], stamp: SnapshotStamp | None) -> set[str]:
+    """Keys whose put failed its condition; reasons come one per transaction item, in order."""
+    if exc.cause_response_code != "TransactionCanceledException":
+        raise UpstreamUnavailableError("DynamoDB rejected the account transaction") from exc
+    step = 2 if stamp else 1
+    reasons = exc.cancellation_reasons
+    return {
+        pending[index // step].key
+        for index, reason in enumerate(reasons)
+        if reason is not None and reason.code == "ConditionalCheckFailed"
+    }
+
+
+def snapshot_marker(key: str, stamp: SnapshotStamp) -> MarkerItem:
+    pk = keys.account_pk(key)
+    return MarkerItem(pk, SNAPSHOT_SK, at=stamp.at, data={"source": stamp.source}, expires_at=stamp.at + SNAPSHOT_TTL)
+
+
+def stamp_snapshot(account_keys: Iterable[str], stamp: SnapshotStamp) -> int:
+    """Record that a full snapshot listed these accounts: one marker each, batch-written; the accounts are
+    not touched (a collector's concurrent change to them stays). Returns the BatchWriteItem calls made."""
+    return batch_put(MarkerItem, (snapshot_marker(key, stamp) for key in account_keys))
 
 
 def query_worklist(collector: str | None, limit: int = 45) -> list[Account]:
@@ -170,11 +261,18 @@ def query_due_accounts(now: datetime, limit: int = 500) -> Iterator[Account]:
 
 
 def query_missing_from_snapshot(creditor: str, snapshot: str, limit: int = 1000) -> list[tuple[str, str]]:
-    """(account id, debtor) of the creditor's open accounts that a full-snapshot import did not list."""
-    items = AccountItem.by_creditor.query(
-        keys.creditor_pk(creditor),
-        filter_condition=(AccountItem.last_snapshot.does_not_exist() | (AccountItem.last_snapshot != snapshot))
-        & (AccountItem.status == "open"),
-        limit=limit,
+    """(account id, debtor) of the creditor's open accounts that the full snapshot `snapshot` did not list.
+
+    Pages through gsi4 (open accounts of the creditor) and BatchGets the `SNAP` markers of each page of 100:
+    an account is missing when its marker is absent or names another snapshot. At most `limit` are returned.
+    """
+    query = AccountItem.by_creditor.query(
+        keys.creditor_pk(creditor), filter_condition=AccountItem.status == "open", page_size=BATCH_GET_MAX
     )
-    return [(item.account_id, item.debtor) for item in items]
+    missing: list[tuple[str, str]] = []
+    while len(missing) < limit and (page := list(islice(query, BATCH_GET_MAX))):
+        wanted = [(item.pk, SNAPSHOT_SK) for item in page]
+        markers = MarkerItem.batch_get(wanted, consistent_read=True, attributes_to_get=["pk", "sk", "data"])
+        listed = {m.pk for m in markers if (m.data or {}).get("source") == snapshot}
+        missing += [(item.account_id, item.debtor) for item in page if item.pk not in listed]
+    return missing[:limit]

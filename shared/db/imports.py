@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -13,7 +13,7 @@ from shared.db import keys
 from shared.db.models import ImportItem
 from shared.domain.errors import ConflictError, UpstreamUnavailableError
 
-LEASE = timedelta(minutes=16)  # longer than one Lambda invocation may run
+LEASE = timedelta(minutes=16)  # default: longer than any Lambda invocation may run
 
 
 @dataclass
@@ -28,6 +28,7 @@ class ImportState:
     counts: dict[str, Any] = field(default_factory=dict)
     slack_ts: str | None = None
     part: int = 1
+    lease: timedelta = LEASE  # how long this invocation holds the import (its remaining time and a margin)
 
 
 def _pk(bucket: str, key: str) -> str:
@@ -48,7 +49,9 @@ def _state(item: ImportItem) -> ImportState:
     )
 
 
-def claim_import(bucket: str, key: str, version: str, now: datetime, resume: bool) -> ImportState | None:
+def claim_import(
+    bucket: str, key: str, version: str, now: datetime, resume: bool, lease: timedelta = LEASE
+) -> ImportState | None:
     """Take the lease on one object version; None when it is done or another invocation holds a live lease.
 
     A first delivery creates the record. A continuation (`resume`) or a retry after the lease ran out takes
@@ -62,32 +65,34 @@ def claim_import(bucket: str, key: str, version: str, now: datetime, resume: boo
         version=version,
         status="running",
         started_at=now,
-        lease_until=now + LEASE,
+        lease_until=now + lease,
         gsi3pk=f"IMPORTS#{now:%Y-%m}",
         gsi3sk=keys.instant(now),
     )
     try:
         item.save(condition=ImportItem.pk.does_not_exist())
-        return _state(item)
+        return replace(_state(item), lease=lease)
     except PutError as exc:
         if exc.cause_response_code != "ConditionalCheckFailedException":
             raise UpstreamUnavailableError("DynamoDB rejected the import record") from exc
-    return _take_over(bucket, key, version, now, resume)
+    return _take_over(bucket, key, version, now, resume, lease)
 
 
-def _take_over(bucket: str, key: str, version: str, now: datetime, resume: bool) -> ImportState | None:
+def _take_over(
+    bucket: str, key: str, version: str, now: datetime, resume: bool, lease: timedelta
+) -> ImportState | None:
     item = ImportItem(_pk(bucket, key), f"V#{version}")
     # A continuation belongs to the running chain; anything else may only take over an expired lease.
     condition = ImportItem.status == "running"
     if not resume:
         condition &= ImportItem.lease_until < now
     try:
-        item.update(actions=[ImportItem.lease_until.set(now + LEASE)], condition=condition)
+        item.update(actions=[ImportItem.lease_until.set(now + lease)], condition=condition)
     except UpdateError as exc:
         if exc.cause_response_code == "ConditionalCheckFailedException":
             return None
         raise UpstreamUnavailableError("DynamoDB rejected the import lease") from exc
-    return _state(item)
+    return replace(_state(item), lease=lease)
 
 
 def save_progress(state: ImportState, now: datetime) -> None:
@@ -97,7 +102,7 @@ def save_progress(state: ImportState, now: datetime) -> None:
     actions: list[Action] = [
         ImportItem.checkpoint_line.set(state.checkpoint_line),
         ImportItem.report.set(report),
-        ImportItem.lease_until.set(now + LEASE),
+        ImportItem.lease_until.set(now + state.lease),
         ImportItem.status.set(state.status),
     ]
     if state.slack_ts:
@@ -110,6 +115,16 @@ def save_progress(state: ImportState, now: datetime) -> None:
         if exc.cause_response_code == "ConditionalCheckFailedException":
             raise ConflictError(f"import of {state.key} was finished by another invocation") from exc
         raise UpstreamUnavailableError("DynamoDB rejected the checkpoint") from exc
+
+
+def release_lease(state: ImportState, now: datetime) -> None:
+    """Give the import up after a failure, so Lambda's retry of the same event resumes at the checkpoint."""
+    item = ImportItem(_pk(state.bucket, state.key), f"V#{state.version}")
+    try:
+        item.update(actions=[ImportItem.lease_until.set(now)], condition=ImportItem.status == "running")
+    except UpdateError as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise UpstreamUnavailableError("DynamoDB rejected the lease release") from exc
 
 
 def query_imports_of_file(bucket: str, key: str) -> list[ImportState]:

@@ -53,11 +53,15 @@ class LookupIndex(GlobalSecondaryIndex[Any]):
 
 
 class CreditorIndex(GlobalSecondaryIndex[Any]):
-    """gsi4: the accounts of one creditor, keys and a few fields (snapshot imports list the missing ones)."""
+    """gsi4: the accounts of one creditor, keys and a few fields (snapshot imports list the missing ones).
+
+    Which snapshot last listed an account is not here: it lives in the account's `SNAP` marker, which only
+    imports write, so stamping never rewrites an account a collector may be changing.
+    """
 
     class Meta:
         index_name = "gsi4"
-        projection = IncludeProjection(["account_id", "debtor", "status", "last_snapshot"])
+        projection = IncludeProjection(["account_id", "debtor", "status"])
 
     gsi4pk = UnicodeAttribute(hash_key=True)
     gsi4sk = UnicodeAttribute(range_key=True)
@@ -104,7 +108,6 @@ class AccountItem(_Item):
     gsi3sk = UnicodeAttribute(null=True)
     gsi4pk = UnicodeAttribute(null=True)
     gsi4sk = UnicodeAttribute(null=True)
-    last_snapshot = UnicodeAttribute(null=True)
     worklist = WorklistIndex()
     due = DueIndex()
     lookup = LookupIndex()
@@ -125,7 +128,8 @@ class ActivityItem(_Item):
 
 
 class MarkerItem(_Item):
-    """An idempotency marker: a send, a payment or an S3 delivery that must happen once."""
+    """A marker: a send, a payment or an S3 delivery that must happen once; or the snapshot that last listed
+    an account (sk `SNAP`, `data.source`)."""
 
     at = UTCDateTimeAttribute()
     data = JSONAttribute(default=dict)

@@ -63,7 +63,6 @@ class Account:
     created_at: datetime | None = None
     last_contact_at: datetime | None = None
     source: str | None = None
-    last_snapshot: str | None = None
 
     @property
     def balances(self) -> dict[str, int]:

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import io
-from datetime import UTC, datetime
 
 import pytest
 
-from local.demo import reminder_instant, run_demo
+from local.demo import run_demo
 
 
 @pytest.mark.e2e
@@ -20,8 +19,3 @@ def test_demo_thread_passes_every_step_on_embedded_stack():
     assert ok, text
     assert "✘" not in text
     assert "reminder email(s) sent through SES" in text
-
-
-def test_reminder_instant_is_never_in_the_future():
-    assert reminder_instant(datetime(2026, 11, 23, 13, 0, tzinfo=UTC)) == datetime(2026, 11, 22, 17, 0, tzinfo=UTC)
-    assert reminder_instant(datetime(2026, 11, 23, 18, 0, tzinfo=UTC)) == datetime(2026, 11, 23, 17, 0, tzinfo=UTC)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -29,9 +29,11 @@ def _now() -> datetime:
 
 
 def _request_day(request: BoltRequest) -> date:
-    """The UTC day of Slack's signed request timestamp: the ack and the lazy work judge a promise date alike."""
+    """The earliest calendar day anywhere at Slack's signed request time (UTC-12), so the ack and the lazy
+    work judge a date alike without knowing the debtor yet; the write checks it against the debtor's own day."""
     stamp = (request.headers.get("x-slack-request-timestamp") or [""])[0]
-    return datetime.fromtimestamp(int(stamp), UTC).date() if stamp.isdigit() else _now().date()
+    at = datetime.fromtimestamp(int(stamp), UTC) if stamp.isdigit() else _now()
+    return (at - timedelta(hours=12)).date()
 
 
 def _button_ref(body: dict[str, Any]) -> str:

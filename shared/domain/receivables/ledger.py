@@ -51,10 +51,15 @@ class LedgerBook:
         return is_new
 
     def finish(self) -> Iterator[ReceivableRow | RejectedRow]:
-        """One result per invoice key, in order of first appearance."""
-        for (account, invoice), entry in self._entries.items():
-            yield _net(entry, account, invoice)
+        """One result per invoice key, in ascending line order.
+
+        A result's line is its invoice row's (or, with no invoice row, its first payment's), so the order of
+        first appearance is not line order when a payment comes before its invoice; the parser merges these
+        with the rows it rejected while reading, and resuming after a checkpoint needs one ascending order.
+        """
+        results = sorted((_net(entry, *key) for key, entry in self._entries.items()), key=lambda r: r.line)
         self._entries.clear()
+        yield from results
 
 
 def _net(entry: _Entry, account: str, invoice: str) -> ReceivableRow | RejectedRow:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
+from heapq import merge
 from itertools import chain, islice
+from operator import attrgetter
 
 from shared.domain.errors import InvalidInputError
 from shared.domain.money import Money, add_by_currency
@@ -27,6 +29,14 @@ HEAD_LINES = 50
 Result = ReceivableRow | RejectedRow
 
 
+@dataclass(frozen=True)
+class _Count:
+    """One increment of a report counter (`duplicates`, `rows_skipped`) that belongs to a line of the file."""
+
+    line: int
+    name: str
+
+
 @dataclass
 class _State:
     reader: RowReader
@@ -35,6 +45,7 @@ class _State:
     last_key: tuple[str, str] | None = None
     ledger: LedgerBook | None = None
     grand_total: tuple[int, Decimal] | None = None
+    held: list[Result | _Count] = field(default_factory=list)  # ledger mode: what is released at the end
 
 
 class ReceivablesParser:
@@ -54,8 +65,10 @@ class ReceivablesParser:
     def parse(self, lines: Iterable[bytes], start_line: int = 0) -> Iterator[Result]:
         """Read up to the header now (raising UnreadableFileError at once), then stream the rows lazily.
 
-        Rows whose line is <= `start_line` are read (header, de-duplication and ledger state) but neither
-        yielded nor counted in the report, so a follow-up invocation can resume after a checkpoint.
+        Results come in ascending line order and the report counts a line's rows when the results reach it,
+        so a checkpoint at the line of the last result taken splits the file exactly. Rows whose line is
+        <= `start_line` are read (header, de-duplication and ledger state) but neither yielded nor counted in
+        the report, so a follow-up invocation resumes after such a checkpoint with no row lost or repeated.
         """
         self.report = report = ParseReport()
         physical = split_physical(lines)
@@ -91,24 +104,45 @@ class ReceivablesParser:
         )
 
     def _stream(self, records: Iterator[Record], state: _State) -> Iterator[Result]:
-        for record in records:
-            for result in self._step(record, state):
-                if self._tally(result, state):
-                    yield result
-        if state.ledger is not None:
-            for result in state.ledger.finish():
-                if self._tally(result, state):
-                    yield result
+        if state.ledger is None:
+            for record in records:
+                for result in self._step(record, state):
+                    if self._tally(result, state):
+                        yield result
+        else:
+            for record in records:
+                state.held.extend(r for r in self._step(record, state) if r.line > state.start_line)
+            yield from self._release(state, state.ledger)
         self._check_grand_total(state)
 
+    def _release(self, state: _State, ledger: LedgerBook) -> Iterator[Result]:
+        """Ledger mode: the invoices netted at the end merged in line order with what was held while reading
+        (rejected rows and counts), as the default mode streams them, so a checkpoint means the same."""
+        held, state.held = state.held, []
+        netted: Iterator[Result | _Count] = ledger.finish()
+        # On a tie (an invoice row folded into its earlier payment) merge takes `held` first, so the count is
+        # in the report before the result is yielded, as the checkpoint at that line assumes.
+        for item in merge(held, netted, key=attrgetter("line")):
+            if isinstance(item, _Count):
+                setattr(self.report, item.name, getattr(self.report, item.name) + 1)
+            elif self._tally(item, state):
+                yield item
+
+    def _count(self, state: _State, line: int, name: str) -> None:
+        if line <= state.start_line:
+            return
+        if state.ledger is not None:
+            state.held.append(_Count(line, name))
+        else:
+            setattr(self.report, name, getattr(self.report, name) + 1)
+
     def _step(self, record: Record, state: _State) -> Iterator[Result]:
-        counted = record.line > state.start_line
         if record.broken:
             yield RejectedRow(record.line, record.raw, "a quoted field opened on this line is never closed")
             return
         kind = state.reader.kind(record.cells)
         if kind != "data":
-            self.report.rows_skipped += counted
+            self._count(state, record.line, "rows_skipped")
             if kind == "total":
                 amount = state.reader.total_amount(record.cells)
                 state.grand_total = (record.line, amount) if amount is not None else state.grand_total
@@ -117,7 +151,7 @@ class ReceivablesParser:
         if state.ledger is not None:
             yield from self._ledger_step(record, state, state.ledger, key)
         elif key is not None and (key == state.last_key or key in state.seen):
-            self.report.duplicates += counted
+            self._count(state, record.line, "duplicates")
         else:
             state.last_key = key
             if key is not None and self._remember_all:
@@ -127,21 +161,20 @@ class ReceivablesParser:
     def _ledger_step(
         self, record: Record, state: _State, ledger: LedgerBook, key: tuple[str, str] | None
     ) -> Iterator[Result]:
-        counted = record.line > state.start_line
         if key is not None and state.reader.is_payment(record.cells):
             try:
                 amount = state.reader.money(record.cells)
             except RowError as exc:
                 yield RejectedRow(record.line, record.raw, str(exc))
                 return
-            opened = ledger.add_payment(key, amount, record.line, record.raw)
-            self.report.duplicates += counted and not opened
+            if not ledger.add_payment(key, amount, record.line, record.raw):
+                self._count(state, record.line, "duplicates")
             return
         result = build_row(state.reader, record.line, record.raw, record.cells)
         if isinstance(result, RejectedRow) or key is None:
             yield result
         elif not ledger.add_invoice(key, result):
-            self.report.duplicates += counted
+            self._count(state, record.line, "duplicates")
 
     def _tally(self, result: Result, state: _State) -> bool:
         if result.line <= state.start_line:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
+from collections import Counter
+from dataclasses import replace
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -173,16 +176,26 @@ def test_large_file_continues_from_checkpoint_without_repeating_rows(intake, mon
         assert activity_repo.query_activity(stored.key) == []
 
 
+SNAPSHOT_MAPPING = (
+    b'{"name": "snap", "account_id": "account_id", "debtor_name": "debtor_name", "invoice": "invoice", '
+    b'"due_date": "due_date", "balance": "balance", "currency": "currency", "snapshot": true, "creditor": "globex", '
+    b'"account_type": "commercial"}'
+)
+
+
+def snapshot_mapping() -> bytes:
+    """Store the `snap` mapping (full snapshots of globex) and return the header of its files."""
+    boto3.client("s3").put_object(Bucket=BUCKET, Key="mappings/snap.json", Body=SNAPSHOT_MAPPING)
+    return b"account_id,debtor_name,invoice,due_date,balance,currency\n"
+
+
+def snapshot_rows(*ids: str) -> dict[str, bytes]:
+    return {k: f"{k},Debtor {k},I-{k},2026-10-01,10.00,USD\n".encode() for k in ids}
+
+
 def test_full_snapshot_reports_accounts_it_no_longer_lists_without_deleting_them(intake, recorder):
     # Given a creditor whose mapping declares its exports full snapshots, and a first export of three accounts
-    mapping = (
-        b'{"name": "snap", "account_id": "account_id", "debtor_name": "debtor_name", "invoice": "invoice", '
-        b'"due_date": "due_date", "balance": "balance", "currency": "currency", "snapshot": true, "creditor": "globex", '
-        b'"account_type": "commercial"}'
-    )
-    boto3.client("s3").put_object(Bucket=BUCKET, Key="mappings/snap.json", Body=mapping)
-    header = b"account_id,debtor_name,invoice,due_date,balance,currency\n"
-    rows = {k: f"{k},Debtor {k},I-{k},2026-10-01,10.00,USD\n".encode() for k in ("S1", "S2", "S3")}
+    header, rows = snapshot_mapping(), snapshot_rows("S1", "S2", "S3")
     run(intake, put("incoming/snap/july.csv", header + rows["S1"] + rows["S2"] + rows["S3"]))
     # When the next full export no longer lists S2
     run(intake, put("incoming/snap/august.csv", header + rows["S1"] + rows["S3"]))
@@ -214,6 +227,7 @@ def test_creditor_policy_file_changes_when_reminders_may_go_out(intake, load_han
     # When a reminder is due at 09:30 in Chicago
     account_repo.put_new_accounts([account(next_action_at=datetime(2026, 11, 23, 15, 0, tzinfo=UTC))])
     reminders = load_handler("functions.reminders.handler")
+    reminders.clock = lambda: datetime(2026, 11, 23, 15, 30, tzinfo=UTC)
     event = scheduler_event(
         datetime(2026, 11, 23, 15, 30, tzinfo=UTC), "arn:aws:scheduler:us-east-1:1:schedule/default/r"
     )
@@ -228,3 +242,148 @@ def test_invalid_policy_file_is_refused_with_reason_in_slack(intake, recorder):
     assert result == {"policies/acme.json": "policy-rejected"}
     alert = recorder.wait_for(lambda c: c.method == "chat.postMessage" and "not applied" in c.params.get("text", ""))
     assert "colour" in alert.params["text"]
+
+
+def test_crashed_import_is_resumed_by_the_retry_of_the_same_event(intake, monkeypatch):
+    # Given a file in chunks of 2 rows, and an invocation that fails while writing its second chunk
+    import functions.intake.logic as logic
+
+    monkeypatch.setattr(logic, "CHUNK_ROWS", 2)
+    header = "account_id,debtor_name,invoice,invoice_date,due_date,balance,currency\n"
+    rows = "".join(f"R{i},Debtor {i},I-{i},2026-09-01,2026-10-01,{i}.00,USD\n" for i in range(1, 8))
+    event = put("incoming/generic/crash.csv", (header + rows).encode())
+    real_apply, calls = logic.apply_rows, []
+
+    def failing_second_chunk(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("DynamoDB went away")
+        return real_apply(*args, **kwargs)
+
+    monkeypatch.setattr(logic, "apply_rows", failing_second_chunk)
+    with pytest.raises(RuntimeError):
+        run(intake, event)
+    # When Lambda retries the same event a minute later
+    assert run(intake, event) == {"incoming/generic/crash.csv": "imported"}
+    # Then every row is imported once, and the file is processed
+    for i in range(1, 8):
+        assert account_repo.get_account(account_key("acme", f"R{i}")).balances == {"USD": i * 100}
+    assert keys_under("processed/") == ["processed/generic/crash.csv"]
+
+
+def test_snapshot_reimport_keeps_a_cease_hold_placed_between_its_read_and_its_write(intake, recorder, monkeypatch):
+    # Given a full snapshot of S1, S2, S3 imported
+    import functions.intake.upsert as upsert
+
+    header, rows = snapshot_mapping(), snapshot_rows("S1", "S2", "S3")
+    run(intake, put("incoming/snap/july.csv", header + rows["S1"] + rows["S2"] + rows["S3"]))
+    s1 = account_key("globex", "S1")
+    read_accounts = upsert.account_repo.get_accounts
+
+    def collector_acts_after_read(keys):
+        found = read_accounts(keys)  # the import's copy, read before the collector's change
+        if s1 in found:
+            held = dict(found[s1].flags, cease={"received_at": "2026-11-23T15:00:00Z"})
+            upsert.account_repo.put_account(replace(found[s1], flags=held))
+        return found
+
+    monkeypatch.setattr(upsert.account_repo, "get_accounts", collector_acts_after_read)
+    before = account_repo.get_account(s1).version
+    # When the next export lists S1 and S3 unchanged, while a collector puts S1 on a cease hold
+    run(intake, put("incoming/snap/august.csv", header + rows["S1"] + rows["S3"]))
+    # Then the hold and its version survive the import, and only S2 is reported missing
+    stored = account_repo.get_account(s1)
+    assert stored.flags["cease"] == {"received_at": "2026-11-23T15:00:00Z"}
+    assert stored.version == before + 1
+    summary = recorder.wait_for(
+        lambda c: c.method == "chat.update" and "august" in c.params.get("text", "") and "Imported" in c.params["text"]
+    )
+    assert "1 open account(s) of globex are not in this file" in summary.params["text"]
+    assert "`S2`" in summary.params["text"] and "`S1`" not in summary.params["text"]
+
+
+@pytest.mark.parametrize("snapshot", [False, True])
+def test_two_imports_creating_the_same_account_at_once_keep_both_invoices(aws, monkeypatch, snapshot):
+    # Given two files that both create account X (with different invoices), file A also creating Y
+    import functions.intake.upsert as upsert
+    from functions.intake.upsert import ImportTarget, apply_rows
+
+    now = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
+    first = ImportTarget("acme", "incoming/a.csv@1", snapshot)
+    second = ImportTarget("acme", "incoming/b.csv@1")
+    read_accounts = upsert.account_repo.get_accounts
+
+    def other_file_creates_x_after_read(keys):
+        found = read_accounts(keys)
+        monkeypatch.setattr(upsert.account_repo, "get_accounts", read_accounts)
+        apply_rows([receivable("X", "I-B", 2, line=2)], second, now)  # lands between our BatchGet and create
+        return found
+
+    monkeypatch.setattr(upsert.account_repo, "get_accounts", other_file_creates_x_after_read)
+    # When file A's chunk is applied
+    result = apply_rows([receivable("X", "I-A", 1, line=2), receivable("Y", "I-Y", 3, line=3)], first, now)
+    # Then X holds both files' invoices, Y was created, and A counts X as an update of an existing account
+    stored = account_repo.get_account(account_key("acme", "X"))
+    assert sorted(i.number for i in stored.invoices) == ["I-A", "I-B"]
+    assert stored.balances == {"USD": 300} and stored.version == 2
+    assert account_repo.get_account(account_key("acme", "Y")).version == 1
+    assert result.changes == Counter({"updated": 1, "new": 1})
+    # And a snapshot counts both as listed
+    if snapshot:
+        assert account_repo.query_missing_from_snapshot("acme", first.source) == []
+
+
+@pytest.mark.parametrize("snapshot", [False, True])
+def test_import_of_1000_new_accounts_stays_within_41_write_calls(intake, monkeypatch, snapshot):
+    # Given a file of 1,000 rows, each a new account (a full snapshot also stamps each one)
+    header = snapshot_mapping() if snapshot else b"account_id,debtor_name,invoice,due_date,balance,currency\n"
+    rows = b"".join(f"B{i:04d},Debtor {i},I-{i},2026-10-01,{i}.00,USD\n".encode() for i in range(1000))
+    key = "incoming/snap/bulk.csv" if snapshot else "incoming/generic/bulk.csv"
+    event = put(key, header + rows)
+    writes = count_dynamodb_writes(monkeypatch)
+    # When it is imported
+    assert run(intake, event) == {key: "imported"}
+    # Then the whole import (claim, account creation, checkpoint, finish) made at most 41 write calls
+    assert sum(writes.values()) <= 41, writes
+    creditor = "globex" if snapshot else "acme"
+    assert account_repo.get_account(account_key(creditor, "B0999")).balances == {"USD": 99900}
+
+
+WRITES = frozenset({"PutItem", "UpdateItem", "BatchWriteItem", "TransactWriteItems", "DeleteItem"})
+
+
+def count_dynamodb_writes(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
+    """DynamoDB write calls by operation, counted where boto3 and pynamodb both end (as bench/probe.py does)."""
+    from botocore.client import BaseClient
+
+    writes: Counter[str] = Counter()
+    original = BaseClient._make_api_call
+
+    def counted(self: BaseClient, operation: str, params: dict[str, Any]) -> Any:
+        if self.meta.service_model.service_name == "dynamodb" and operation in WRITES:
+            writes[operation] += 1
+        return original(self, operation, params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", counted)
+    return writes
+
+
+def receivable(account_id: str, invoice: str, dollars: int, line: int) -> Any:
+    from shared.domain.money import Money
+    from shared.domain.receivables import ReceivableRow
+
+    return ReceivableRow(
+        line=line,
+        account_id=account_id,
+        invoice=invoice,
+        debtor=f"Debtor {account_id}",
+        email=None,
+        phone=None,
+        timezone=None,
+        address=None,
+        balance=Money(dollars * 100, "USD"),
+        invoice_date=None,
+        due_date=date(2026, 10, 1),
+        warnings=(),
+        raw=f"{account_id},{invoice}",
+    )

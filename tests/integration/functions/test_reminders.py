@@ -23,6 +23,7 @@ def _sent() -> list:
 
 
 def _run(handler, at: datetime) -> dict:
+    handler.clock = lambda: at  # the run sends at the schedule's instant (the handler reads the real clock)
     return handler.lambda_handler(scheduler_event(at, ARN), LambdaContext("reminders", ARN))
 
 
@@ -82,3 +83,35 @@ def test_reminder_already_claimed_by_earlier_delivery_is_not_sent_again(load_han
     assert report["outcomes"] == {"repeat": 1}
     assert _sent() == []
     assert account_repo.get_account(due.key).dunning_step == 1
+
+
+def test_late_retry_of_a_run_is_checked_at_send_time_not_schedule_time(load_handler):
+    # Given a run scheduled at 20:58 in Chicago whose (retried) delivery executes at 21:03
+    handler = load_handler("functions.reminders.handler")
+    scheduled = datetime(2026, 11, 24, 2, 58, tzinfo=UTC)
+    account_repo.put_new_accounts([account(next_action_at=scheduled - timedelta(hours=1))])
+    handler.clock = lambda: scheduled + timedelta(minutes=5)
+    # When it runs
+    report = handler.lambda_handler(scheduler_event(scheduled, ARN), LambdaContext("reminders", ARN))
+    # Then the 21:03 send is refused by the time window, though the run was due at 20:58
+    assert report["outcomes"] == {"deferred": 1}
+    assert _sent() == []
+
+
+def test_hold_recorded_after_the_due_index_was_read_stops_the_send(load_handler, monkeypatch):
+    # Given a due account, and a cease recorded right after the run read the due index
+    from dataclasses import replace
+
+    handler = load_handler("functions.reminders.handler")
+    due = account(next_action_at=MORNING)
+    account_repo.put_new_accounts([due])
+    stale = list(account_repo.query_due_accounts(MORNING))
+    stored = account_repo.get_account(due.key)
+    cease = {"received_at": "2026-11-23T15:59:00Z", "written": True, "channel": "mail", "debt_ids": None}
+    account_repo.put_account(replace(stored, flags={"cease": cease}))
+    monkeypatch.setattr(account_repo, "query_due_accounts", lambda now: iter(stale))
+    # When the run goes on with its stale copy
+    report = _run(handler, MORNING)
+    # Then the account is read again and nothing is sent
+    assert report["outcomes"] == {"blocked": 1}
+    assert _sent() == []

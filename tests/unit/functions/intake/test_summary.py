@@ -7,7 +7,7 @@ from typing import Any
 from functions.intake.summary import quarantine_text, summary_blocks, summary_text
 
 KEY = "incoming/QuickBooks AR Aging Detail.csv"
-URL = "https://arrears-inbox.s3.amazonaws.com/errors/qb.csv?X-Amz-Signature=abc"
+URL = "s3://arrears-inbox/rejected/qb.csv.errors.csv"
 
 
 def counts(**overrides: Any) -> dict[str, Any]:
@@ -62,15 +62,15 @@ def test_summary_text_running_no_totals_dash_and_zero_counts() -> None:
     assert "Totals: —" in text
 
 
-def test_summary_text_errors_link_only_when_given() -> None:
-    # Given the same import with and without a rejected-rows file
+def test_summary_text_errors_location_only_when_given() -> None:
+    # Given the same import with and without a rejected-rows file (its S3 location, never a link that opens unsigned)
     # When the summaries are written
     with_link = summary_text(KEY, counts(), "done", URL)
     without = summary_text(KEY, counts(), "done", None)
     empty = summary_text(KEY, counts(), "done", "")
 
-    # Then the link appears exactly when a URL is given
-    assert with_link.endswith(f"<{URL}|Rejected rows with reasons>")
+    # Then the location appears exactly when one is given
+    assert with_link.endswith(f"Rejected rows with reasons: `{URL}`")
     assert "Rejected rows" not in without
     assert "<" not in without
     assert "Rejected rows" not in empty
