@@ -52,7 +52,7 @@ class MotoServer:
         self._process: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> MotoServer:
-        command = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)]
+        command = [sys.executable, "-m", "bench.moto_server", "-H", "127.0.0.1", "-p", str(self.port)]
         with self.log.open("ab") as log:
             self._process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
         deadline = time.monotonic() + 30

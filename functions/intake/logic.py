@@ -30,7 +30,7 @@ from shared.domain.receivables import (
 from shared.observability import logger
 from shared.ports import ObjectStore, Queue, SlackPoster
 
-CHUNK_ROWS = 1000  # one checkpoint a chunk: 40 account batches + 1 checkpoint write per 1,000 new rows
+CHUNK_ROWS = 1000  # rows a checkpoint; new accounts go 100 to a conditional transaction
 PROGRESS_EVERY = 10  # chunks between progress updates of the Slack message (chat.update is rate-limited)
 SAFETY_MS = 60_000
 LEASE_MARGIN = timedelta(seconds=30)  # hand over to a continuation when less than this is left
