@@ -78,8 +78,6 @@ def _handler_env(moto: MotoServer, slack: SlackRecorder, queue_url: str) -> dict
         "OPS_CHANNEL": "C-OPS",
         "DEFAULT_CREDITOR": CREDITOR,
         "POWERTOOLS_SERVICE_NAME": "arrears-bench",
-        "POWERTOOLS_TRACE_DISABLED": "1",
-        "POWERTOOLS_METRICS_NAMESPACE": "Arrears",
     }
 
 

@@ -1,4 +1,4 @@
-"""The `arrears` command line: demo, serve, tick, check and compliance check, all on one machine."""
+"""The `arrears` command line: demo, serve, tick, check, compliance check and the Slack app manifest."""
 
 from __future__ import annotations
 
@@ -31,6 +31,9 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("file", type=Path)
     check.add_argument("--profile", help="built-in profile name or a mapping file (.json/.yaml)")
     check.add_argument("--json", action="store_true", help="print one JSON object")
+    manifest = sub.add_parser("slack-manifest", help="print the Slack app manifest with the stack's request URL")
+    manifest.add_argument("--stack", default="arrears", help="deployed stack to read SlackRequestUrl from")
+    manifest.add_argument("--url", help="use this request URL instead of reading the stack")
     compliance = sub.add_parser("compliance", help="compliance engine")
     compliance.add_argument("action", choices=["check"])
     compliance.add_argument("--file", help="a case file or bare input JSON (default: stdin)")
@@ -90,6 +93,11 @@ def _dispatch(args: argparse.Namespace, argv: list[str]) -> int:
         return run_check(argv[2:], sys.stdin, sys.stdout, sys.stderr)
     if args.command == "check":
         return _check(args)
+    if args.command == "slack-manifest":
+        from local.manifest import fill_manifest, stack_request_url
+
+        print(fill_manifest(args.url or stack_request_url(args.stack)), end="")
+        return 0
     if args.command == "demo":
         from local.demo import run_demo
 

@@ -103,7 +103,6 @@ class LocalRunner:
             "AWS_LAMBDA_FUNCTION_NAME": spec.function_name,
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_mb),
             "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
-            "POWERTOOLS_TRACE_DISABLED": "true",
             **self.extra_env,
         }
 

@@ -52,7 +52,7 @@ class _NoManagedPolicies:
 
 
 def translate_template(sam: dict[str, Any], region: str) -> dict[str, Any]:
-    """SAM -> CloudFormation, offline. CodeUri is replaced by a dummy S3 URI as `sam package` would."""
+    """SAM -> CloudFormation, offline. CodeUri and ContentUri become dummy S3 URIs, as `sam package` would."""
     from samtranslator.metrics.metrics import DummyMetricsPublisher, Metrics
     from samtranslator.parser.parser import Parser
     from samtranslator.translator.translator import Translator
@@ -62,6 +62,8 @@ def translate_template(sam: dict[str, Any], region: str) -> dict[str, Any]:
     for resource in sam["Resources"].values():
         if resource["Type"] == "AWS::Serverless::Function":
             resource["Properties"].pop("CodeUri", None)
+        elif resource["Type"] == "AWS::Serverless::LayerVersion":
+            resource["Properties"]["ContentUri"] = "s3://local-code/layer.zip"
     session = boto3.Session(
         region_name=region,
         aws_access_key_id=FAKE_CREDENTIALS["aws_access_key_id"],

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from local.template import TEMPLATE_PATH, Resolver, load_template, pseudo_values, translate_template
+from local.template import TEMPLATE_PATH, Resolver, load_template, pseudo_values, references, translate_template
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -201,15 +201,90 @@ def test_every_function_retries_twice_then_fails_to_failure_queue(sam: dict[str,
         }
 
 
-def test_globals_arm64_traced_python3(sam: dict[str, Any]) -> None:
-    # Given the function globals
+def test_globals_arm64_python313_code_from_makefile_dependencies_from_layer(sam: dict[str, Any]) -> None:
+    # Given the function globals and every function
     function = sam["Globals"]["Function"]
+    functions = _functions(sam)
 
-    # Then functions run on arm64 with tracing on a current Python, packaged from the repository root
+    # Then functions run on arm64 Python 3.13 without X-Ray (no SDK is shipped), share the dependencies layer,
+    # and are each built by the Makefile's build-<LogicalId> target from the repository root
     assert function["Architectures"] == ["arm64"]
-    assert function["Tracing"] == "Active"
-    assert function["Runtime"] in ("python3.12", "python3.13")
+    assert function["Runtime"] == "python3.13"
+    assert "Tracing" not in function and all("Tracing" not in props for props in functions.values())
     assert function["CodeUri"] == ".."
+    assert function["Layers"] == [{"Ref": "DependenciesLayer"}]
+    for logical_id in [*functions, "DependenciesLayer"]:
+        assert sam["Resources"][logical_id]["Metadata"]["BuildMethod"] == "makefile"
+        dry_run = subprocess.run(  # noqa: S603 - what `sam build` will run, printed and not run
+            ["make", "-n", f"build-{logical_id}", "ARTIFACTS_DIR=/artifacts", "PY313=python3.13"],  # noqa: S607
+            cwd=ROOT, capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        assert "-m local.package" in dry_run.stdout and "/artifacts" in dry_run.stdout
+    layer = sam["Resources"]["DependenciesLayer"]
+    assert layer["Metadata"]["BuildArchitecture"] == "arm64"
+    assert layer["Properties"]["CompatibleRuntimes"] == ["python3.13"]
+
+
+def test_every_function_logs_to_its_own_group_with_retention(sam: dict[str, Any]) -> None:
+    # Given each function's logging configuration
+    resources = sam["Resources"]
+    groups = {lid: props["LoggingConfig"]["LogGroup"]["Ref"] for lid, props in _functions(sam).items()}
+
+    # Then each names its own log group, which keeps logs for the LogRetentionDays parameter (90 by default)
+    assert len(set(groups.values())) == 4
+    for group in groups.values():
+        assert resources[group]["Type"] == "AWS::Logs::LogGroup"
+        assert resources[group]["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}
+    assert sam["Parameters"]["LogRetentionDays"]["Default"] == 90
+
+
+def test_alarms_on_failure_queue_and_every_function_notify_the_alarm_topic(sam: dict[str, Any]) -> None:
+    # Given every alarm of the template
+    alarms = {
+        lid: res["Properties"] for lid, res in sam["Resources"].items() if res["Type"] == "AWS::CloudWatch::Alarm"
+    }
+    topic = {"Fn::If": ["CreateAlarmTopic", {"Ref": "AlarmTopic"}, {"Ref": "AlarmTopicArn"}]}
+
+    # Then the failure queue depth and each function's errors raise an alarm that notifies the topic
+    watched = {
+        (props["MetricName"], next(iter(references(dimension["Value"]))))
+        for props in alarms.values()
+        for dimension in props["Dimensions"]
+    }
+    assert ("ApproximateNumberOfMessagesVisible", "FailureQueue") in watched
+    assert {("Errors", lid) for lid in _functions(sam)} <= watched
+    assert all(props["AlarmActions"] == [topic] for props in alarms.values())
+    assert sam["Parameters"]["AlarmTopicArn"]["Default"] == ""
+
+
+def test_functions_and_stores_are_tagged(sam: dict[str, Any]) -> None:
+    # Given the function globals and the stores that hold collection data
+    stores = ["InboxBucket", "Table", "IntakeQueue", "FailureQueue"]
+
+    # Then they carry the application tag (functions propagate theirs to their roles)
+    assert sam["Globals"]["Function"]["Tags"]["application"] == "arrears"
+    assert sam["Globals"]["Function"]["PropagateTags"] is True
+    for lid in stores:
+        assert {"Key": "application", "Value": "arrears"} in sam["Resources"][lid]["Properties"]["Tags"]
+
+
+def test_samconfig_deploys_this_template_with_only_its_parameters(sam: dict[str, Any]) -> None:
+    # Given the committed SAM CLI configuration
+    import tomllib
+
+    config = tomllib.loads((ROOT / "samconfig.toml").read_text(encoding="utf-8"))["default"]
+    deploy = config["deploy"]["parameters"]
+
+    # Then build reads this template in place, deploy resolves its bucket and may create the functions' roles
+    assert config["build"]["parameters"]["template_file"] == "infra/template.yaml"
+    assert config["build"]["parameters"]["build_in_source"] is True
+    assert deploy["resolve_s3"] is True
+    assert deploy["capabilities"] == "CAPABILITY_IAM"
+    # And every parameter it sets is one the template declares; secrets are only SSM parameter names
+    overrides = dict(item.split("=", 1) for item in deploy["parameter_overrides"])
+    assert set(overrides) <= set(sam["Parameters"])
+    assert all(overrides[name].startswith("/") for name in overrides if name.endswith("Param"))
+    assert not [name for name in sam["Parameters"] if "Secret" in name and not name.endswith("Param")]
 
 
 @pytest.mark.parametrize("logical_id", ["IntakeFunction", "RemindersFunction", "PlansFunction", "SlackFunction"])
