@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
@@ -13,6 +13,9 @@ from shared.domain.accounts import Account, Activity
 from shared.domain.compliance import Decision, evaluate
 from shared.domain.contact_check import ProposedContact, build_check
 from shared.domain.errors import ConflictError
+from shared.domain.settings import contact_policy
+from shared.ports import Accounts
+from shared.writes import save_account
 
 HISTORY_DAYS = 60  # covers 7-in-7, the 30-day TCPA count and the validation period
 
@@ -27,11 +30,12 @@ class Checked:
     debt_ids: tuple[str, ...] = ()  # the debts the contact is about: the proposal's, else every open invoice
 
 
-def check_contact(account: Account, proposed: ProposedContact) -> Checked:
+def check_contact(account: Account, proposed: ProposedContact, recipient: str = "consumer") -> Checked:
     """Evaluate `proposed` against the account's invoices, recent history and its creditor's policy."""
     history = activity_repo.query_history_since(account.key, proposed.at - timedelta(days=HISTORY_DAYS))
-    policy = creditor_repo.get_policy(account.creditor)
+    policy = contact_policy(creditor_repo.get_policy(account.creditor))
     check = build_check(account, history, proposed, policy)
+    check["proposed"]["recipient_role"] = recipient
     decision = evaluate(check)
     return Checked(account, decision, uuid.uuid4().hex[:12], tuple(check["proposed"]["debt_ids"]))
 
@@ -86,17 +90,16 @@ def contact_activity(
 
 
 def record_checked_contact(
-    checked: Checked, proposed: ProposedContact, contact: Activity, actor: str, once_key: str | None = None
-) -> bool:
-    """Keep the decision and the contact together, only if the account did not change since the check.
-
-    Returns False when `once_key` shows this request was recorded before (nothing written).
-    Raises ConflictError when another contact was recorded meanwhile: the caller re-checks.
-    """
+    accounts: Accounts, checked: Checked, proposed: ProposedContact, contact: Activity, updated: Account, caller: Any
+) -> Account | None:
+    """Keep the decision and the contact with the account as the contact left it, in one write conditioned on
+    the version the check read: when another contact was recorded meanwhile, ConflictError tells the caller to
+    check again. None when the Slack request (`caller.request_id`) was recorded before (nothing written)."""
     if checked.account.version is None:
         raise ConflictError(f"account {checked.account.key} has no version to check against")
-    entries = [decision_activity(checked, proposed, actor), contact]
-    return activity_repo.record_contact(checked.account.key, checked.account.version, entries, once_key)
+    entries = [decision_activity(checked, proposed, caller.user_id), contact]
+    once = f"REQ#{caller.request_id}" if caller.request_id else None
+    return save_account(accounts, replace(updated, version=checked.account.version), proposed.at, entries, once)
 
 
 def keep_contact(checked: Checked, proposed: ProposedContact, contact: Activity, actor: str) -> None:

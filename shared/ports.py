@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import IO, Any, Protocol
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
+from typing import IO, TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from shared.domain.accounts import Account, Activity
+    from shared.domain.settings import Settings
 
 
 class Mailer(Protocol):
@@ -48,3 +53,35 @@ class ObjectStore(Protocol):
 
 class Queue(Protocol):
     def send(self, body: dict[str, Any]) -> None: ...
+
+
+class Accounts(Protocol):
+    """The account store: what use cases read and the one way they write (tested against a fake and DynamoDB)."""
+
+    def get(self, key: str) -> Account:
+        """The account, read consistently; NotFoundError when there is none."""
+        ...
+
+    def get_many(self, keys: Iterable[str]) -> dict[str, Account]: ...
+
+    def find(self, ref: str) -> list[Account]:
+        """Accounts whose customer id is `ref`, any creditor."""
+        ...
+
+    def save(self, account: Account, activities: Sequence[Activity] = (), once: str | None = None) -> Account | None:
+        """Write the account (conditioned on the version it was read at; None: create) with its activities and,
+        with `once`, a request marker, all or nothing. None when `once` was done before; ConflictError when the
+        account changed meanwhile. Returns the stored account (its new version)."""
+        ...
+
+    def due(self, now: datetime, kind: str) -> Iterator[Account]:
+        """Accounts whose next action of `kind` (REMIND, FOLLOWUP) is due at or before `now`."""
+        ...
+
+    def worklist(self, collector: str | None, limit: int) -> list[Account]:
+        """A collector's (None: the pool's) worklist accounts, best first."""
+        ...
+
+    def settings(self, creditor: str) -> Settings:
+        """The creditor's collection settings (cadence, ranking rates, reconciliation rule)."""
+        ...

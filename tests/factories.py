@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from dataclasses import replace
+from datetime import UTC, date, datetime
 from typing import Any
 
 from local.template import load_template
 from shared.domain.accounts import Account, Invoice
 from shared.domain.money import Money
+from shared.domain.state import recompute
 
 TABLE = "arrears-test"
 BUCKET = "arrears-test-inbox"
@@ -50,6 +52,9 @@ def email(address: str) -> dict[str, Any]:
     }
 
 
+SEEDED_AT = datetime(2026, 11, 2, 15, 0, tzinfo=UTC)  # when factory accounts were last written, as far as they know
+
+
 def account(
     account_id: str = "C-1001",
     *,
@@ -63,7 +68,11 @@ def account(
     next_action_at: datetime | None = None,
     **extra: Any,
 ) -> Account:
-    return Account(
+    """A sample account with its derived fields computed as every writer computes them (as of SEEDED_AT).
+
+    `next_action_at` makes its next reminder due then, whatever the cadence says (schedule tests).
+    """
+    built = Account(
         creditor=creditor,
         account_id=account_id,
         debtor=f"Debtor {account_id}",
@@ -79,9 +88,10 @@ def account(
         },
         phones=(phone("+12145550101", tz),),
         emails=(email(f"{account_id.lower()}@example.com"),),
-        oldest_due=due,
         collector=collector,
-        next_action="reminder" if next_action_at else None,
-        next_action_at=next_action_at,
         **extra,
     )
+    ready = recompute(built, SEEDED_AT)
+    if next_action_at is not None:
+        ready = replace(ready, next_action="reminder", next_action_at=next_action_at)
+    return ready

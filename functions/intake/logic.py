@@ -9,11 +9,11 @@ from datetime import datetime, timedelta
 from itertools import islice
 from typing import Any
 
+from functions.intake import snapshots
 from functions.intake.models import ObjectRef
 from functions.intake.rejects import assemble_rejects, keep_rejects
 from functions.intake.summary import quarantine_text, summary_blocks, summary_text
 from functions.intake.upsert import ImportTarget, apply_rows
-from shared.db import accounts as account_repo
 from shared.db import creditors as creditor_repo
 from shared.db import imports as import_repo
 from shared.domain.errors import InvalidInputError
@@ -27,6 +27,7 @@ from shared.domain.receivables import (
     RejectedRow,
     load_mapping,
 )
+from shared.domain.settings import parse_settings
 from shared.observability import logger
 from shared.ports import ObjectStore, Queue, SlackPoster
 
@@ -140,8 +141,11 @@ def _start_import(
     except InvalidInputError as exc:  # includes UnreadableFileError
         return quarantine(obj, state, str(exc), ports, now)
     kind = (profile.account_type, profile.collector_role) if profile else ("consumer", "first_party")
-    target = ImportTarget(creditor, f"{obj.key}@{obj.version}", bool(profile and profile.snapshot), kind)
+    settings = parse_settings(creditor_repo.get_policy(creditor))
+    target = ImportTarget(creditor, f"{obj.key}@{obj.version}", bool(profile and profile.snapshot), kind, settings)
     job = _Job(obj, state, parser, target)
+    if state.counts.get("phase") == snapshots.PHASE:
+        return _finish(job, ports, now, time_left_ms)  # the rows are in: continue the missing-items pass
     return _run_import(job, results, ports, now, time_left_ms)
 
 
@@ -173,13 +177,11 @@ def _run_import(
         state.checkpoint_line = chunk[-1].line
         import_repo.save_progress(state, now)
         if time_left_ms() < SAFETY_MS:
-            ports.queue.send(job.obj.model_copy(update={"start_line": state.checkpoint_line}).model_dump())
-            _show(job.obj, state, ports, None)
-            return "continued"
+            return _continue(job.obj, state, ports)
         if number % PROGRESS_EVERY == 0:
             _show(job.obj, state, ports, None)
     _merge_counts(state.counts, delta.take(), Counter(), {})  # lines after the last row: footers, totals
-    return _finish(job, ports, now)
+    return _finish(job, ports, now, time_left_ms)
 
 
 class _ReportDelta:
@@ -206,16 +208,21 @@ class _ReportDelta:
 def _show(obj: ObjectRef, state: import_repo.ImportState, ports: IntakePorts, errors_at: str | None) -> None:
     text = summary_text(obj.key, state.counts, state.status, errors_at)
     if state.slack_ts:
-        ports.poster.update(ports.channel, state.slack_ts, text, summary_blocks(text))
+        ports.poster.update(ports.channel, state.slack_ts, text, summary_blocks(text, state.counts))
 
 
-def _finish(job: _Job, ports: IntakePorts, now: datetime) -> str:
+def _continue(obj: ObjectRef, state: import_repo.ImportState, ports: IntakePorts) -> str:
+    ports.queue.send(obj.model_copy(update={"start_line": state.checkpoint_line}).model_dump())
+    _show(obj, state, ports, None)
+    return "continued"
+
+
+def _finish(job: _Job, ports: IntakePorts, now: datetime, time_left_ms: Callable[[], int]) -> str:
     obj, state = job.obj, job.state
-    if job.target.snapshot:
-        missing = account_repo.query_missing_from_snapshot(job.target.creditor, job.target.source)
-        state.counts["missing"] = len(missing)
-        state.counts["missing_sample"] = [account_id for account_id, _ in missing[:20]]
-        state.counts["creditor"] = job.target.creditor
+    if job.target.snapshot and not snapshots.missing_pass(
+        job.target, state, now, lambda: time_left_ms() > SAFETY_MS, lambda: import_repo.save_progress(state, now)
+    ):
+        return _continue(obj, state, ports)
     errors_key = assemble_rejects(obj.key, ports.store)
     ports.store.move(obj.key, f"processed/{_rest(obj.key)}", obj.version_id)
     state.status = "done"

@@ -25,9 +25,10 @@ def summary_text(key: str, counts: dict[str, Any], status: str, errors_at: str |
     ]
     if "missing" in counts:
         sample = ", ".join(f"`{a}`" for a in counts.get("missing_sample", []))
+        done = MISSING_ACTIONS.get(counts.get("missing_action", "confirm"), "")
         lines.append(
-            f"Full snapshot: {counts['missing']} open account(s) of {counts.get('creditor')} are not in this file "
-            f"(kept, not deleted){': ' + sample if sample else ''}"
+            f"Full snapshot: {counts['missing']} account(s) of {counts.get('creditor')} have open invoices this file "
+            f"leaves out: {done}{': ' + sample if sample else ''}"
         )
     lines += [f":warning: {w}" for w in counts.get("warnings", [])[:5]]
     if errors_at:
@@ -35,8 +36,39 @@ def summary_text(key: str, counts: dict[str, Any], status: str, errors_at: str |
     return "\n".join(lines)
 
 
-def summary_blocks(text: str) -> list[dict[str, Any]]:
-    return [{"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}]
+MISSING_ACTIONS = {
+    "close": "closed as paid per source",
+    "confirm": "reminders stopped until someone confirms paid or still owed",
+}
+CONFIRM_BUTTONS = 10  # accounts with buttons in one summary (5 per actions block: Slack allows 25 elements)
+
+
+def summary_blocks(text: str, counts: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """The summary, and for a snapshot held for confirmation a Paid / Still owed pair of buttons per account."""
+    blocks: list[dict[str, Any]] = [{"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}]
+    counts = counts or {}
+    if counts.get("missing_action") != "confirm":
+        return blocks
+    refs = counts.get("missing_sample", [])[:CONFIRM_BUTTONS]
+    for start in range(0, len(refs), 5):
+        elements = []
+        for ref in refs[start : start + 5]:
+            elements.append(_button(f"{ref}: paid", "snapshot_paid", ref, "primary"))
+            elements.append(_button(f"{ref}: still owed", "snapshot_owed", ref))
+        blocks.append({"type": "actions", "block_id": f"snapshot_{start}", "elements": elements})
+    return blocks
+
+
+def _button(text: str, action: str, ref: str, style: str | None = None) -> dict[str, Any]:
+    button: dict[str, Any] = {
+        "type": "button",
+        "text": {"type": "plain_text", "text": text[:75]},
+        "action_id": f"{action}:{ref}"[:255],
+        "value": ref,
+    }
+    if style:
+        button["style"] = style
+    return button
 
 
 def quarantine_text(key: str, reason: str) -> str:

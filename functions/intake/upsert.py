@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from shared.db import accounts as account_repo
@@ -12,6 +12,7 @@ from shared.domain.accounts import Account, account_key
 from shared.domain.errors import ConflictError
 from shared.domain.imports import Merge, merge_rows
 from shared.domain.receivables import ReceivableRow
+from shared.domain.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -22,13 +23,10 @@ class ImportTarget:
     source: str
     snapshot: bool = False
     kind: tuple[str, str] = ("consumer", "first_party")
+    settings: Settings = field(default_factory=Settings)
 
     def merge(self, existing: Account | None, rows: list[ReceivableRow], now: datetime) -> Merge:
-        return merge_rows(existing, self.creditor, rows, self.source, now, self.kind)
-
-    def stamp(self, now: datetime) -> account_repo.SnapshotStamp | None:
-        """The snapshot marker this import leaves on every account it lists; None when not a full snapshot."""
-        return account_repo.SnapshotStamp(self.source, now) if self.snapshot else None
+        return merge_rows(existing, self.creditor, rows, self.source, now, self.kind, self.settings)
 
 
 @dataclass
@@ -56,7 +54,7 @@ def apply_rows(rows: list[ReceivableRow], target: ImportTarget, now: datetime) -
     for key, merge in merges.items():
         if merge.change == "updated":
             merges[key] = _put_updated(merge, groups[key], target, now)
-    stamp = target.stamp(now)
+    stamp = _stamp(target, merges, existing, now)
     created_meanwhile = account_repo.create_accounts((m.account for m in merges.values() if m.change == "new"), stamp)
     for key in created_meanwhile:
         merges[key] = _merge_onto_stored(key, groups[key], target, now)
@@ -67,13 +65,25 @@ def apply_rows(rows: list[ReceivableRow], target: ImportTarget, now: datetime) -
     return ChunkResult(changes, [row for m in merges.values() for row in m.repeats])
 
 
+def _stamp(
+    target: ImportTarget, merges: dict[str, Merge], existing: dict[str, Account], now: datetime
+) -> account_repo.SnapshotStamp | None:
+    """The snapshot markers of this chunk: each listed account with every invoice this file listed so far (an
+    account's rows may sit in several chunks); None when the file is not a full snapshot."""
+    if not target.snapshot:
+        return None
+    before = account_repo.get_snapshot_listed(existing, target.source) if existing else {}
+    listed = {key: tuple(sorted({*before.get(key, ()), *m.listed})) for key, m in merges.items()}
+    return account_repo.SnapshotStamp(target.source, now, listed)
+
+
 def _put_updated(merge: Merge, rows: list[ReceivableRow], target: ImportTarget, now: datetime) -> Merge:
     try:
-        account_repo.put_account(merge.account)
+        account_repo.save_account(merge.account)
         return merge
     except ConflictError:  # a collector changed the account meanwhile: merge onto the fresh copy once
         fresh = target.merge(account_repo.get_account(merge.account.key), rows, now)
-        account_repo.put_account(fresh.account)
+        account_repo.save_account(fresh.account)
         return fresh
 
 

@@ -9,6 +9,7 @@ from functions.plans.env import Settings
 from functions.plans.logic import run_follow_ups
 from shared.adapters.aws import secret
 from shared.adapters.slack import SlackWebPoster
+from shared.db.accounts import DynamoAccounts
 from shared.db.models import configure
 from shared.observability import logger
 from shared.schedule import ScheduledEvent
@@ -21,4 +22,4 @@ configure(settings.table_name)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     scheduled = parse(event=event, model=ScheduledEvent)
     poster = SlackWebPoster(secret(settings.slack_bot_token_param), settings.slack_api_url)
-    return run_follow_ups(scheduled.time, poster, settings.report_channel).as_dict()
+    return run_follow_ups(scheduled.time, poster, settings.report_channel, DynamoAccounts()).as_dict()

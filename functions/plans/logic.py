@@ -1,22 +1,23 @@
-"""Scheduled follow-up of promises and plan installments: kept ones close, broken ones go back to the collector."""
+"""Scheduled follow-up: promises and plan installments whose deadline passed, and payments the books never showed.
+
+Kept ones close; broken ones go back to the collector (follow-up, top of the worklist) and the reminders
+resume; a payment posted in Arrears that no import reflected within the match window is reported.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
-from zoneinfo import ZoneInfo
-
-from pynamodb.exceptions import TransactWriteError
 
 from functions.plans.installments import PlanReport, follow_up_installments
-from functions.plans.ledger import Failures, boost_priority, paid_since
-from shared.db import accounts as account_repo
-from shared.db import ledger as ledger_repo
-from shared.domain.accounts import Activity
+from functions.plans.ledger import Failures
+from functions.plans.promises import follow_up_promise
+from shared.domain.accounts import Account, Activity
 from shared.domain.errors import ArrearsError
-from shared.domain.ledger import Promise, promise_outcome
+from shared.domain.ledger import MatchRule, stale_pending
 from shared.observability import logger
-from shared.ports import SlackPoster
+from shared.ports import Accounts, SlackPoster
+from shared.writes import change_account
 
 MAX_REPORT_LINES = 40
 
@@ -26,10 +27,11 @@ class FollowUpReport:
     kept: list[str] = field(default_factory=list)
     broken: list[str] = field(default_factory=list)
     plans: PlanReport = field(default_factory=PlanReport)
+    unreconciled: list[str] = field(default_factory=list)
     failures: Failures = field(default_factory=Failures)
 
     def as_dict(self) -> dict[str, list[str]]:
-        return {"kept": self.kept, "broken": self.broken} | self.plans.as_dict()
+        return {"kept": self.kept, "broken": self.broken, "unreconciled": self.unreconciled} | self.plans.as_dict()
 
     def lines(self) -> list[str]:
         """Broken first: they are the collectors' work."""
@@ -39,43 +41,64 @@ class FollowUpReport:
             + [f":white_check_mark: kept promise: {p}" for p in self.kept]
             + [f":white_check_mark: installment paid: {p}" for p in self.plans.paid]
             + [f":tada: plan completed: {p}" for p in self.plans.completed]
+            + [f":mag: not in the creditor's books yet: {p}" for p in self.unreconciled]
         )
 
 
-def follow_up_promise(promise: Promise, created_at: datetime, now: datetime, report: FollowUpReport) -> None:
-    """Close a promise its payments decide and report it, then boost a broken one (so a failed boost is still
-    reported); nothing when an earlier delivery of this run closed it."""
-    account = account_repo.get_account(promise.account_key)
-    today = now.astimezone(ZoneInfo(account.timezone or "UTC")).date()
-    outcome = promise_outcome(promise, paid_since(promise.account_key, promise.amount.currency, created_at), today)
-    if outcome == "open":
-        return
-    summary = f"promise of {promise.amount.format()} by {promise.due} {outcome}"
-    activity = Activity(at=now, kind="promise", summary=summary, data={"promise_id": promise.promise_id})
-    try:
-        ledger_repo.close_promise(promise, outcome, activity)
-    except TransactWriteError as exc:
-        ledger_repo.repeat_or_raise(exc, promise.account_key)  # the promise's `open` condition is the first item
-        return  # closed by an earlier delivery of this run
-    getattr(report, outcome).append(f"{promise.account_key}: {promise.amount.format()} due {promise.due}")
-    if outcome == "broken":
-        boost_priority(promise.account_key, "follow-up: broken promise")
+def _promises(accounts: Accounts, now: datetime, report: FollowUpReport) -> None:
+    for due in accounts.due(now, "FOLLOWUP"):
+        try:
+            outcome, account = follow_up_promise(accounts, due.key, now)
+        except ArrearsError as exc:
+            report.failures.add(due.key, "promise", exc)
+            continue
+        if outcome in ("kept", "broken") and account.commitment is not None:
+            promise = account.commitment
+            getattr(report, outcome).append(f"{account.key}: {promise.amount.format()} due {promise.due}")
 
 
-def run_follow_ups(now: datetime, poster: SlackPoster, channel: str) -> FollowUpReport:
-    """One hourly run: promises and plan installments whose deadline passed; one Slack report when any closed.
+def flag_stale(current: Account, now: datetime, rule: MatchRule) -> tuple[Account, list[Activity], list[str]]:
+    """The account with its overdue pending entries marked reported, and the report lines (no debtor data)."""
+    stale = {e.id for e in stale_pending(current.entries, now, rule)}
+    lines = [
+        f"{current.key}: {e.kind} {e.amount.format()} ref `{e.ref}` of {e.at.date()}"
+        for e in current.entries
+        if e.id in stale
+    ]
+    entries = tuple(replace(e, flagged=True) if e.id in stale else e for e in current.entries)
+    note = Activity(at=now, kind="ledger", summary=f"{len(stale)} payment(s) not yet in the creditor's books")
+    return replace(current, entries=entries), [note] if stale else [], lines
 
-    Each promise and plan is followed up on its own, so one failing does not stop the others; what closed is
-    reported whatever happened, then the failures are raised (see `Failures.raise_any`).
+
+def _flag_unreconciled(accounts: Accounts, now: datetime, report: FollowUpReport) -> None:
+    """Payments posted in Arrears that no import matched within the window: report each once, then mark it."""
+    for due in accounts.due(now, "RECON"):
+        rule = accounts.settings(due.creditor).match
+        lines: list[str] = []
+
+        def flag(current: Account, into: list[str] = lines, rule: MatchRule = rule) -> tuple[Account, list[Activity]]:
+            flagged, activities, into[:] = flag_stale(current, now, rule)
+            return flagged, activities
+
+        try:
+            change_account(accounts, due.key, flag, now)
+        except ArrearsError as exc:
+            report.failures.add(due.key, "reconcile", exc)
+            continue
+        report.unreconciled += lines
+
+
+def run_follow_ups(now: datetime, poster: SlackPoster, channel: str, accounts: Accounts) -> FollowUpReport:
+    """One hourly run; one Slack report when anything closed or needs a look.
+
+    Each promise, plan and account is followed up on its own, so one failing does not stop the others; what closed
+    is reported whatever happened, then the failures are raised (see `Failures.raise_any`).
     """
     report = FollowUpReport()
     try:
-        for promise, created_at in ledger_repo.query_due_promises(now):
-            try:
-                follow_up_promise(promise, created_at, now, report)
-            except ArrearsError as exc:
-                report.failures.add(promise.account_key, "promise", exc)
-        follow_up_installments(now, report.plans, report.failures)
+        _promises(accounts, now, report)
+        follow_up_installments(accounts, now, report.plans, report.failures)
+        _flag_unreconciled(accounts, now, report)
     finally:
         _post_report(report, poster, channel)
     counts = {k: len(v) for k, v in report.as_dict().items()} | {"failed": len(report.failures.errors)}

@@ -9,7 +9,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from functions.reminders.env import Settings
 from functions.reminders.logic import run_reminders
-from shared.adapters.aws import SesMailer, SnsSms
+from shared.adapters.aws import SesMailer, SnsSms, secret
+from shared.adapters.slack import SlackWebPoster
+from shared.db.accounts import DynamoAccounts
 from shared.db.models import configure
 from shared.observability import logger
 from shared.schedule import ScheduledEvent
@@ -22,5 +24,7 @@ clock = partial(datetime.now, UTC)  # each send is checked at the instant it goe
 @logger.inject_lambda_context
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     scheduled = parse(event=event, model=ScheduledEvent)
-    report = run_reminders(scheduled.time, SesMailer(settings.sender_email), SnsSms(), clock)
+    poster = SlackWebPoster(secret(settings.slack_bot_token_param), settings.slack_api_url)
+    notify = (poster, settings.report_channel)
+    report = run_reminders(scheduled.time, DynamoAccounts(), SesMailer(settings.sender_email), SnsSms(), clock, notify)
     return report.as_dict()

@@ -1,4 +1,8 @@
-"""`/collect` commands that write: log a contact, record a promise, a plan or a payment, place a hold."""
+"""`/collect` commands that write: contacts, promises, plans, payments and reversals, holds and their release.
+
+Each reads the account, applies a pure change (shared.domain.account_actions) and saves it through
+`shared.writes`, once per Slack request: a retried command or resubmitted modal writes nothing twice.
+"""
 
 from __future__ import annotations
 
@@ -8,89 +12,97 @@ from datetime import date, datetime
 
 from functions.slack import blocks
 from functions.slack.commands import (
-    CALL_OUTCOMES,
     Command,
     PlanTerms,
     check_promise_day,
     parse_amount,
     parse_day,
+    parse_pay_options,
     parse_plan,
 )
 from functions.slack.replies import Caller, Reply, local_today, resolve_account
 from shared import contacts
-from shared.db import accounts as account_repo
-from shared.db import activity as activity_repo
-from shared.db import ledger as ledger_repo
 from shared.db import plans as plan_repo
-from shared.domain.accounts import Account, Activity
+from shared.domain import account_actions as change
+from shared.domain.accounts import Account, Activity, Commitment
 from shared.domain.compliance import Decision
 from shared.domain.contact_check import ProposedContact
-from shared.domain.errors import ConflictError, NotAllowedError
-from shared.domain.holds import hold_flags
-from shared.domain.ledger import Promise, account_currency, apply_payment
+from shared.domain.errors import ConflictError, InvalidInputError, NotAllowedError
+from shared.domain.ledger import account_currency, check_plan_total
 from shared.domain.money import Money, normalize_currency
+from shared.domain.outcomes import Outcome, parse_outcome
 from shared.domain.plans import PaymentPlan, split_installments
+from shared.ports import Accounts
+from shared.writes import change_account, prepare
 
-_OUTCOME_BY_CHANNEL = {"email": "sent", "sms": "sent", "letter": "sent"}
-_TALKED = "answered_conversation"  # a call logged without an outcome word
+_SENT = "sent"  # the outcome of an email, text or letter a collector logs
+ACTIVE_PLAN = "already has an active payment plan; a new one can follow once it is completed or broken"
 
 
 def _target(account: Account, channel: str) -> str | None:
     if channel in ("call", "sms"):
-        return next((p["number"] for p in account.phones), None)
+        return next(iter(change.usable_phones(account)), None)
     if channel == "email":
         return next((e["address"] for e in account.emails), None)
     return None
 
 
-def add_note(ref: str, text: str, caller: Caller, now: datetime) -> Reply:
-    account = resolve_account(ref)
+def _once(caller: Caller, what: str) -> str:
+    return f"REQ#{caller.request_id or uuid.uuid4().hex}" if what == "request" else what
+
+
+def add_note(ref: str, text: str, caller: Caller, now: datetime, accounts: Accounts) -> Reply:
+    account = resolve_account(ref, accounts)
     entry = Activity(at=now, kind="note", summary=text or "(empty note)", actor=caller.user_id)
-    activity_repo.append_activities([(account.key, entry)])
-    return Reply(f"Note added to {account.debtor}.")
+    stored = accounts.save(account, [entry], once=_once(caller, "request"))
+    return Reply(f"Note added to {account.debtor}." if stored else "That note was already added.")
 
 
-def log_contact(cmd: Command, caller: Caller, now: datetime) -> Reply:
-    """`/collect log`: a note, or a contact with an optional call outcome word before its note."""
+def log_contact(cmd: Command, caller: Caller, now: datetime, accounts: Accounts) -> Reply:
+    """`/collect log`: a note, or a contact (a call with its outcome word) and its note."""
     channel, words = cmd.args[1].lower(), list(cmd.args[2:])
     if channel == "note":
-        return add_note(cmd.ref, " ".join(words), caller, now)
-    outcome = None
-    if channel == "call" and words and words[0].lower() in CALL_OUTCOMES:
-        outcome, words = CALL_OUTCOMES[words[0].lower()], words[1:]
-    return log_contact_for(cmd.ref, channel, outcome, " ".join(words), caller, now)
+        return add_note(cmd.ref, " ".join(words), caller, now, accounts)
+    outcome = parse_outcome(words.pop(0)) if channel == "call" else None
+    return log_contact_for(cmd.ref, channel, outcome, " ".join(words), caller, now, accounts)
 
 
-def log_contact_for(ref: str, channel: str, outcome: str | None, note: str, caller: Caller, now: datetime) -> Reply:
+def log_contact_for(
+    ref: str, channel: str, outcome: Outcome | None, note: str, caller: Caller, now: datetime, accounts: Accounts
+) -> Reply:
     """Record a contact the collector made, once per Slack request; one that broke a rule is kept, flagged, reported.
 
-    The request id goes into the recording transaction, so a retried request (a slash command or a
-    resubmitted modal) logs nothing twice, and a failed one leaves nothing behind to block a retry.
+    The check and the record are one write conditioned on the account's version, so two collectors cannot both
+    pass the seventh call; on a conflict the contact is checked again against the fresh history.
     """
-    outcome = outcome or _OUTCOME_BY_CHANNEL.get(channel, _TALKED)
-    summary = f"{channel} {outcome.replace('_', ' ')}" + (f": {note}" if note else "")
-    attempts = 3  # check again when another contact was recorded meanwhile
-    while True:
-        account = resolve_account(ref)
+    word = outcome.engine if outcome else _SENT
+    summary = f"{channel} {outcome.meaning if outcome else 'sent'}" + (f": {note}" if note else "")
+    for attempt in range(1, 4):
+        account = resolve_account(ref, accounts)
         proposed = ProposedContact(at=now, channel=channel, to=_target(account, channel), automated=False)
-        checked = contacts.check_contact(account, proposed)
-        contact = contacts.contact_activity(checked, proposed, caller.user_id, outcome, summary, {})
+        recipient = outcome.recipient if outcome else "consumer"
+        checked = contacts.check_contact(account, proposed, recipient)
+        contact = contacts.contact_activity(
+            checked, proposed, caller.user_id, word, summary, {"recipient_role": recipient}
+        )
+        updated = change.after_call(account, outcome, proposed.to, now) if outcome else account
         try:
-            fresh = contacts.record_checked_contact(
-                checked, proposed, contact, caller.user_id, caller.request_id or None
-            )
+            stored = contacts.record_checked_contact(accounts, checked, proposed, contact, updated, caller)
             break
         except ConflictError:
-            attempts -= 1
-            if not attempts:
+            if attempt == 3:
                 raise
-    if not fresh:
+    if stored is None:
         return Reply(f"That {channel} with {account.debtor} was already logged; nothing changed.")
-    return _logged_reply(account, checked.decision, channel, caller)
+    return _logged_reply(stored, checked.decision, channel, caller, outcome)
 
 
-def _logged_reply(account: Account, decision: Decision, channel: str, caller: Caller) -> Reply:
+def _logged_reply(account: Account, decision: Decision, channel: str, caller: Caller, outcome: Outcome | None) -> Reply:
     text = f"Logged {channel} with {account.debtor}."
+    if outcome and outcome.phone_problem:
+        text += " The number is flagged and will not be called again" + (
+            "; no usable number is left, so the account needs locating." if account.flags.get("needs_locate") else "."
+        )
     if decision.decision == "ALLOW":
         return Reply(text)
     verdict = blocks.decision_text(
@@ -103,44 +115,49 @@ def _logged_reply(account: Account, decision: Decision, channel: str, caller: Ca
 
 
 def _money(account: Account, amount_text: str, currency: str | None) -> Money:
-    code = account_currency(account.balances, normalize_currency(currency) if currency else None)
+    code = account_currency(account.positions, normalize_currency(currency) if currency else None)
     return Money.from_decimal(parse_amount(amount_text), code)
 
 
-def record_promise(cmd: Command, caller: Caller, now: datetime) -> Reply:
+def record_promise(cmd: Command, caller: Caller, now: datetime, accounts: Accounts) -> Reply:
     currency = cmd.args[3] if len(cmd.args) > 3 else None
-    return promise_for(cmd.ref, cmd.args[1], parse_day(cmd.args[2]), currency, caller, now)
+    return promise_for(cmd.ref, cmd.args[1], parse_day(cmd.args[2]), currency, caller, now, accounts)
 
 
-def promise_for(ref: str, amount_text: str, day: date, currency: str | None, caller: Caller, now: datetime) -> Reply:
-    """Record a promise to pay `amount_text` by `day`, once per Slack request (`caller.request_id`)."""
-    account = resolve_account(ref)
+def promise_for(
+    ref: str, amount_text: str, day: date, currency: str | None, caller: Caller, now: datetime, accounts: Accounts
+) -> Reply:
+    """Record a promise to pay at most the balance by `day`; reminders pause until it is kept or broken."""
+    account = resolve_account(ref, accounts)
     amount = _money(account, amount_text, currency)
     due = check_promise_day(day, local_today(account, now))
-    promise = Promise(uuid.uuid4().hex[:10], account.key, amount, due)
-    activity = Activity(
-        at=now,
-        kind="promise",
-        actor=caller.user_id,
-        summary=f"promised {amount.format()} by {due}",
-        data={"promise_id": promise.promise_id, "amount_minor": amount.minor, "currency": amount.currency},
-    )
-    fresh = ledger_repo.put_promise(promise, account.timezone, caller.request_id, activity)
-    note = "" if fresh else " (already recorded)"
+    promise_id = uuid.uuid4().hex[:10]
+
+    def promise(current: Account) -> change.Changed:
+        return change.make_promise(current, amount, due, promise_id, caller.user_id, now)
+
+    _, stored = change_account(accounts, account.key, promise, now, _once(caller, "request"))
+    note = "" if stored else " (already recorded)"
     return Reply(f"Promise recorded{note}: {account.debtor} will pay {amount.format()} by {due}.")
 
 
-def record_plan(cmd: Command, caller: Caller, now: datetime) -> Reply:
-    return plan_for(parse_plan(cmd.args), caller, now)
+def record_plan(cmd: Command, caller: Caller, now: datetime, accounts: Accounts) -> Reply:
+    return plan_for(parse_plan(cmd.args), caller, now, accounts)
 
 
-def plan_for(terms: PlanTerms, caller: Caller, now: datetime) -> Reply:
-    """Set up a payment plan once per Slack request (`caller.request_id`); an account has one active plan at most.
+def plan_for(terms: PlanTerms, caller: Caller, now: datetime, accounts: Accounts) -> Reply:
+    """Set up a payment plan for the whole balance, once per Slack request; an account has one active plan at most.
 
     The total is split into installments in the account's currency (or the one named), the first due today or later.
     """
-    account = resolve_account(terms.ref)
+    account = resolve_account(terms.ref, accounts)
     total = _money(account, terms.total_text, terms.currency)
+    try:
+        check_plan_total(account.positions, total)
+    except InvalidInputError:
+        if account.commitment is not None and account.commitment.kind == "plan":  # the plan question comes first
+            return _active_plan_reply(account, ACTIVE_PLAN)
+        raise
     installments = split_installments(total, terms.count, terms.first_due, terms.every, today=local_today(account, now))
     plan = PaymentPlan(uuid.uuid4().hex[:10], account.key, total, terms.count, terms.every, now)
     activity = Activity(
@@ -150,12 +167,13 @@ def plan_for(terms: PlanTerms, caller: Caller, now: datetime) -> Reply:
         summary=f"payment plan {total.format()} in {terms.count} {terms.every} installments from {terms.first_due}",
         data={"plan_id": plan.plan_id, "total_minor": total.minor, "currency": total.currency, "count": terms.count},
     )
+    first = installments[0]
+    commitment = Commitment("plan", plan.plan_id, first.amount, first.due, now, caller.user_id)
+    updated = prepare(accounts, replace(account, commitment=commitment, follow_up=None), now)
     try:
-        fresh = plan_repo.put_plan(plan, installments, account.timezone, caller.request_id, activity)
+        fresh = plan_repo.put_plan(plan, installments, updated, caller.request_id or uuid.uuid4().hex, activity)
     except NotAllowedError:
-        return _active_plan_reply(
-            account, "already has an active payment plan; a new one can follow once it is completed or broken"
-        )
+        return _active_plan_reply(account, ACTIVE_PLAN)
     if not fresh:
         return _active_plan_reply(account, "payment plan already recorded")
     title = f"Payment plan set up: {account.debtor} pays {total.format()} in {terms.count} {terms.every} installments."
@@ -170,30 +188,92 @@ def _active_plan_reply(account: Account, what: str) -> Reply:
     return Reply(text, blocks.plan_blocks(text, *active[0]))
 
 
-def record_payment(cmd: Command, caller: Caller, now: datetime) -> Reply:
-    """Post a payment once per payment reference, applied to the oldest open invoices."""
-    account = resolve_account(cmd.ref)
-    amount = _money(account, cmd.args[1], cmd.args[3] if len(cmd.args) > 3 else None)
+def record_payment(cmd: Command, caller: Caller, now: datetime, accounts: Accounts) -> Reply:
+    """Post a payment once per payment reference; it counts at once and is matched when the books show it."""
+    account = resolve_account(cmd.ref, accounts)
+    currency, overpaid = parse_pay_options(cmd.args[3:])
+    amount = _money(account, cmd.args[1], currency)
     ref = cmd.args[2]
-    updated, credit = apply_payment(account, amount)
-    activity = Activity(
-        at=now,
-        kind="payment",
-        actor=caller.user_id,
-        summary=f"payment {amount.format()} ref {ref}",
-        data={"amount_minor": amount.minor, "currency": amount.currency, "ref": ref, "unapplied_minor": credit.minor},
-    )
-    if not ledger_repo.post_payment(updated, ref, activity):
+
+    def pay(current: Account) -> change.Changed:
+        return change.post_payment(current, amount, ref, caller.user_id, now, local_today(current, now), overpaid)
+
+    try:
+        _, stored = change_account(accounts, account.key, pay, now, f"PAY#{ref}")
+    except InvalidInputError as exc:
+        if f"`{ref}` is already" in str(exc):
+            return Reply(f"Payment `{ref}` was already posted; nothing changed.")
+        raise
+    if stored is None:
         return Reply(f"Payment `{ref}` was already posted; nothing changed.")
-    return Reply(f"Payment of {amount.format()} posted to {account.debtor}. Balance now {updated.balance_text()}.")
+    kept = " The open promise is kept." if account.commitment and stored.commitment is None else ""
+    return Reply(f"Payment of {amount.format()} posted to {account.debtor}. Balance now {stored.balance_text()}.{kept}")
 
 
-def place_hold(cmd: Command, caller: Caller, now: datetime) -> Reply:
+def reverse_payment(cmd: Command, caller: Caller, now: datetime, accounts: Accounts) -> Reply:
+    """A payment came back (NSF, chargeback): what it paid is owed again."""
+    ref, reason = cmd.args[1], " ".join(cmd.args[2:])
+    account = resolve_account(cmd.ref, accounts)
+    _, stored = change_account(
+        accounts, account.key, lambda a: change.reverse_payment(a, ref, caller.user_id, now, reason), now, f"REV#{ref}"
+    )
+    if stored is None:
+        return Reply(f"Payment `{ref}` was already reversed; nothing changed.")
+    return Reply(f"Payment `{ref}` reversed on {account.debtor}. Balance now {stored.balance_text()}.")
+
+
+def place_hold(cmd: Command, caller: Caller, now: datetime, accounts: Accounts) -> Reply:
     """Record a dispute, cease request, bankruptcy, death or attorney: reminders and calls stop per the rules."""
     hold, note = cmd.args[1].lower(), " ".join(cmd.args[2:])
-    account = resolve_account(cmd.ref)
-    updated = account_repo.put_account(replace(account, flags=hold_flags(account, hold, now, note)))
-    summary = f"hold: {hold}" + (f" ({note})" if note else "")
-    entry = Activity(at=now, kind="status", actor=caller.user_id, summary=summary, data={"hold": hold})
-    activity_repo.append_activities([(account.key, entry)])
-    return Reply(f"{hold.capitalize()} recorded for {updated.debtor}. Holds now: {', '.join(updated.holds())}.")
+    account = resolve_account(cmd.ref, accounts)
+    unchanged = False
+
+    def held(current: Account) -> change.Changed:
+        nonlocal unchanged
+        result = change.place_hold(current, hold, now, note, caller.user_id)
+        unchanged = result is None
+        return result or (current, [])
+
+    if change.place_hold(account, hold, now, note, caller.user_id) is None:
+        return Reply(f"{account.debtor} already has a {hold} hold; nothing changed.")
+    _, stored = change_account(accounts, account.key, held, now, _once(caller, "request"))
+    if unchanged or stored is None:
+        return Reply(f"{account.debtor} already has a {hold} hold; nothing changed.")
+    return Reply(f"{hold.capitalize()} recorded for {stored.debtor}. Holds now: {', '.join(stored.holds())}.")
+
+
+def release_hold(cmd: Command, caller: Caller, now: datetime, accounts: Accounts) -> Reply:
+    """Lift a hold with who and why; reminders and the worklist follow at once."""
+    hold, reason = cmd.args[1].lower(), " ".join(cmd.args[2:])
+    account = resolve_account(cmd.ref, accounts)
+
+    def release(current: Account) -> change.Changed:
+        return change.release_hold(current, hold, now, reason, caller.user_id)
+
+    _, stored = change_account(accounts, account.key, release, now, _once(caller, "request"))
+    if stored is None:
+        return Reply("That release was already recorded.")
+    left = ", ".join(stored.holds()) or "none"
+    return Reply(f"{hold.capitalize()} hold lifted on {stored.debtor}. Holds now: {left}. {_next_text(stored)}")
+
+
+def resume(cmd: Command, caller: Caller, now: datetime, accounts: Accounts) -> Reply:
+    """Restart reminders that stopped for review."""
+    note = " ".join(cmd.args[1:])
+    account = resolve_account(cmd.ref, accounts)
+    _, stored = change_account(
+        accounts,
+        account.key,
+        lambda a: change.resume_automation(a, now, note, caller.user_id),
+        now,
+        _once(caller, "request"),
+    )
+    if stored is None:
+        return Reply("Reminders were already restarted.")
+    return Reply(f"Reminders restarted for {stored.debtor}. {_next_text(stored)}")
+
+
+def _next_text(account: Account) -> str:
+    if account.next_action == "reminder" and account.next_action_at:
+        return f"Next reminder {blocks.local_time(account.next_action_at, account.timezone)}."
+    return f"Next: {account.next_action or 'nothing (closed)'}."

@@ -7,6 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from shared.domain.accounts import Account, Activity
+from shared.domain.money import Money
 from shared.domain.plans import Installment, PaymentPlan
 
 MAX_BLOCKS = 50
@@ -130,11 +131,23 @@ def account_blocks(
     ]
     buttons = account_buttons(account_ref(account), "card-actions", with_account=False, with_plan=True)
     blocks += [buttons] if buttons else []
+    blocks.append(context(next_action_text(account)))
     if plan:
         blocks.append(section(f"*Payment plan:* {plan_summary(*plan)}"))
+    elif account.commitment is not None:
+        promise = account.commitment
+        blocks.append(section(f"*Open promise:* {promise.amount.format()} by {promise.due}"))
+    pending = [e for e in account.entries if e.state == "pending"]
+    if pending:
+        lines = [f"• {e.kind} {e.amount.format()} ref `{e.ref}` on {e.at.date()}" for e in pending[:10]]
+        blocks.append(section("*Not yet in the creditor's books*\n" + "\n".join(lines)))
     open_items = account.open_invoices()
+    owed = account.open_amounts()
     if open_items:
-        lines = [f"• {i.number}: {i.balance.format()} due {i.due_date.isoformat()}" for i in open_items[:15]]
+        lines = [
+            f"• {i.number}: {Money(owed[i.number], i.balance.currency).format()} due {i.due_date.isoformat()}"
+            for i in open_items[:15]
+        ]
         more = f"\n…and {len(open_items) - 15} more" if len(open_items) > 15 else ""
         blocks.append(section("*Open invoices*\n" + "\n".join(lines) + more))
     if history:
@@ -142,6 +155,24 @@ def account_blocks(
     else:
         blocks.append(context("No activity yet."))
     return blocks[:MAX_BLOCKS]
+
+
+def next_action_text(account: Account) -> str:
+    """What happens next on the account, in the debtor's time where there is a time."""
+    action = account.next_action
+    if action == "reminder" and account.next_action_at:
+        return f"Next reminder {local_time(account.next_action_at, account.timezone)}"
+    texts = {
+        None: "Nothing is owed: no reminders",
+        "promise": "Reminders paused: a promise to pay is open",
+        "plan": "Reminders paused: a payment plan is active",
+        "review": "Reminders stopped for review: `/collect resume <id>` restarts them",
+        "call": "The reminder cadence is done: call the debtor",
+    }
+    text = texts.get(action) or f"Reminders stopped ({action})"
+    if account.follow_up:
+        text += f" · :rotating_light: {account.follow_up}"
+    return text
 
 
 def worklist_blocks(rows: list[tuple[Account, str]], collector: str) -> list[Block]:

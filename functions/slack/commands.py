@@ -9,7 +9,8 @@ from decimal import Decimal, InvalidOperation
 
 from shared.domain.errors import InvalidInputError
 from shared.domain.holds import HOLDS
-from shared.domain.money import normalize_currency
+from shared.domain.money import MAX_MAJOR, normalize_currency
+from shared.domain.outcomes import outcome_list, parse_outcome
 from shared.domain.plans import FREQUENCIES, MAX_INSTALLMENTS, MIN_INSTALLMENTS
 
 USAGE: dict[str, str] = {
@@ -18,23 +19,21 @@ USAGE: dict[str, str] = {
     "account": "`/collect account <id>`: balance, invoices, holds and recent history",
     "can-call": "`/collect can-call <id>`: may I call now? If not, when",
     "why": "`/collect why <id>`: the last compliance decisions and the reason for the current state",
-    "log": "`/collect log <id> call|email|sms|letter|note [outcome] [text]`: record a contact or note "
-    "(call outcomes: answered, talked, no-answer, voicemail, busy, not-connected)",
-    "promise": "`/collect promise <id> <amount> <YYYY-MM-DD>`: record a promise to pay",
+    "log": "`/collect log <id> call <outcome> [note]` or `log <id> email|sms|letter|note [text]`: record a contact "
+    f"or note (call outcomes: {outcome_list()})",
+    "promise": "`/collect promise <id> <amount> <YYYY-MM-DD> [currency]`: record a promise to pay "
+    "(at most the balance)",
     "plan": "`/collect plan <id> <total> <count> <first YYYY-MM-DD> [weekly|biweekly|monthly] [currency]`: "
-    "set up a payment plan of `count` installments (monthly unless named)",
-    "pay": "`/collect pay <id> <amount> <payment-ref>`: record a payment (the ref makes a repeat harmless)",
+    "set up a payment plan of `count` installments for the whole balance (monthly unless named)",
+    "pay": "`/collect pay <id> <amount> <payment-ref> [currency] [overpaid]`: record a payment (the ref makes a "
+    "repeat harmless; `overpaid` confirms more than the balance, kept as a credit)",
+    "reverse": "`/collect reverse <id> <payment-ref> <reason>`: a payment came back (NSF, chargeback): re-open it",
     "hold": "`/collect hold <id> dispute|cease|bankruptcy|deceased|attorney [note]`: stop collection on a hold",
+    "release": "`/collect release <id> dispute|cease|bankruptcy|deceased|attorney <reason>`: lift a hold",
+    "resume": "`/collect resume <id> [note]`: restart reminders that stopped for review",
 }
 CHANNELS = ("call", "email", "sms", "letter", "note")
-CALL_OUTCOMES = {
-    "answered": "answered_no_conversation",
-    "talked": "answered_conversation",
-    "no-answer": "no_answer",
-    "voicemail": "voicemail",
-    "busy": "busy",
-    "not-connected": "not_connected",
-}
+MAX_AMOUNT_TEXT = 20
 
 _ARITY = {
     "help": 0,
@@ -46,7 +45,10 @@ _ARITY = {
     "promise": 3,
     "plan": 4,
     "pay": 3,
+    "reverse": 3,
     "hold": 2,
+    "release": 3,
+    "resume": 1,
 }
 _AMOUNT = re.compile(r"^(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$")
 _REF = re.compile(r"^[\w.\-/:@+]{1,64}$")
@@ -73,19 +75,44 @@ def _check_args(name: str, args: tuple[str, ...]) -> None:
         raise InvalidInputError(f"`{name}` needs {_ARITY[name]} argument(s). {usage_text(name)}")
     if args and not _REF.match(args[0]):
         raise InvalidInputError(f"account id {args[0]!r} has characters an account id cannot have. {usage_text(name)}")
-    if name == "log" and args[1].lower() not in CHANNELS:
-        raise InvalidInputError(f"channel {args[1]!r} is not one of {', '.join(CHANNELS)}. {usage_text(name)}")
     try:
-        if name in ("promise", "pay"):
-            parse_amount(args[1])
-        if name == "promise":
-            parse_day(args[2])
-        if name == "plan":
-            parse_plan(args)
+        _check_words(name, args)
     except InvalidInputError as exc:
         raise InvalidInputError(f"{exc}. {usage_text(name)}") from exc
-    if name == "hold" and args[1].lower() not in HOLDS:
-        raise InvalidInputError(f"hold {args[1]!r} is not one of {', '.join(HOLDS)}. {usage_text(name)}")
+
+
+def _check_words(name: str, args: tuple[str, ...]) -> None:
+    if name == "log":
+        if args[1].lower() not in CHANNELS:
+            raise InvalidInputError(f"channel {args[1]!r} is not one of {', '.join(CHANNELS)}")
+        if args[1].lower() == "call":
+            parse_outcome(args[2] if len(args) > 2 else "")
+    if name in ("promise", "pay"):
+        parse_amount(args[1])
+    if name == "pay":
+        parse_pay_options(args[3:])
+    if name in ("pay", "reverse") and not _REF.match(args[2]):
+        raise InvalidInputError(f"payment reference {args[2]!r} has characters a reference cannot have")
+    if name == "promise":
+        parse_day(args[2])
+    if name == "plan":
+        parse_plan(args)
+    if name in ("hold", "release") and args[1].lower() not in HOLDS:
+        raise InvalidInputError(f"hold {args[1]!r} is not one of {', '.join(HOLDS)}")
+
+
+def parse_pay_options(words: tuple[str, ...]) -> tuple[str | None, bool]:
+    """After `pay <id> <amount> <ref>`: an optional currency and `overpaid`, in either order."""
+    currency, overpaid = None, False
+    for word in words:
+        if word.lower() == "overpaid":
+            overpaid = True
+        else:
+            try:
+                currency = normalize_currency(word)
+            except InvalidInputError as exc:
+                raise InvalidInputError(f"{word!r} is neither a currency code nor `overpaid`") from exc
+    return currency, overpaid
 
 
 @dataclass(frozen=True)
@@ -144,14 +171,16 @@ def parse_amount(text: str) -> Decimal:
 
     Commas only group thousands: `150,50` is refused rather than read as 15050.
     """
-    if not _AMOUNT.match(text):
-        raise InvalidInputError(f"amount {text!r} is not a number (write it like 150.00)")
+    if len(text) > MAX_AMOUNT_TEXT or not _AMOUNT.match(text):
+        raise InvalidInputError(f"amount {text[:MAX_AMOUNT_TEXT]!r} is not a number (write it like 150.00)")
     try:
         value = Decimal(text.replace(",", ""))
     except InvalidOperation as exc:
         raise InvalidInputError(f"amount {text!r} is not a number (write it like 150.00)") from exc
     if not value.is_finite() or value <= 0:
         raise InvalidInputError(f"amount {text!r} must be more than zero")
+    if value >= MAX_MAJOR:
+        raise InvalidInputError(f"amount {text!r} is above the largest amount Arrears accepts ({MAX_MAJOR - 1:,})")
     return value
 
 

@@ -9,22 +9,23 @@ from functions.slack import actions, blocks
 from functions.slack.commands import Command, usage_text
 from functions.slack.replies import Caller, Reply, call_proposal, resolve_account
 from shared import contacts
-from shared.db import accounts as account_repo
 from shared.db import activity as activity_repo
 from shared.db import plans as plan_repo
+from shared.db.accounts import DynamoAccounts
 from shared.domain.accounts import Account
+from shared.ports import Accounts
 
 
-def show_account(cmd: Command, caller: Caller, now: datetime) -> Reply:
-    account = resolve_account(cmd.ref)
+def show_account(cmd: Command, caller: Caller, now: datetime, accounts: Accounts) -> Reply:
+    account = resolve_account(cmd.ref, accounts)
     history = activity_repo.query_activity(account.key, limit=8)
     plan = next((p for p in plan_repo.query_plans(account.key) if p[0].status == "active"), None)
     card = blocks.account_blocks(account, history, reveal_pii=caller.authorized, plan=plan)
     return Reply(f"{account.debtor}: {account.balance_text()}", card)
 
 
-def can_call(cmd: Command, caller: Caller, now: datetime) -> Reply:
-    account = resolve_account(cmd.ref)
+def can_call(cmd: Command, caller: Caller, now: datetime, accounts: Accounts) -> Reply:
+    account = resolve_account(cmd.ref, accounts)
     proposed = call_proposal(account, now)
     checked = contacts.check_contact(account, proposed)
     contacts.log_decision(checked, proposed, caller.user_id)
@@ -33,14 +34,11 @@ def can_call(cmd: Command, caller: Caller, now: datetime) -> Reply:
     return Reply(f"{account.debtor}: {text}", [blocks.section(f"*{account.debtor}* · `{account.account_id}`\n{text}")])
 
 
-def why(cmd: Command, caller: Caller, now: datetime) -> Reply:
-    account = resolve_account(cmd.ref)
+def why(cmd: Command, caller: Caller, now: datetime, accounts: Accounts) -> Reply:
+    account = resolve_account(cmd.ref, accounts)
     decisions = contacts.last_decisions(account.key)
     state = f"*{account.debtor}* · status {account.status} · holds: {', '.join(account.holds()) or 'none'}"
-    if account.next_action_at:
-        state += f" · next reminder {blocks.local_time(account.next_action_at, account.timezone)}"
-    elif account.next_action == "review":
-        state += " · reminders stopped for review"
+    state += f" · {blocks.next_action_text(account)}"
     lines = [blocks.activity_line(a, account.timezone) for a in decisions] or ["No compliance decisions yet."]
     return Reply(state, [blocks.section(state), blocks.section("*Last decisions*\n" + "\n".join(lines))])
 
@@ -54,10 +52,11 @@ def _worklist_note(account: Account, now: datetime) -> str:
     return f":no_entry: {d.decision.lower()}: {d.explanation}"
 
 
-def worklist(cmd: Command, caller: Caller, now: datetime) -> Reply:
+def worklist(cmd: Command, caller: Caller, now: datetime, accounts: Accounts) -> Reply:
     """The caller's accounts and the unassigned pool, best first, each with whether a call is allowed now."""
-    mine = account_repo.query_worklist(caller.user_id) + account_repo.query_worklist(None)
-    ranked = sorted(mine, key=lambda a: -a.priority)[: blocks.MAX_WORKLIST_ROWS]
+    limit = blocks.MAX_WORKLIST_ROWS
+    mine = accounts.worklist(caller.user_id, limit) + accounts.worklist(None, limit)
+    ranked = sorted(mine, key=lambda a: (a.rank, a.key), reverse=True)[:limit]
     with ThreadPoolExecutor(max_workers=8) as pool:
         notes = list(pool.map(lambda a: _worklist_note(a, now), ranked))
     return Reply(
@@ -66,7 +65,7 @@ def worklist(cmd: Command, caller: Caller, now: datetime) -> Reply:
     )
 
 
-def show_help(cmd: Command, caller: Caller, now: datetime) -> Reply:
+def show_help(cmd: Command, caller: Caller, now: datetime, accounts: Accounts) -> Reply:
     return Reply("Arrears commands", [blocks.section(usage_text())])
 
 
@@ -80,9 +79,12 @@ HANDLERS = {
     "promise": actions.record_promise,
     "plan": actions.record_plan,
     "pay": actions.record_payment,
+    "reverse": actions.reverse_payment,
     "hold": actions.place_hold,
+    "release": actions.release_hold,
+    "resume": actions.resume,
 }
 
 
-def run_command(cmd: Command, caller: Caller, now: datetime) -> Reply:
-    return HANDLERS[cmd.name](cmd, caller, now)
+def run_command(cmd: Command, caller: Caller, now: datetime, accounts: Accounts | None = None) -> Reply:
+    return HANDLERS[cmd.name](cmd, caller, now, accounts or DynamoAccounts())

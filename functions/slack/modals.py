@@ -8,8 +8,9 @@ from datetime import date
 from typing import Any, TypeVar
 
 from functions.slack.blocks import MAX_ID, context
-from functions.slack.commands import CALL_OUTCOMES, PlanTerms, check_promise_day, parse_amount, parse_count, parse_day
+from functions.slack.commands import PlanTerms, check_promise_day, parse_amount, parse_count, parse_day
 from shared.domain.errors import InvalidInputError
+from shared.domain.outcomes import OUTCOMES
 from shared.domain.plans import FREQUENCIES, MAX_INSTALLMENTS, MIN_INSTALLMENTS
 
 View = dict[str, Any]
@@ -34,7 +35,7 @@ EVERY = ("every", "every_select")
 @dataclass(frozen=True)
 class CallEntry:
     ref: str
-    outcome: str  # a key of CALL_OUTCOMES, the word `/collect log` takes
+    outcome: str  # a key of OUTCOMES, the word `/collect log` takes
     note: str
 
 
@@ -89,7 +90,7 @@ def _modal(callback_id: str, title: str, ref: str, blocks: list[dict[str, Any]])
 
 def outcome_options() -> list[dict[str, Any]]:
     """One option a call outcome: the value is the word `/collect log … call <outcome>` takes."""
-    return [{"text": _plain(word.replace("-", " ").capitalize(), 75), "value": word} for word in CALL_OUTCOMES]
+    return [{"text": _plain(word.replace("-", " ").capitalize(), 75), "value": word} for word in OUTCOMES]
 
 
 def log_call_modal(ref: str) -> View:
@@ -125,7 +126,7 @@ def read_log_call(view: View) -> CallEntry:
     """The submitted call; SubmissionError names each bad field."""
     ref = _metadata_ref(view, OUTCOME[0])
     outcome = str((_state(view, OUTCOME).get("selected_option") or {}).get("value") or "")
-    if outcome not in CALL_OUTCOMES:
+    if outcome not in OUTCOMES:
         raise SubmissionError({OUTCOME[0]: "Pick how the call went."})
     note = str(_state(view, NOTE).get("value") or "").strip()
     return CallEntry(ref, outcome, note[:MAX_NOTE])

@@ -7,10 +7,11 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from shared.db import accounts as account_repo
+from shared.domain.account_actions import usable_phones
 from shared.domain.accounts import Account, account_key
 from shared.domain.contact_check import ProposedContact
 from shared.domain.errors import InvalidInputError, NotFoundError
+from shared.ports import Accounts
 
 
 @dataclass(frozen=True)
@@ -29,19 +30,19 @@ class Reply:
     alert: str | None = None  # a note for the managers' channel (e.g. a logged call that broke a rule)
 
 
-def resolve_account(ref: str) -> Account:
+def resolve_account(ref: str, accounts: Accounts) -> Account:
     """An account by the id collectors type, or `creditor:id` where two creditors share an id."""
     if ":" in ref:
         creditor, _, account_id = ref.partition(":")
-        return account_repo.get_account(account_key(creditor, account_id))
-    found = account_repo.find_accounts(ref)
+        return accounts.get(account_key(creditor, account_id))
+    found = accounts.find(ref)
     if not found:
         raise NotFoundError(f"No account with id `{ref}`.")
     if len(found) > 1:
         choices = ", ".join(f"`{a.creditor}:{a.account_id}`" for a in found)
         raise InvalidInputError(f"Several creditors have an account `{ref}`: write one of {choices}.")
     # The index is eventually consistent: read the account itself, so checks and versions are current.
-    return account_repo.get_account(found[0].key)
+    return accounts.get(found[0].key)
 
 
 def local_today(account: Account, now: datetime) -> date:
@@ -50,5 +51,5 @@ def local_today(account: Account, now: datetime) -> date:
 
 
 def call_proposal(account: Account, now: datetime) -> ProposedContact:
-    phone = next((p["number"] for p in account.phones), None)
+    phone = next(iter(usable_phones(account)), None)
     return ProposedContact(at=now, channel="call", to=phone, automated=False)

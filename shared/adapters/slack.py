@@ -19,6 +19,8 @@ class SlackWebPoster:
             sent = self.client.chat_postMessage(channel=channel, text=text, blocks=blocks)
         except SlackApiError as exc:
             raise UpstreamUnavailableError(f"Slack refused the message: {exc.response.get('error')}") from exc
+        except OSError as exc:  # URLError, timeouts: Slack could not be reached
+            raise UpstreamUnavailableError(f"Slack could not be reached ({type(exc).__name__})") from exc
         return str(sent["ts"])
 
     def update(self, channel: str, ts: str, text: str, blocks: list[dict[str, Any]] | None = None) -> None:
@@ -26,3 +28,5 @@ class SlackWebPoster:
             self.client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
         except SlackApiError as exc:
             raise UpstreamUnavailableError(f"Slack refused the update: {exc.response.get('error')}") from exc
+        except OSError as exc:
+            raise UpstreamUnavailableError(f"Slack could not be reached ({type(exc).__name__})") from exc

@@ -2,27 +2,25 @@
 
 from __future__ import annotations
 
-import random
-import time
-import uuid
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from itertools import islice
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, PutError, PynamoDBConnectionError, TransactWriteError
-from pynamodb.transactions import TransactWrite
+from pynamodb.exceptions import DoesNotExist, PynamoDBConnectionError
 
-from shared.db import keys
-from shared.db.batch import MAX_ATTEMPTS, batch_put
+from shared.db import creditors, keys
+from shared.db.account_codec import ACCOUNT_SK, from_item, to_item
+from shared.db.activity import activity_item
+from shared.db.batch import batch_put
 from shared.db.models import AccountItem, MarkerItem
-from shared.domain.accounts import Account, Invoice
+from shared.db.transact import Cancelled, Transaction
+from shared.domain.accounts import Account, Activity
 from shared.domain.errors import ConflictError, NotFoundError, UpstreamUnavailableError
-from shared.domain.money import Money
+from shared.domain.settings import Settings, parse_settings
 
-ACCOUNT_SK = "A"
-STOP_WORKLIST = frozenset({"cease", "bankruptcy", "deceased", "attorney"})
+__all__ = ["ACCOUNT_SK", "from_item", "to_item"]
 SNAPSHOT_SK = "SNAP"
 SNAPSHOT_TTL = timedelta(days=400)
 TRANSACT_MAX = 100  # DynamoDB's limit of items in one TransactWriteItems
@@ -31,105 +29,11 @@ BATCH_GET_MAX = 100  # and of keys in one BatchGetItem
 
 @dataclass(frozen=True)
 class SnapshotStamp:
-    """A full-snapshot import (`source`) listed an account at `at`."""
+    """A full-snapshot import (`source`) listed an account at `at`, with these invoice numbers so far."""
 
     source: str
     at: datetime
-
-
-def _invoice_json(invoice: Invoice) -> dict[str, Any]:
-    return {
-        "number": invoice.number,
-        "balance_minor": invoice.balance.minor,
-        "currency": invoice.balance.currency,
-        "due_date": invoice.due_date.isoformat(),
-        "invoice_date": invoice.invoice_date.isoformat() if invoice.invoice_date else None,
-        "warnings": list(invoice.warnings),
-        "source": invoice.source,
-    }
-
-
-def _invoice(data: dict[str, Any]) -> Invoice:
-    return Invoice(
-        number=data["number"],
-        balance=Money(int(data["balance_minor"]), data["currency"]),
-        due_date=date.fromisoformat(data["due_date"]),
-        invoice_date=date.fromisoformat(data["invoice_date"]) if data.get("invoice_date") else None,
-        warnings=tuple(data.get("warnings") or ()),
-        source=data.get("source"),
-    )
-
-
-def to_item(account: Account) -> AccountItem:
-    item = AccountItem(
-        keys.account_pk(account.key),
-        ACCOUNT_SK,
-        creditor=account.creditor,
-        account_id=account.account_id,
-        debtor=account.debtor,
-        account_type=account.account_type,
-        collector_role=account.collector_role,
-        timezone=account.timezone,
-        address=account.address,
-        phones=list(account.phones),
-        emails=list(account.emails),
-        invoices=[_invoice_json(i) for i in account.invoices],
-        credits=dict(account.credits),
-        source=account.source,
-        oldest_due=account.oldest_due.isoformat() if account.oldest_due else None,
-        status=account.status,
-        flags=account.flags,
-        preferences=account.preferences,
-        collector=account.collector,
-        next_action=account.next_action,
-        next_action_at=account.next_action_at,
-        dunning_step=account.dunning_step,
-        priority=account.priority,
-        created_at=account.created_at,
-        last_contact_at=account.last_contact_at,
-        gsi4pk=keys.creditor_pk(account.creditor),
-        gsi4sk=account.account_id,
-        gsi3pk=keys.ref_pk(account.account_id),
-        gsi3sk=account.key,
-    )
-    if account.version is not None:
-        item.version = account.version
-    if account.is_open and not STOP_WORKLIST.intersection(account.holds()):
-        item.gsi1pk = keys.worklist_pk(account.collector)
-        item.gsi1sk = keys.worklist_sk(account.priority, account.key)
-    if account.next_action_at is not None and account.is_open:
-        item.gsi2pk = keys.due_pk("REMIND", keys.shard_of(account.key))
-        item.gsi2sk = keys.due_sk(account.next_action_at, account.key)
-    return item
-
-
-def from_item(item: AccountItem) -> Account:
-    return Account(
-        creditor=item.creditor,
-        account_id=item.account_id,
-        debtor=item.debtor,
-        invoices=tuple(_invoice(i) for i in item.invoices or ()),
-        credits={k: int(v) for k, v in (item.credits or {}).items()},
-        source=item.source,
-        account_type=item.account_type,
-        collector_role=item.collector_role,
-        timezone=item.timezone,
-        address=item.address,
-        phones=tuple(item.phones or ()),
-        emails=tuple(item.emails or ()),
-        oldest_due=date.fromisoformat(item.oldest_due) if item.oldest_due else None,
-        status=item.status,
-        flags=item.flags or {},
-        preferences=item.preferences or {},
-        collector=item.collector,
-        next_action=item.next_action,
-        next_action_at=item.next_action_at,
-        dunning_step=int(item.dunning_step),
-        priority=int(item.priority),
-        version=item.version,
-        created_at=item.created_at,
-        last_contact_at=item.last_contact_at,
-    )
+    listed: dict[str, tuple[str, ...]] = field(default_factory=dict)  # account key -> invoices this file listed
 
 
 def get_account(key: str) -> Account:
@@ -153,15 +57,27 @@ def find_accounts(ref: str) -> list[Account]:
     return [from_item(i) for i in AccountItem.lookup.query(keys.ref_pk(ref), limit=25)]
 
 
-def put_account(account: Account) -> Account:
-    """Write an account; fails with ConflictError when someone else changed it since it was read."""
+def save_account(account: Account, activities: Sequence[Activity] = (), once: str | None = None) -> Account | None:
+    """The one write of an existing or new account: the account (version-checked: `version` is what was read;
+    None creates it), its activities and, with `once`, the request marker, in one transaction.
+
+    Returns the stored account, or None when `once` shows this work was done before (nothing written).
+    Raises ConflictError when the account changed (or was created) since it was read.
+    """
+    tx = Transaction()
+    if once is not None:
+        tx.once(account.key, once, max((a.at for a in activities), default=datetime.now(UTC)))
     item = to_item(account)
+    condition = AccountItem.pk.does_not_exist() if account.version is None else None
+    tx.put("account", item, condition=condition)  # pynamodb adds the version condition and the bump
+    for number, activity in enumerate(activities):
+        tx.put(f"activity:{number}", activity_item(account.key, activity))
     try:
-        item.save()
-    except PutError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            raise ConflictError(f"account {account.key} changed meanwhile; reload and retry") from exc
-        raise UpstreamUnavailableError("DynamoDB rejected the write") from exc
+        tx.commit()
+    except Cancelled as exc:
+        if "request" in exc.failed:
+            return None
+        raise ConflictError(f"account {account.key} changed meanwhile; reload and retry") from exc
     return from_item(item)
 
 
@@ -174,9 +90,7 @@ def put_new_accounts(accounts: Iterable[Account]) -> int:
     return batch_put(AccountItem, (to_item(replace(a, version=a.version or 1)) for a in accounts))
 
 
-def create_accounts(
-    accounts: Iterable[Account], stamp: SnapshotStamp | None = None, sleep: Callable[[float], None] = time.sleep
-) -> list[str]:
+def create_accounts(accounts: Iterable[Account], stamp: SnapshotStamp | None = None) -> list[str]:
     """Create accounts only where none exists: TransactWriteItems of up to 100 puts, each `attribute_not_exists`.
 
     With `stamp`, each account's snapshot marker is put in the same transaction (50 accounts a call).
@@ -187,57 +101,45 @@ def create_accounts(
     existed: list[str] = []
     iterator = iter(accounts)
     while chunk := list(islice(iterator, per_call)):
-        existed += _create_chunk(chunk, stamp, sleep)
+        existed += _create_chunk(chunk, stamp)
     return existed
 
 
-def _create_chunk(pending: list[Account], stamp: SnapshotStamp | None, sleep: Callable[[float], None]) -> list[str]:
+def _create_chunk(pending: list[Account], stamp: SnapshotStamp | None) -> list[str]:
+    """One transaction; accounts found to exist are dropped and the rest retried (each round drops one)."""
     existed: list[str] = []
-    attempt = 0
     while pending:
-        try:
-            _transact_create(pending, stamp)
-            break
-        except TransactWriteError as exc:
-            found = _existing_keys(exc, pending, stamp)
-        if found:  # those accounts exist: retry the others at once (each round drops at least one)
-            existed += found
-            pending = [a for a in pending if a.key not in found]
-            continue
-        attempt += 1  # cancelled by a conflicting transaction or throttling: back off and retry the chunk
-        if attempt >= MAX_ATTEMPTS:
-            raise UpstreamUnavailableError(f"creating {len(pending)} account(s) failed {attempt} times")
-        sleep(min(2.0, 0.05 * 2**attempt) * random.uniform(0.5, 1.0))  # noqa: S311 - jitter, not crypto
-    return existed
-
-
-def _transact_create(accounts: list[Account], stamp: SnapshotStamp | None) -> None:
-    # The token makes botocore's own retry of a call that did succeed a no-op, not a false "exists".
-    connection = AccountItem._get_connection().connection
-    with TransactWrite(connection=connection, client_request_token=uuid.uuid4().hex) as tx:
-        for account in accounts:
+        tx = Transaction()
+        for account in pending:
             # version is None: pynamodb also adds `attribute_not_exists(version)` and writes version 1
-            tx.save(to_item(replace(account, version=None)), condition=AccountItem.pk.does_not_exist())
+            tx.put(f"acct:{account.key}", to_item(replace(account, version=None)), AccountItem.pk.does_not_exist())
             if stamp is not None:
-                tx.save(snapshot_marker(account.key, stamp))
-
-
-def _existing_keys(exc: TransactWriteError, pending: list[Account], stamp: SnapshotStamp | None) -> set[str]:
-    """Keys whose put failed its condition; reasons come one per transaction item, in order."""
-    if exc.cause_response_code != "TransactionCanceledException":
-        raise UpstreamUnavailableError("DynamoDB rejected the account transaction") from exc
-    step = 2 if stamp else 1
-    reasons = exc.cancellation_reasons
-    return {
-        pending[index // step].key
-        for index, reason in enumerate(reasons)
-        if reason is not None and reason.code == "ConditionalCheckFailed"
-    }
+                tx.put(f"snap:{account.key}", snapshot_marker(account.key, stamp))
+        try:
+            tx.commit()
+            break
+        except Cancelled as exc:
+            found = {name.removeprefix("acct:") for name in exc.failed if name.startswith("acct:")}
+        existed += sorted(found)
+        pending = [a for a in pending if a.key not in found]
+    return existed
 
 
 def snapshot_marker(key: str, stamp: SnapshotStamp) -> MarkerItem:
     pk = keys.account_pk(key)
-    return MarkerItem(pk, SNAPSHOT_SK, at=stamp.at, data={"source": stamp.source}, expires_at=stamp.at + SNAPSHOT_TTL)
+    data = {"source": stamp.source, "listed": sorted(stamp.listed.get(key, ()))}
+    return MarkerItem(pk, SNAPSHOT_SK, at=stamp.at, data=data, expires_at=stamp.at + SNAPSHOT_TTL)
+
+
+def get_snapshot_listed(account_keys: Iterable[str], source: str) -> dict[str, tuple[str, ...]]:
+    """Invoice numbers the snapshot `source` already listed for each account (earlier chunks of the same file)."""
+    wanted = [(keys.account_pk(k), SNAPSHOT_SK) for k in dict.fromkeys(account_keys)]
+    markers = MarkerItem.batch_get(wanted, consistent_read=True, attributes_to_get=["pk", "sk", "data"])
+    return {
+        m.pk.removeprefix("ACCT#"): tuple((m.data or {}).get("listed") or ())
+        for m in markers
+        if (m.data or {}).get("source") == source
+    }
 
 
 def stamp_snapshot(account_keys: Iterable[str], stamp: SnapshotStamp) -> int:
@@ -251,28 +153,82 @@ def query_worklist(collector: str | None, limit: int = 45) -> list[Account]:
     return [from_item(i) for i in items]
 
 
-def query_due_accounts(now: datetime, limit: int = 500) -> Iterator[Account]:
-    """Accounts whose next reminder is due at or before `now`, one Query per shard."""
+def query_due_accounts(now: datetime, kind: str = "REMIND", limit: int = 500) -> Iterator[Account]:
+    """Accounts with something of `kind` due at or before `now`, one Query per shard: REMIND (a reminder) and
+    FOLLOWUP (a promise's deadline) on gsi2; RECON (a posted payment the books should show by now) on gsi5,
+    whose keys-only entries are read in BatchGetItem calls."""
     upper = f"{keys.instant(now)}#~"
     for shard in range(keys.SHARDS):
-        query = AccountItem.due.query(keys.due_pk("REMIND", shard), AccountItem.gsi2sk <= upper, limit=limit)
-        for item in query:
+        if kind == "RECON":
+            query = AccountItem.to_reconcile.query(keys.due_pk(kind, shard), AccountItem.gsi5sk <= upper, limit=limit)
+            yield from get_accounts(item.pk.removeprefix("ACCT#") for item in query).values()
+            continue
+        for item in AccountItem.due.query(keys.due_pk(kind, shard), AccountItem.gsi2sk <= upper, limit=limit):
             yield from_item(item)
 
 
-def query_missing_from_snapshot(creditor: str, snapshot: str, limit: int = 1000) -> list[tuple[str, str]]:
-    """(account id, debtor) of the creditor's open accounts that the full snapshot `snapshot` did not list.
+@dataclass(frozen=True)
+class MissingPage:
+    """One page of a snapshot's missing-items pass: each open account with the invoices the snapshot did not list
+    (all its open invoices when it did not list the account at all), and where the next page starts."""
 
-    Pages through gsi4 (open accounts of the creditor) and BatchGets the `SNAP` markers of each page of 100:
-    an account is missing when its marker is absent or names another snapshot. At most `limit` are returned.
+    missing: list[tuple[Account, tuple[str, ...]]]
+    next_key: dict[str, Any] | None
+    read: int
+
+
+def query_missing_from_snapshot(
+    creditor: str, snapshot: str, start: dict[str, Any] | None = None, page_size: int = BATCH_GET_MAX // 2
+) -> MissingPage:
+    """A page of the creditor's open accounts (gsi4) with their `SNAP` markers and items (one BatchGetItem).
+
+    An invoice is missing when the snapshot did not list it: its account's marker names another import (or
+    none), or names this one without the invoice among those listed and the invoice was not written by it.
     """
     query = AccountItem.by_creditor.query(
-        keys.creditor_pk(creditor), filter_condition=AccountItem.status == "open", page_size=BATCH_GET_MAX
+        keys.creditor_pk(creditor),
+        filter_condition=AccountItem.status == "open",
+        limit=page_size,
+        last_evaluated_key=start,
     )
-    missing: list[tuple[str, str]] = []
-    while len(missing) < limit and (page := list(islice(query, BATCH_GET_MAX))):
-        wanted = [(item.pk, SNAPSHOT_SK) for item in page]
-        markers = MarkerItem.batch_get(wanted, consistent_read=True, attributes_to_get=["pk", "sk", "data"])
-        listed = {m.pk for m in markers if (m.data or {}).get("source") == snapshot}
-        missing += [(item.account_id, item.debtor) for item in page if item.pk not in listed]
-    return missing[:limit]
+    page = list(query)
+    wanted = [(item.pk, SNAPSHOT_SK) for item in page]
+    markers = MarkerItem.batch_get(wanted, consistent_read=True, attributes_to_get=["pk", "sk", "data"])
+    listed = {
+        m.pk: set((m.data or {}).get("listed") or ()) for m in markers if (m.data or {}).get("source") == snapshot
+    }
+    accounts = get_accounts(item.pk.removeprefix("ACCT#") for item in page)
+    missing = []
+    for account in accounts.values():
+        seen = listed.get(keys.account_pk(account.key))
+        gone = tuple(
+            i.number for i in account.open_invoices() if seen is None or (i.number not in seen and i.source != snapshot)
+        )
+        if gone:
+            missing.append((account, gone))
+    return MissingPage(missing, query.last_evaluated_key, len(page))
+
+
+class DynamoAccounts:
+    """The Accounts port on the single table (see shared/ports.py)."""
+
+    def get(self, key: str) -> Account:
+        return get_account(key)
+
+    def get_many(self, account_keys: Iterable[str]) -> dict[str, Account]:
+        return get_accounts(account_keys)
+
+    def find(self, ref: str) -> list[Account]:
+        return find_accounts(ref)
+
+    def save(self, account: Account, activities: Sequence[Activity] = (), once: str | None = None) -> Account | None:
+        return save_account(account, activities, once)
+
+    def due(self, now: datetime, kind: str) -> Iterator[Account]:
+        return query_due_accounts(now, kind)
+
+    def worklist(self, collector: str | None, limit: int) -> list[Account]:
+        return query_worklist(collector, limit)
+
+    def settings(self, creditor: str) -> Settings:
+        return parse_settings(creditors.get_policy(creditor))

@@ -1,4 +1,4 @@
-"""Repository of the append-only activity log, idempotency markers and race-free contact recording."""
+"""Repository of the append-only activity log and idempotency markers."""
 
 from __future__ import annotations
 
@@ -7,15 +7,13 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from pynamodb.exceptions import PutError, TransactWriteError
-from pynamodb.transactions import TransactWrite
+from pynamodb.exceptions import PutError
 
 from shared.db import keys
-from shared.db.accounts import ACCOUNT_SK
 from shared.db.batch import batch_put
-from shared.db.models import AccountItem, ActivityItem, MarkerItem
+from shared.db.models import ActivityItem, MarkerItem
 from shared.domain.accounts import Activity
-from shared.domain.errors import ConflictError, UpstreamUnavailableError
+from shared.domain.errors import UpstreamUnavailableError
 
 
 def activity_item(account_key: str, activity: Activity) -> ActivityItem:
@@ -82,38 +80,6 @@ def claim_marker(pk: str, sk: str, at: datetime, data: dict[str, Any] | None = N
         if exc.cause_response_code == "ConditionalCheckFailedException":
             return False
         raise UpstreamUnavailableError("DynamoDB rejected the marker write") from exc
-    return True
-
-
-def record_contact(
-    account_key: str, seen_version: int, activities: list[Activity], once_key: str | None = None
-) -> bool:
-    """Append contact entries only if the account is unchanged since its history was checked.
-
-    The account's version is bumped in the same transaction, so two concurrent checks of the same
-    account cannot both record (e.g. both pass the seventh call in seven days); ConflictError tells the
-    caller to check again. With `once_key` (a Slack request id) a marker goes into the same transaction:
-    a repeated request returns False and writes nothing.
-    """
-    pk = keys.account_pk(account_key)
-    account = AccountItem(pk, ACCOUNT_SK, version=seen_version)
-    at = max(a.at for a in activities)
-    try:
-        with TransactWrite(connection=AccountItem._get_connection().connection) as tx:
-            if once_key is not None:
-                marker = MarkerItem(pk, f"ONCE#REQ#{once_key}", at=at, expires_at=at + timedelta(days=400))
-                tx.save(marker, condition=MarkerItem.pk.does_not_exist())
-            # pynamodb adds `version = seen_version` as the condition and `version + 1` as the action.
-            tx.update(account, actions=[AccountItem.last_contact_at.set(at)])
-            for activity in activities:
-                tx.save(activity_item(account_key, activity))
-    except TransactWriteError as exc:
-        reasons = exc.cancellation_reasons
-        if once_key is not None and reasons and reasons[0] is not None:
-            return False
-        if exc.cause_response_code == "TransactionCanceledException":
-            raise ConflictError(f"account {account_key} changed while the contact was checked") from exc
-        raise UpstreamUnavailableError("DynamoDB rejected the transaction") from exc
     return True
 
 

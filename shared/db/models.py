@@ -13,7 +13,7 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
     VersionAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
 from pynamodb.models import Model
 
 UNCONFIGURED = "arrears-unconfigured"
@@ -67,6 +67,17 @@ class CreditorIndex(GlobalSecondaryIndex[Any]):
     gsi4sk = UnicodeAttribute(range_key=True)
 
 
+class ReconcileIndex(GlobalSecondaryIndex[Any]):
+    """gsi5: accounts with a payment posted in Arrears that the creditor's books must show by an instant."""
+
+    class Meta:
+        index_name = "gsi5"
+        projection = KeysOnlyProjection()
+
+    gsi5pk = UnicodeAttribute(hash_key=True)
+    gsi5sk = UnicodeAttribute(range_key=True)
+
+
 class _Item(Model):
     class Meta:
         table_name = UNCONFIGURED
@@ -86,7 +97,11 @@ class AccountItem(_Item):
     phones = JSONAttribute(default=list)
     emails = JSONAttribute(default=list)
     invoices = JSONAttribute(default=list)  # embedded: one item per account keeps imports at one write a row
-    credits = JSONAttribute(default=dict)
+    entries = JSONAttribute(default=list)  # the ledger entries Arrears recorded (payments, reversals, ...)
+    commitment = JSONAttribute(null=True)  # the open promise or active plan (dunning pauses while it stands)
+    follow_up = UnicodeAttribute(null=True)
+    automation = UnicodeAttribute(default="on")
+    defer_until = UTCDateTimeAttribute(null=True)
     source = UnicodeAttribute(null=True)
     oldest_due = UnicodeAttribute(null=True)
     status = UnicodeAttribute(default="open")
@@ -97,6 +112,7 @@ class AccountItem(_Item):
     next_action_at = UTCDateTimeAttribute(null=True)
     dunning_step = NumberAttribute(default=0)
     priority = NumberAttribute(default=0)
+    rank = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute(null=True)
     last_contact_at = UTCDateTimeAttribute(null=True)
     version = VersionAttribute()
@@ -108,10 +124,13 @@ class AccountItem(_Item):
     gsi3sk = UnicodeAttribute(null=True)
     gsi4pk = UnicodeAttribute(null=True)
     gsi4sk = UnicodeAttribute(null=True)
+    gsi5pk = UnicodeAttribute(null=True)
+    gsi5sk = UnicodeAttribute(null=True)
     worklist = WorklistIndex()
     due = DueIndex()
     lookup = LookupIndex()
     by_creditor = CreditorIndex()
+    to_reconcile = ReconcileIndex()
 
 
 class ActivityItem(_Item):
@@ -150,20 +169,6 @@ class ImportItem(_Item):
     gsi3pk = UnicodeAttribute(null=True)
     gsi3sk = UnicodeAttribute(null=True)
     lookup = LookupIndex()
-
-
-class PromiseItem(_Item):
-    promise_id = UnicodeAttribute()
-    amount_minor = NumberAttribute()
-    currency = UnicodeAttribute()
-    due_date = UnicodeAttribute()
-    status = UnicodeAttribute(default="open")
-    created_by = UnicodeAttribute()
-    created_at = UTCDateTimeAttribute()
-    version = VersionAttribute()
-    gsi2pk = UnicodeAttribute(null=True)
-    gsi2sk = UnicodeAttribute(null=True)
-    due = DueIndex()
 
 
 class PlanRecord(_Item):
@@ -211,7 +216,6 @@ ALL_MODELS: tuple[type[_Item], ...] = (
     ActivityItem,
     MarkerItem,
     ImportItem,
-    PromiseItem,
     PlanRecord,
     PlanItem,
     InstallmentItem,

@@ -6,15 +6,14 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from typing import NamedTuple
 
-from pynamodb.exceptions import TransactWriteError
-from pynamodb.transactions import TransactWrite
-
 from shared.db import keys
+from shared.db.account_codec import to_item
 from shared.db.activity import activity_item
-from shared.db.ledger import once_marker, promise_deadline, repeat_or_raise
-from shared.db.models import AccountItem, InstallmentItem, MarkerItem, PlanItem, PlanRecord
-from shared.domain.accounts import Activity
-from shared.domain.errors import InvalidInputError, NotAllowedError, NotFoundError, UpstreamUnavailableError
+from shared.db.models import InstallmentItem, MarkerItem, PlanItem, PlanRecord
+from shared.db.transact import REQUEST, Cancelled, Transaction
+from shared.domain.accounts import Account, Activity
+from shared.domain.errors import ConflictError, InvalidInputError, NotAllowedError, NotFoundError
+from shared.domain.ledger import commitment_deadline
 from shared.domain.money import Money
 from shared.domain.plans import GRACE_DAYS, Installment, PaymentPlan
 
@@ -60,41 +59,40 @@ def _installment_item(plan: PaymentPlan, installment: Installment, tz: str | Non
         amount_minor=installment.amount.minor,
         due_date=installment.due.isoformat(),
         gsi2pk=keys.due_pk("INSTALLMENT", keys.shard_of(key)),
-        gsi2sk=keys.due_sk(promise_deadline(installment.due, tz, GRACE_DAYS), key),
+        gsi2sk=keys.due_sk(commitment_deadline(installment.due, tz, GRACE_DAYS), key),
     )
 
 
 def put_plan(
-    plan: PaymentPlan, installments: Sequence[Installment], tz: str | None, request_id: str, activity: Activity
+    plan: PaymentPlan, installments: Sequence[Installment], account: Account, request_id: str, activity: Activity
 ) -> bool:
-    """Store a plan, its installments and its activity once per Slack request; False for a repeated request.
+    """Store a plan, its installments, the account as the plan leaves it (`account`: its commitment set and
+    recomputed; conditioned on the version read) and the activity, once per Slack request.
 
-    The request marker comes first and the active-plan guard second: a retry is told apart from a second plan,
-    which raises NotAllowedError. Installments are due-indexed until their deadline (due date + grace, at
-    midnight in the debtor's zone `tz`), as promises are.
+    False for a repeated request; NotAllowedError when the account already has an active plan (its guard item
+    exists); ConflictError when the account changed meanwhile. Installments are due-indexed until their deadline
+    (due date + grace, at midnight in the debtor's zone), as promises are.
     """
-    if len(installments) + 4 > MAX_TRANSACTION_ITEMS:
+    if len(installments) + 5 > MAX_TRANSACTION_ITEMS:
         raise InvalidInputError(f"count {len(installments)} installments do not fit one transaction")
     key = plan.account_key
+    tx = Transaction()
+    tx.once(key, f"REQ#{request_id}", activity.at)
+    tx.put("guard", _guard(plan), condition=MarkerItem.pk.does_not_exist())
+    tx.put("plan", _plan_item(plan, activity.actor))
+    for installment in installments:
+        tx.put(f"installment:{installment.number}", _installment_item(plan, installment, account.timezone))
+    tx.put("account", to_item(account))
+    tx.put("activity", activity_item(key, activity))
     try:
-        with TransactWrite(connection=AccountItem._get_connection().connection) as tx:
-            tx.save(once_marker(key, f"REQ#{request_id}", activity.at), condition=MarkerItem.pk.does_not_exist())
-            tx.save(_guard(plan), condition=MarkerItem.pk.does_not_exist())
-            tx.save(_plan_item(plan, activity.actor))
-            for installment in installments:
-                tx.save(_installment_item(plan, installment, tz))
-            tx.save(activity_item(key, activity))
-    except TransactWriteError as exc:
-        if _guard_failed(exc):
+        tx.commit()
+    except Cancelled as exc:
+        if REQUEST in exc.failed:
+            return False
+        if "guard" in exc.failed:
             raise NotAllowedError("this account already has an active payment plan") from exc
-        return repeat_or_raise(exc, key)
+        raise ConflictError(f"account {key} changed meanwhile; try again") from exc
     return True
-
-
-def _guard_failed(exc: TransactWriteError) -> bool:
-    reasons = exc.cancellation_reasons or []
-    guard = reasons[1] if len(reasons) > 1 and reasons[0] is None else None
-    return guard is not None and guard.code == "ConditionalCheckFailed"
 
 
 def _installment(item: InstallmentItem) -> Installment:
@@ -151,39 +149,43 @@ def query_due_installments(now: datetime) -> Iterator[DueInstallment]:
 
 
 def close_installments(
-    plan: PaymentPlan, closing: Sequence[tuple[Installment, str]], activity: Activity, plan_status: str | None = None
+    plan: PaymentPlan,
+    closing: Sequence[tuple[Installment, str]],
+    activity: Activity,
+    account: Account,
+    plan_status: str | None = None,
 ) -> bool:
     """Close installments (each conditioned on `status = open`, taken off the due index) and, with `plan_status`,
-    the plan itself (conditioned on `active` and the version read), releasing the account's active-plan guard.
+    the plan itself (conditioned on `active` and the version read), releasing the account's active-plan guard;
+    with the account as the follow-up leaves it (version-checked).
 
     One transaction, so a plan is never broken without its missed installment or left active after it.
-    Returns False when a condition failed: an earlier run did this already.
+    Returns False when an installment or the plan was already closed (an earlier run did it); ConflictError
+    when only the account changed meanwhile (the caller reads it again).
     """
     pk = keys.account_pk(plan.account_key)
+    tx = Transaction()
+    for installment, status in closing:
+        tx.update(
+            f"installment:{installment.number}",
+            InstallmentItem(pk, keys.installment_sk(plan.plan_id, installment.number)),
+            actions=[
+                InstallmentItem.status.set(status),
+                InstallmentItem.gsi2pk.remove(),
+                InstallmentItem.gsi2sk.remove(),
+            ],
+            condition=InstallmentItem.status == "open",
+        )
+    if plan_status:
+        item = PlanItem(pk, keys.plan_sk(plan.plan_id), version=plan.version)
+        tx.update("plan", item, actions=[PlanItem.status.set(plan_status)], condition=PlanItem.status == "active")
+        tx.delete("guard", MarkerItem(pk, ACTIVE_PLAN_SK))
+    tx.put("account", to_item(account))
+    tx.put("activity", activity_item(plan.account_key, activity))
     try:
-        with TransactWrite(connection=AccountItem._get_connection().connection) as tx:
-            for installment, status in closing:
-                tx.update(
-                    InstallmentItem(pk, keys.installment_sk(plan.plan_id, installment.number)),
-                    actions=[
-                        InstallmentItem.status.set(status),
-                        InstallmentItem.gsi2pk.remove(),
-                        InstallmentItem.gsi2sk.remove(),
-                    ],
-                    condition=InstallmentItem.status == "open",
-                )
-            if plan_status:
-                _mark_plan(tx, plan, plan_status)
-            tx.save(activity_item(plan.account_key, activity))
-    except TransactWriteError as exc:
-        if exc.cause_response_code == "TransactionCanceledException":
-            return False
-        raise UpstreamUnavailableError("DynamoDB rejected the transaction") from exc
+        tx.commit()
+    except Cancelled as exc:
+        if exc.failed == {"account"}:
+            raise ConflictError(f"account {plan.account_key} changed meanwhile") from exc
+        return False
     return True
-
-
-def _mark_plan(tx: TransactWrite, plan: PaymentPlan, status: str) -> None:
-    pk = keys.account_pk(plan.account_key)
-    item = PlanItem(pk, keys.plan_sk(plan.plan_id), version=plan.version)
-    tx.update(item, actions=[PlanItem.status.set(status)], condition=PlanItem.status == "active")
-    tx.delete(MarkerItem(pk, ACTIVE_PLAN_SK))

@@ -1,4 +1,4 @@
-"""Accounts, invoices and activity entries: the records a collector works with."""
+"""Accounts and activity entries: the records a collector works with."""
 
 from __future__ import annotations
 
@@ -7,7 +7,10 @@ from datetime import date, datetime
 from typing import Any
 from urllib.parse import quote
 
+from shared.domain.ledger import Invoice, LedgerEntry, Position, open_amounts, position
 from shared.domain.money import Money
+
+__all__ = ["Account", "Activity", "Commitment", "Invoice", "account_key"]
 
 OPEN = "open"
 CLOSED_STATUSES = frozenset({"paid", "closed", "settled"})
@@ -20,63 +23,82 @@ def account_key(creditor: str, account_id: str) -> str:
 
 
 @dataclass(frozen=True)
-class Invoice:
-    """One open item of an account, as the creditor's books show it."""
+class Commitment:
+    """What the debtor agreed to and has not yet kept or broken: an open promise or an active plan.
 
-    number: str
-    balance: Money
-    due_date: date
-    invoice_date: date | None = None
-    warnings: tuple[str, ...] = ()
-    source: str | None = None  # the import (object key and version) that last wrote it
+    While it stands, dunning pauses. A promise lives here whole; a plan's installments are their own items and
+    this holds the plan id and its next installment.
+    """
+
+    kind: str  # promise | plan
+    id: str
+    amount: Money  # the promise, or the plan's next installment
+    due: date  # the promise date, or the next installment's due date
+    made_at: datetime
+    made_by: str = "system"
+    deadline: datetime | None = None  # when the follow-up decides (due + grace, debtor's midnight)
 
 
 @dataclass(frozen=True)
 class Account:
-    """A debtor at one creditor, with contact points, holds and the state of collection.
+    """A debtor at one creditor, with contact points, holds, the ledger and the state of collection.
 
     `phones`, `emails`, `address`, `flags` and `preferences` keep the compliance schema's shapes
-    (see docs/COMPLIANCE.md), so the engine reads them without translation.
+    (see docs/COMPLIANCE.md), so the engine reads them without translation. The fields under "derived" are
+    set by `shared.domain.state.recompute` and by nothing else.
     """
 
     creditor: str
     account_id: str
     debtor: str
     invoices: tuple[Invoice, ...] = ()
-    credits: dict[str, int] = field(default_factory=dict)
+    entries: tuple[LedgerEntry, ...] = ()
     account_type: str = "consumer"
     collector_role: str = "first_party"
     timezone: str | None = None
     address: dict[str, Any] | None = None
     phones: tuple[dict[str, Any], ...] = ()
     emails: tuple[dict[str, Any], ...] = ()
-    oldest_due: date | None = None
-    status: str = OPEN
     flags: dict[str, Any] = field(default_factory=dict)
     preferences: dict[str, Any] = field(default_factory=dict)
     collector: str | None = None
-    next_action: str | None = None
-    next_action_at: datetime | None = None
+    commitment: Commitment | None = None
+    follow_up: str | None = None  # why a collector should act first (a broken promise or plan)
+    automation: str = "on"  # on | review (stopped until a collector resumes it)
+    defer_until: datetime | None = None  # the contact rules allow the next reminder from then
     dunning_step: int = 0
-    priority: int = 0
     version: int | None = None
     created_at: datetime | None = None
     last_contact_at: datetime | None = None
     source: str | None = None
+    # derived
+    oldest_due: date | None = None
+    status: str = OPEN
+    next_action: str | None = None
+    next_action_at: datetime | None = None
+    priority: int = 0  # the score shown today
+    rank: str = ""  # the worklist index sort key (does not age; see state.Priority.sort_key)
+    on_worklist: bool = False
+    reconcile_by: datetime | None = None  # when a pending payment is overdue to show in the creditor's books
+
+    @property
+    def positions(self) -> dict[str, Position]:
+        """Per currency: the source's balance, what Arrears recorded that it does not show yet, and the result."""
+        return position(self.invoices, self.entries)
 
     @property
     def balances(self) -> dict[str, int]:
-        """Owed per currency: open invoices less unapplied credit (never summed across currencies)."""
-        totals: dict[str, int] = {}
-        for invoice in self.invoices:
-            totals[invoice.balance.currency] = totals.get(invoice.balance.currency, 0) + invoice.balance.minor
-        for currency, credit in self.credits.items():
-            totals[currency] = totals.get(currency, 0) - credit
-        return totals
+        """Net owed per currency (negative: a credit), from the ledger; never summed across currencies."""
+        return {c: p.net for c, p in self.positions.items()}
+
+    def open_amounts(self) -> dict[str, int]:
+        """Owed on each invoice once pending entries are applied, oldest due first."""
+        return open_amounts(self.invoices, self.entries)
 
     def open_invoices(self) -> list[Invoice]:
         """Invoices with something still owed, oldest due first."""
-        return sorted((i for i in self.invoices if i.balance.minor > 0), key=lambda i: (i.due_date, i.number))
+        owed = self.open_amounts()
+        return sorted((i for i in self.invoices if owed[i.number] > 0), key=lambda i: (i.due_date, i.number))
 
     @property
     def key(self) -> str:
@@ -84,19 +106,30 @@ class Account:
 
     @property
     def is_open(self) -> bool:
-        return self.status not in CLOSED_STATUSES and any(v > 0 for v in self.balances.values())
+        return self.status not in CLOSED_STATUSES and any(p.owed > 0 for p in self.positions.values())
 
     def holds(self) -> list[str]:
         """Names of the flags that stop or restrict collection (cease, bankruptcy, ...)."""
         held = [name for name in HOLD_FLAGS if self.flags.get(name)]
         if any(not d.get("verification_sent_at") for d in self.flags.get("disputes") or []):
             held.append("dispute")
+        if self.flags.get("snapshot_review"):
+            held.append("snapshot_review")
         return held
 
     def balance_text(self) -> str:
-        if not self.balances:
+        positions = [p for p in self.positions.values() if p.net]
+        if not positions:
             return "nothing owed"
-        return ", ".join(Money(v, c).format() for c, v in sorted(self.balances.items()))
+        parts = [
+            Money(p.owed, p.currency).format() if p.net > 0 else f"credit {Money(p.credit, p.currency).format()}"
+            for p in positions
+        ]
+        pending = [p for p in self.positions.values() if p.pending]
+        if pending:
+            waiting = ", ".join(Money(-p.pending, p.currency).format() for p in pending)
+            parts.append(f"(incl. {waiting} not yet in the creditor's books)")
+        return ", ".join(parts)
 
 
 @dataclass(frozen=True)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from shared.domain.accounts import Account
-
 SEND_LOCAL_TIME = time(10, 0)  # mid-morning local: inside every contact window, away from its edges
 FALLBACK_TZ = "America/New_York"
+MIN_GAP_DAYS = 3  # never two reminders closer than this, even for an account that entered the cadence late
 
 
 @dataclass(frozen=True)
@@ -29,35 +28,47 @@ DEFAULT_CADENCE: tuple[Step, ...] = (
 )
 
 
-MIN_GAP_DAYS = 3  # never two reminders closer than this, even for an account that entered the cadence late
-
-
 def _at_send_time(day: date, tz: str | None) -> datetime:
     return datetime.combine(day, SEND_LOCAL_TIME, ZoneInfo(tz or FALLBACK_TZ)).astimezone(UTC)
 
 
+def local_day(at: datetime, tz: str | None) -> date:
+    return at.astimezone(ZoneInfo(tz or FALLBACK_TZ)).date()
+
+
+def step_for_age(cadence: tuple[Step, ...], days_past_due: int) -> int:
+    """The step an account this many days past due is at: the last one whose offset it has reached."""
+    reached = [i for i, step in enumerate(cadence) if step.offset_days <= days_past_due]
+    return reached[-1] if reached else 0
+
+
+@dataclass(frozen=True)
+class NextReminder:
+    step: int
+    at: datetime
+
+
 def next_reminder(
-    account: Account, cadence: tuple[Step, ...] = DEFAULT_CADENCE, last_sent: datetime | None = None
-) -> tuple[int, datetime] | None:
-    """The index and instant of the account's next step, or None when the cadence is done or nothing is owed.
+    oldest_due: date | None,
+    done_steps: int,
+    tz: str | None,
+    now: datetime,
+    last_contact: datetime | None = None,
+    cadence: tuple[Step, ...] = DEFAULT_CADENCE,
+) -> NextReminder | None:
+    """The account's next step and its instant, or None when the cadence is done.
 
-    A step falls `offset_days` after the oldest unpaid due date, at 10:00 in the debtor's zone, but never
-    sooner than MIN_GAP_DAYS after `last_sent` (the debtor's local date).
+    An account that enters late (or resumes after a broken promise) starts at the step its age calls for, not at
+    the first, and never gets several steps within MIN_GAP_DAYS: the step waits for its own offset and for the gap
+    after the last contact (debtor's local dates), at 10:00 in the debtor's zone.
     """
-    if account.oldest_due is None or not account.is_open or account.dunning_step >= len(cadence):
+    if oldest_due is None:
         return None
-    day = account.oldest_due + timedelta(days=cadence[account.dunning_step].offset_days)
-    if last_sent is not None:
-        sent_day = last_sent.astimezone(ZoneInfo(account.timezone or FALLBACK_TZ)).date()
-        day = max(day, sent_day + timedelta(days=MIN_GAP_DAYS))
-    return account.dunning_step, _at_send_time(day, account.timezone)
-
-
-def schedule_next(
-    account: Account, cadence: tuple[Step, ...] = DEFAULT_CADENCE, last_sent: datetime | None = None
-) -> Account:
-    """The account with next_action/next_action_at set from its cadence position."""
-    nxt = next_reminder(account, cadence, last_sent)
-    if nxt is None:
-        return replace(account, next_action=None, next_action_at=None)
-    return replace(account, next_action="reminder", next_action_at=nxt[1])
+    today = local_day(now, tz)
+    step = max(done_steps, step_for_age(cadence, (today - oldest_due).days))
+    if step >= len(cadence):
+        return None
+    day = oldest_due + timedelta(days=cadence[step].offset_days)
+    if last_contact is not None:
+        day = max(day, local_day(last_contact, tz) + timedelta(days=MIN_GAP_DAYS))
+    return NextReminder(step, _at_send_time(day, tz))

@@ -29,7 +29,9 @@ def _dispute(account: Account, at: datetime, note: str) -> dict[str, Any]:
         }
         for invoice in account.open_invoices()
     ]
-    return {"disputes": list(account.flags.get("disputes") or []) + entries}
+    known = {d.get("debt_id") for d in account.flags.get("disputes") or [] if not d.get("verification_sent_at")}
+    fresh = [entry for entry in entries if entry["debt_id"] not in known]
+    return {"disputes": list(account.flags.get("disputes") or []) + fresh}
 
 
 def _attorney(at: datetime, note: str) -> dict[str, Any]:
@@ -49,10 +51,23 @@ def _attorney(at: datetime, note: str) -> dict[str, Any]:
     }
 
 
+def is_held(account: Account, hold: str) -> bool:
+    """Whether `hold` is already in force (a dispute: every open invoice already has an open dispute)."""
+    if hold != "dispute":
+        return bool(account.flags.get(hold))
+    disputed = {d.get("debt_id") for d in account.flags.get("disputes") or [] if not d.get("verification_sent_at")}
+    return bool(account.open_invoices()) and {i.number for i in account.open_invoices()} <= disputed
+
+
 def hold_flags(account: Account, hold: str, at: datetime, note: str) -> dict[str, Any]:
-    """The account's flags with `hold` added, as of `at` (the instant the collector learned of it)."""
+    """The account's flags with `hold` added, as of `at` (the instant the collector learned of it).
+
+    Raises InvalidInputError when there is nothing to hold (a dispute on an account with no open invoice).
+    """
     stamp = _instant(at)
     if hold == "dispute":
+        if not account.open_invoices():
+            raise InvalidInputError("there is no open invoice to dispute on this account")
         added = _dispute(account, at, note)
     elif hold == "cease":
         added = {"cease": {"received_at": stamp, "written": True, "channel": "mail", "debt_ids": None}}
@@ -76,3 +91,32 @@ def hold_flags(account: Account, hold: str, at: datetime, note: str) -> dict[str
     else:
         raise InvalidInputError(f"hold {hold!r} is not one of {', '.join(HOLDS)}")
     return dict(account.flags) | added
+
+
+def release_flags(account: Account, hold: str, at: datetime, actor: str, reason: str) -> dict[str, Any]:
+    """The account's flags with `hold` lifted, who lifted it, when and why kept under `released`.
+
+    A dispute is lifted by recording that it was answered (verification sent), which is what ends the
+    dispute hold under Regulation F; the other holds are removed. Raises InvalidInputError when not held.
+    """
+    if hold not in HOLDS:
+        raise InvalidInputError(f"hold {hold!r} is not one of {', '.join(HOLDS)}")
+    if not reason.strip():
+        raise InvalidInputError(f"say why the {hold} hold is lifted, e.g. `release C-1 {hold} entered in error`")
+    flags = dict(account.flags)
+    if hold == "dispute":
+        open_disputes = [d for d in flags.get("disputes") or [] if not d.get("verification_sent_at")]
+        if not open_disputes:
+            raise InvalidInputError("this account has no open dispute to release")
+        flags["disputes"] = [
+            d if d.get("verification_sent_at") else d | {"verification_sent_at": _instant(at), "resolution": reason}
+            for d in flags.get("disputes") or []
+        ]
+        record: Any = open_disputes
+    else:
+        if not flags.get(hold):
+            raise InvalidInputError(f"this account has no {hold} hold to release")
+        record = flags.pop(hold)
+    released = {"hold": hold, "at": _instant(at), "by": actor, "reason": reason, "record": record}
+    flags["released"] = [*(flags.get("released") or []), released]
+    return flags

@@ -7,10 +7,11 @@ from datetime import date, datetime
 from typing import Any
 
 from shared.domain.accounts import Account, Activity, Invoice
-from shared.domain.dunning import schedule_next
+from shared.domain.ledger import Reconciled, reconcile
 from shared.domain.money import Money
 from shared.domain.receivables import ReceivableRow
-from shared.domain.scoring import priority
+from shared.domain.settings import Settings
+from shared.domain.state import recompute
 
 
 @dataclass
@@ -19,6 +20,7 @@ class Merge:
     change: str  # new | updated | unchanged
     activities: list[Activity] = field(default_factory=list)
     repeats: list[ReceivableRow] = field(default_factory=list)  # rows this file had already listed
+    listed: tuple[str, ...] = ()  # invoice numbers these rows listed (a snapshot's marker keeps them)
 
 
 def _rfc3339(at: datetime) -> str:
@@ -77,49 +79,59 @@ def _contacts(account: Account, rows: list[ReceivableRow], now: datetime) -> Acc
 def _invoice_changes(
     before: dict[str, Invoice], after: dict[str, Invoice], now: datetime, source: str
 ) -> list[Activity]:
-    """An activity per changed invoice; a drop in balance is an inferred payment (promises and plans count it)."""
+    """An activity per invoice the source added or changed (the ledger's entries say what the money was)."""
     entries = []
     for number, new in after.items():
         old = before.get(number)
         if old is None:
-            entries.append(
-                Activity(
-                    at=now,
-                    kind="import",
-                    summary=f"invoice {number} added: {new.balance.format()}",
-                    data={"source": source},
-                )
-            )
-        elif old.balance != new.balance and old.balance.currency == new.balance.currency:
-            paid = old.balance.minor - new.balance.minor
-            kind = "payment" if paid > 0 else "import"
-            what = f"inferred payment {(old.balance - new.balance).format()}" if paid > 0 else "balance rose"
-            entries.append(
-                Activity(
-                    at=now,
-                    kind=kind,
-                    summary=f"invoice {number}: {what} (now {new.balance.format()})",
-                    data={
-                        "source": source,
-                        "inferred": True,
-                        "amount_minor": max(paid, 0),
-                        "currency": new.balance.currency,
-                        "invoice": number,
-                    },
-                )
-            )
+            summary = f"invoice {number} added: {new.balance.format()}"
+        elif old.balance != new.balance:
+            summary = f"invoice {number}: {old.balance.format()} in the creditor's books, now {new.balance.format()}"
+        else:
+            continue
+        data = {
+            "source": source,
+            "invoice": number,
+            "balance_minor": new.balance.minor,
+            "currency": new.balance.currency,
+        }
+        entries.append(Activity(at=now, kind="import", summary=summary, data=data))
     return entries
+
+
+def ledger_activities(reconciled: Reconciled, now: datetime, source: str) -> list[Activity]:
+    """What reconciliation did, in the account's history: payments the import reflected, and payments it showed
+    that Arrears had not recorded (paid at the source)."""
+    found = [
+        Activity(
+            at=now,
+            kind="ledger",
+            summary=f"{e.kind} {e.amount.format()} ref {e.ref} now in the creditor's books",
+            data={"entry": e.id, "matched_by": source},
+        )
+        for e in reconciled.matched
+    ]
+    inferred = [
+        Activity(
+            at=now,
+            kind="payment",
+            summary=f"payment of {e.amount.format()} inferred from the creditor's books",
+            data={"entry": e.id, "inferred": True, "amount_minor": e.amount.minor, "currency": e.amount.currency},
+        )
+        for e in reconciled.inferred
+    ]
+    return found + inferred
 
 
 _COMPARED = ("debtor", "emails", "phones", "address", "timezone")
 _NONE = Invoice("", Money(0, "XXX"), date.min)
 
 
-def _same(merged: Account, existing: Account, source: str) -> bool:
+def _same(merged: Account, existing: Account) -> bool:
     """Nothing a collector would see changed (the invoices' import stamp aside)."""
 
     def plain(account: Account) -> list[Invoice]:
-        return [replace(i, source=None) for i in account.invoices]
+        return [replace(i, source=None, as_of=None) for i in account.invoices]
 
     return plain(merged) == plain(existing) and all(
         getattr(merged, name) == getattr(existing, name) for name in _COMPARED
@@ -133,11 +145,14 @@ def merge_rows(
     source: str,
     now: datetime,
     kind: tuple[str, str] = ("consumer", "first_party"),
+    settings: Settings | None = None,
 ) -> Merge:
-    """The account after applying this file's rows for it (same customer id); invoices are upserted by number.
+    """The account after applying this file's rows for it (same customer id); invoices are upserted by number,
+    the ledger reconciled with the new source balances, and everything derived recomputed.
 
     `kind` (account type, collector role) comes from the file's profile and applies to new accounts.
     """
+    settings = settings or Settings()
     first = rows[0]
     base = existing or Account(
         creditor=creditor,
@@ -156,19 +171,17 @@ def merge_rows(
             repeats.append(row)  # this file listed the invoice already (a scattered line-item repeat)
             continue
         invoices[row.invoice] = Invoice(
-            row.invoice, row.balance, row.due_date, row.invoice_date, row.warnings, source=source
+            row.invoice, row.balance, row.due_date, row.invoice_date, row.warnings, source=source, as_of=now
         )
+    listed = tuple(dict.fromkeys(row.invoice for row in rows))
     merged = _contacts(replace(base, invoices=tuple(invoices.values())), rows, now)
-    if existing is not None and _same(merged, existing, source):
-        return Merge(existing, "unchanged", repeats=repeats)
-    open_dues = [i.due_date for i in merged.open_invoices()]
-    status = "open" if open_dues else "paid"
-    merged = replace(merged, oldest_due=min(open_dues, default=None), status=status)
-    merged = replace(merged, priority=priority(merged, now.date()))
-    if existing is None:
-        return Merge(schedule_next(merged), "new", repeats=repeats)
-    if merged.is_open and not existing.is_open:
+    if existing is not None and _same(merged, existing):
+        return Merge(existing, "unchanged", repeats=repeats, listed=listed)
+    reconciled = reconcile(tuple(before.values()), merged.invoices, base.entries, source, now, settings.match)
+    merged = replace(merged, entries=tuple(reconciled.entries))
+    owes = any(p.owed > 0 for p in merged.positions.values())
+    if existing is not None and owes and not existing.is_open:
         merged = replace(merged, dunning_step=0)  # a reopened account starts its cadence again
-    if merged.oldest_due != existing.oldest_due or not merged.is_open:
-        merged = schedule_next(merged)
-    return Merge(merged, "updated", _invoice_changes(before, invoices, now, source), repeats)
+    activities = _invoice_changes(before, invoices, now, source) + ledger_activities(reconciled, now, source)
+    change = "new" if existing is None else "updated"
+    return Merge(recompute(merged, now, settings), change, activities if existing else [], repeats, listed)

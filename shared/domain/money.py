@@ -39,6 +39,7 @@ _EXPONENTS = {
     "XPF": 0,
 }
 _CODE = re.compile(r"^[A-Z]{3}$")
+MAX_MAJOR = 10**12  # amounts must stay below a trillion units of their currency (no real receivable is larger)
 
 
 def normalize_currency(code: str) -> str:
@@ -78,6 +79,10 @@ class Money:
             raise InvalidInputError(f"amount {amount!r} is not a number") from exc
         if not value.is_finite():
             raise InvalidInputError(f"amount {amount!r} is not a finite number")
+        if abs(value) >= MAX_MAJOR:
+            raise InvalidInputError(
+                f"amount {amount} is above the largest amount Arrears accepts ({MAX_MAJOR - 1:,} {currency.upper()})"
+            )
         scaled = value.scaleb(minor_exponent(currency))
         if scaled != scaled.to_integral_value():
             raise InvalidInputError(f"amount {amount} has more decimals than {currency} allows")

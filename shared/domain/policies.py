@@ -7,6 +7,7 @@ from typing import Any
 
 from shared.domain.compliance.policy import DEFAULT_POLICY, parse_policy
 from shared.domain.errors import InvalidInputError
+from shared.domain.settings import contact_policy, parse_settings
 
 
 def parse_policy_file(text: str) -> dict[str, Any]:
@@ -17,10 +18,10 @@ def parse_policy_file(text: str) -> dict[str, Any]:
         raise InvalidInputError(f"not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from exc
     if not isinstance(raw, dict):
         raise InvalidInputError("a policy file must hold one JSON object")
-    unknown = sorted(set(raw) - set(DEFAULT_POLICY))
+    known = {*DEFAULT_POLICY, "collections"}
+    unknown = sorted(set(raw) - known)
     if unknown:
-        raise InvalidInputError(
-            f"unknown policy key(s) {', '.join(unknown)}; known: {', '.join(sorted(DEFAULT_POLICY))}"
-        )
-    parse_policy(raw)
+        raise InvalidInputError(f"unknown policy key(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+    parse_policy(contact_policy(raw))
+    parse_settings(raw)
     return raw

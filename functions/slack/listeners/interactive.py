@@ -12,15 +12,18 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from functions.slack import actions, blocks, modals
-from functions.slack.commands import CALL_OUTCOMES, Command
+from functions.slack.commands import Command
 from functions.slack.env import Settings
 from functions.slack.listeners.errors import attempt, tell_ephemeral
 from functions.slack.logic import run_command
 from functions.slack.replies import Caller, Reply
+from shared.db.accounts import DynamoAccounts
 from shared.domain.errors import InvalidInputError
+from shared.domain.outcomes import parse_outcome
 from shared.observability import logger
 
 Listener = Callable[..., None]
+ACCOUNTS = DynamoAccounts()  # stateless: the tables are configured at cold start
 
 
 def _now() -> datetime:
@@ -125,8 +128,8 @@ def make_log_call_worker(settings: Settings) -> Listener:
         except InvalidInputError:
             return  # already answered in the ack
         caller = _submitter(settings, body)
-        outcome = CALL_OUTCOMES[entry.outcome]
-        work = partial(actions.log_contact_for, entry.ref, "call", outcome, entry.note, caller, _now())
+        outcome = parse_outcome(entry.outcome)
+        work = partial(actions.log_contact_for, entry.ref, "call", outcome, entry.note, caller, _now(), ACCOUNTS)
         _report(settings, client, caller, work, "log call modal")
 
     return log_call_from_modal
@@ -139,7 +142,7 @@ def make_promise_worker(settings: Settings) -> Listener:
         except InvalidInputError:
             return  # already answered in the ack
         caller = _submitter(settings, body)
-        work = partial(actions.promise_for, entry.ref, entry.amount_text, entry.due, None, caller, _now())
+        work = partial(actions.promise_for, entry.ref, entry.amount_text, entry.due, None, caller, _now(), ACCOUNTS)
         _report(settings, client, caller, work, "promise modal")
 
     return promise_from_modal
@@ -152,7 +155,7 @@ def make_plan_worker(settings: Settings) -> Listener:
         except InvalidInputError:
             return  # already answered in the ack
         caller = _submitter(settings, body)
-        _report(settings, client, caller, partial(actions.plan_for, terms, caller, _now()), "plan modal")
+        _report(settings, client, caller, partial(actions.plan_for, terms, caller, _now(), ACCOUNTS), "plan modal")
 
     return plan_from_modal
 

@@ -22,7 +22,7 @@ from tests.integration.functions.test_slack_interactive import USER, Slack, kind
 def slack(load_handler: Any, recorder: SlackRecorder) -> Slack:
     handler = load_handler("functions.slack.handler", SLACK_API_URL=recorder.api_url, AUTHORIZED_USERS="U-ANA")
     handler.slack_handler.app.listener_runner.lazy_listener_runner.lambda_client = InlineLambda(handler)
-    account_repo.put_new_accounts([account("C-1001")])
+    account_repo.put_new_accounts([account("C-1001", minor=100_000)])
     return Slack(handler, recorder)
 
 
@@ -88,7 +88,7 @@ def test_plan_button_modal_submitted_twice_sets_up_one_plan_and_card_shows_it(sl
     # Given the Plan modal opened from the account card
     view = slack.open_modal(slack.command("account C-1001"), ACTION_PLAN)
     assert view["callback_id"] == PLAN_VIEW and view["private_metadata"] == "acme:C-1001"
-    payload = submission(view, plan_values("1,250.00", "5", "2099-01-15", "biweekly"))
+    payload = submission(view, plan_values("1,000.00", "5", "2099-01-15", "biweekly"))
 
     # When it is submitted, and delivered again
     first = slack.submit(payload)
@@ -102,8 +102,8 @@ def test_plan_button_modal_submitted_twice_sets_up_one_plan_and_card_shows_it(sl
     dm_first, dm_second = slack.posts("U-ANA")
     assert dm_first.startswith("Payment plan set up:") and "already recorded" in dm_second
     card = render_text(slack.command("account C-1001"))
-    assert "Payment plan:* USD 1,250.00 in 5 biweekly installments · 0 of 5 paid" in card
-    assert "next: #1 USD 250.00 due 2099-01-15" in card and "[Plan]" in card
+    assert "Payment plan:* USD 1,000.00 in 5 biweekly installments · 0 of 5 paid" in card
+    assert "next: #1 USD 200.00 due 2099-01-15" in card and "[Plan]" in card
 
 
 def test_plan_modal_past_first_date_answers_field_error(slack: Slack) -> None:

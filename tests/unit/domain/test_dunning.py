@@ -1,16 +1,15 @@
-"""Dunning cadence: each reminder at 10:00 in the debtor's own zone, across DST, spaced, and only while owed."""
+"""Dunning cadence: each reminder at 10:00 in the debtor's own zone, across DST, spaced, at the step its age calls for."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shared.domain.accounts import Account, Invoice
 from shared.domain.dunning import (
     DEFAULT_CADENCE,
     FALLBACK_TZ,
@@ -18,26 +17,25 @@ from shared.domain.dunning import (
     SEND_LOCAL_TIME,
     Step,
     next_reminder,
-    schedule_next,
 )
-from shared.domain.money import Money
 from tests.support import machine_zone
 
 ZONES = ["America/Chicago", "Europe/Berlin", "America/New_York", "Pacific/Honolulu", "Asia/Kolkata", "Australia/Sydney"]
 
 
-def owing(oldest_due: date | None = date(2026, 6, 1), tz: str | None = "America/Chicago", step: int = 0) -> Account:
-    """An open account with one USD 100.00 invoice due on `oldest_due`."""
-    due = oldest_due or date(2026, 6, 1)
-    return Account(
-        creditor="acme",
-        account_id="C-1",
-        debtor="Pat Doe",
-        invoices=(Invoice("INV-1", Money(10000, "USD"), due),),
-        timezone=tz,
-        oldest_due=oldest_due,
-        dunning_step=step,
-    )
+def nxt(
+    oldest_due: date | None = date(2026, 6, 1),
+    tz: str | None = "America/Chicago",
+    step: int = 0,
+    *,
+    now: datetime | None = None,
+    last_sent: datetime | None = None,
+    cadence: tuple[Step, ...] = DEFAULT_CADENCE,
+) -> tuple[int, datetime] | None:
+    """The next reminder as (step, instant); `now` defaults to the due date's start in the debtor's zone."""
+    at = now or datetime.combine(oldest_due or date(2026, 6, 1), time(0), ZoneInfo(tz or FALLBACK_TZ))
+    found = next_reminder(oldest_due, step, tz, at, last_sent, cadence)
+    return None if found is None else (found.step, found.at)
 
 
 @pytest.mark.parametrize(
@@ -51,10 +49,8 @@ def owing(oldest_due: date | None = date(2026, 6, 1), tz: str | None = "America/
 )
 def test_next_reminder_chicago_across_dst_end_stays_at_ten_local(oldest_due: date, expected: datetime) -> None:
     # Given a Chicago debtor whose first reminder falls around the 2026-11-01 clock change
-    account = owing(oldest_due, "America/Chicago")
-
     # When the next reminder is computed
-    result = next_reminder(account)
+    result = nxt(oldest_due, "America/Chicago")
 
     # Then it is 10:00 local on the step's day, so the UTC instant moves by the hour the clocks moved
     assert result == (0, expected)
@@ -73,10 +69,8 @@ def test_next_reminder_chicago_across_dst_end_stays_at_ten_local(oldest_due: dat
 )
 def test_next_reminder_berlin_across_dst_changes_stays_at_ten_local(oldest_due: date, expected: datetime) -> None:
     # Given a Berlin debtor whose first reminder falls on either side of a European clock change
-    account = owing(oldest_due, "Europe/Berlin")
-
     # When the next reminder is computed
-    result = next_reminder(account)
+    result = nxt(oldest_due, "Europe/Berlin")
 
     # Then it is 10:00 Berlin time, whichever offset applies that day
     assert result == (0, expected)
@@ -90,10 +84,8 @@ def test_next_reminder_berlin_across_dst_changes_stays_at_ten_local(oldest_due: 
 )
 def test_next_reminder_any_step_is_ten_local_on_offset_day(oldest_due: date, zone: str, step: int) -> None:
     # Given an open account at any step of the default cadence, in any zone
-    account = owing(oldest_due, zone, step)
-
     # When the next reminder is computed without a previous send
-    result = next_reminder(account)
+    result = nxt(oldest_due, zone, step)
 
     # Then it is the step's own offset after the oldest due date, at 10:00 local, as an aware UTC instant
     assert result is not None
@@ -107,11 +99,10 @@ def test_next_reminder_any_step_is_ten_local_on_offset_day(oldest_due: date, zon
 
 def test_next_reminder_recent_send_pushes_to_min_gap() -> None:
     # Given step 1 (due+8 = Jun 9) but a reminder sent on Wed Jun 10 10:00 CDT
-    account = owing(date(2026, 6, 1), "America/Chicago", step=1)
     last_sent = datetime(2026, 6, 10, 15, 0, tzinfo=UTC)
 
     # When the next reminder is computed
-    result = next_reminder(account, last_sent=last_sent)
+    result = nxt(date(2026, 6, 1), "America/Chicago", 1, last_sent=last_sent)
 
     # Then it waits MIN_GAP_DAYS local days: Sat Jun 13 10:00 CDT
     assert MIN_GAP_DAYS == 3
@@ -120,11 +111,10 @@ def test_next_reminder_recent_send_pushes_to_min_gap() -> None:
 
 def test_next_reminder_send_late_evening_counts_debtor_local_date() -> None:
     # Given a reminder sent Jun 10 22:00 CDT, which is already Jun 11 in UTC
-    account = owing(date(2026, 6, 1), "America/Chicago", step=1)
     last_sent = datetime(2026, 6, 11, 3, 0, tzinfo=UTC)
 
     # When the next reminder is computed
-    result = next_reminder(account, last_sent=last_sent)
+    result = nxt(date(2026, 6, 1), "America/Chicago", 1, last_sent=last_sent)
 
     # Then the gap counts from the debtor's date (Jun 10), not the UTC date
     assert result == (1, datetime(2026, 6, 13, 15, 0, tzinfo=UTC))
@@ -132,11 +122,10 @@ def test_next_reminder_send_late_evening_counts_debtor_local_date() -> None:
 
 def test_next_reminder_old_send_step_day_wins() -> None:
     # Given step 2 (due+15 = Jun 16) and a reminder sent long before, on Jun 2
-    account = owing(date(2026, 6, 1), "America/Chicago", step=2)
     last_sent = datetime(2026, 6, 2, 15, 0, tzinfo=UTC)
 
     # When the next reminder is computed
-    result = next_reminder(account, last_sent=last_sent)
+    result = nxt(date(2026, 6, 1), "America/Chicago", 2, last_sent=last_sent)
 
     # Then the cadence's own day applies
     assert result == (2, datetime(2026, 6, 16, 15, 0, tzinfo=UTC))
@@ -153,12 +142,11 @@ def test_next_reminder_never_closer_than_min_gap_local_days(
     oldest_due: date, sent_offset_minutes: int, zone: str, step: int
 ) -> None:
     # Given any previous send in the two months after the oldest due date
-    account = owing(oldest_due, zone, step)
     tz = ZoneInfo(zone)
     last_sent = datetime.combine(oldest_due, SEND_LOCAL_TIME, tz) + timedelta(minutes=sent_offset_minutes)
 
     # When the next reminder is computed
-    result = next_reminder(account, last_sent=last_sent)
+    result = nxt(oldest_due, zone, step, last_sent=last_sent)
 
     # Then it is at least MIN_GAP_DAYS debtor-local dates later, and never earlier than the step's own day
     assert result is not None
@@ -168,23 +156,12 @@ def test_next_reminder_never_closer_than_min_gap_local_days(
     assert next_local.time() == SEND_LOCAL_TIME
 
 
-@pytest.mark.parametrize(
-    "account",
-    [
-        replace(owing(), status="paid"),
-        replace(owing(), status="settled"),
-        replace(owing(), invoices=(Invoice("INV-1", Money(0, "USD"), date(2026, 6, 1)),)),
-        replace(owing(), credits={"USD": 10000}),
-        owing(step=len(DEFAULT_CADENCE)),
-        owing(oldest_due=None),
-    ],
-    ids=["status-paid", "status-settled", "zero-balance", "credit-covers", "cadence-done", "no-due-date"],
-)
-def test_next_reminder_nothing_to_send_none(account: Account) -> None:
-    # Given an account that is paid, settled, covered by credit, through its cadence or without a due date
+@pytest.mark.parametrize(("step", "due"), [(len(DEFAULT_CADENCE), date(2026, 6, 1)), (0, None)], ids=["done", "no-due"])
+def test_next_reminder_cadence_done_or_no_due_date_none(step: int, due: date | None) -> None:
+    # Given an account through its cadence, or one with no due date
     # When the next reminder is computed
-    # Then there is none
-    assert next_reminder(account) is None
+    # Then there is none (paid and settled accounts are the recompute's: see test_state)
+    assert nxt(due, step=step, now=datetime(2026, 6, 1, tzinfo=UTC)) is None
 
 
 def test_next_reminder_custom_cadence_done_none() -> None:
@@ -193,16 +170,14 @@ def test_next_reminder_custom_cadence_done_none() -> None:
 
     # When the next step is asked for
     # Then the cadence is done, even though the default one has more steps
-    assert next_reminder(owing(step=1), cadence) is None
-    assert next_reminder(owing(step=0), cadence) == (0, datetime(2026, 6, 3, 15, 0, tzinfo=UTC))
+    assert nxt(step=1, cadence=cadence) is None
+    assert nxt(step=0, cadence=cadence) == (0, datetime(2026, 6, 3, 15, 0, tzinfo=UTC))
 
 
 def test_next_reminder_unknown_zone_uses_fallback() -> None:
     # Given an account without a time zone
-    account = owing(date(2026, 1, 10), tz=None)
-
     # When the next reminder is computed
-    result = next_reminder(account)
+    result = nxt(date(2026, 1, 10), tz=None)
 
     # Then it is 10:00 in the fallback zone (New York, EST in January)
     assert FALLBACK_TZ == "America/New_York"
@@ -211,11 +186,10 @@ def test_next_reminder_unknown_zone_uses_fallback() -> None:
 
 def test_next_reminder_unknown_zone_gap_counts_in_fallback_zone() -> None:
     # Given no time zone and a send at 23:30 New York time on Jan 20 (already Jan 21 in UTC)
-    account = owing(date(2026, 1, 10), tz=None, step=1)
     last_sent = datetime(2026, 1, 21, 4, 30, tzinfo=UTC)
 
     # When the next reminder is computed
-    result = next_reminder(account, last_sent=last_sent)
+    result = nxt(date(2026, 1, 10), tz=None, step=1, last_sent=last_sent)
 
     # Then the gap counts from Jan 20 in the fallback zone
     assert result == (1, datetime(2026, 1, 23, 15, 0, tzinfo=UTC))
@@ -224,42 +198,59 @@ def test_next_reminder_unknown_zone_gap_counts_in_fallback_zone() -> None:
 @pytest.mark.parametrize("machine", ["UTC", "Asia/Kolkata", "America/Los_Angeles", "Pacific/Kiritimati"])
 def test_next_reminder_machine_time_zone_changes_nothing(machine: str) -> None:
     # Given a Berlin debtor around the October clock change and a send late in the evening
-    account = owing(date(2026, 10, 18), "Europe/Berlin", step=1)  # step day Oct 26
     last_sent = datetime(2026, 10, 24, 21, 30, tzinfo=UTC)  # Sat Oct 24 23:30 CEST
     expected = (1, datetime(2026, 10, 27, 9, 0, tzinfo=UTC))  # Tue Oct 27 10:00 CET
 
     # When it is computed on a machine set to another local zone
     with machine_zone(machine):
-        result = next_reminder(account, last_sent=last_sent)
-        scheduled = schedule_next(owing(date(2026, 10, 31), None)).next_action_at
+        result = nxt(date(2026, 10, 18), "Europe/Berlin", 1, last_sent=last_sent)  # step day Oct 26
+        fallback = nxt(date(2026, 10, 31), None)
 
     # Then the result is the same instant everywhere
     assert result == expected
-    assert scheduled == datetime(2026, 11, 1, 15, 0, tzinfo=UTC)  # 10:00 EST, the day New York leaves DST
+    assert fallback == (0, datetime(2026, 11, 1, 15, 0, tzinfo=UTC))  # 10:00 EST, the day New York leaves DST
 
 
-def test_schedule_next_open_account_sets_reminder_and_instant() -> None:
-    # Given an open account at step 0
-    account = owing(date(2026, 6, 1), "America/Chicago")
+def test_next_reminder_late_entry_starts_at_the_step_its_age_calls_for() -> None:
+    # Given an account first seen 20 days past due, never reminded
+    now = datetime(2026, 6, 21, 12, 0, tzinfo=UTC)
 
-    # When its next action is scheduled
-    scheduled = schedule_next(account)
+    # When the next reminder is computed
+    result = nxt(date(2026, 6, 1), now=now)
 
-    # Then a reminder is due at the step's instant and nothing else changes
-    assert scheduled.next_action == "reminder"
-    assert scheduled.next_action_at == datetime(2026, 6, 2, 15, 0, tzinfo=UTC)
-    assert replace(scheduled, next_action=None, next_action_at=None) == account
+    # Then it is the firm step (offset 15), not the friendly one, due at its own (past) day: it goes out next run
+    assert result == (2, datetime(2026, 6, 16, 15, 0, tzinfo=UTC))
 
 
-def test_schedule_next_paid_account_clears_next_action() -> None:
-    # Given a paid account that still has a reminder scheduled
-    account = replace(
-        owing(), status="paid", next_action="reminder", next_action_at=datetime(2026, 6, 2, 15, 0, tzinfo=UTC)
-    )
+def test_next_reminder_after_a_pause_resumes_at_one_step_then_spaces_the_next() -> None:
+    # Given a promise paused the cadence after step 0; it broke when the account was 40 days past due
+    due, now = date(2026, 6, 1), datetime(2026, 7, 11, 12, 0, tzinfo=UTC)
+    resumed = nxt(due, step=1, now=now, last_sent=datetime(2026, 6, 2, 15, 0, tzinfo=UTC))
 
-    # When its next action is scheduled
-    scheduled = schedule_next(account)
+    # When the resumed step has gone out, the one after it is computed
+    assert resumed is not None and resumed[0] == 3  # the final step, once: not the three missed ones
+    after = nxt(due, step=4, now=now, last_sent=now)
 
-    # Then nothing is scheduled any more
-    assert scheduled.next_action is None
-    assert scheduled.next_action_at is None
+    # Then the cadence is done (no burst of missed steps)
+    assert after is None
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    days_late=st.integers(min_value=0, max_value=90),
+    zone=st.sampled_from(ZONES),
+)
+def test_next_reminder_consecutive_sends_are_never_within_min_gap(days_late: int, zone: str) -> None:
+    # Given an account entering the cadence `days_late` days past due, each step sent the moment it is due
+    due = date(2026, 3, 1)
+    now = datetime.combine(due + timedelta(days=days_late), time(12), ZoneInfo(zone))
+    step, last, sends = 0, None, []
+    while (found := nxt(due, zone, step, now=now, last_sent=last)) is not None:
+        step, at = found
+        sent = max(at, now)
+        sends.append(sent.astimezone(ZoneInfo(zone)).date())
+        step, last, now = step + 1, sent, sent
+
+    # Then consecutive reminders are at least MIN_GAP_DAYS local days apart, and at most one per step
+    assert all((b - a).days >= MIN_GAP_DAYS for a, b in pairwise(sends))
+    assert len(sends) <= len(DEFAULT_CADENCE)

@@ -9,6 +9,7 @@ from typing import Any
 from shared.domain.accounts import Account
 from shared.domain.dunning import DEFAULT_CADENCE
 from shared.domain.imports import merge_rows
+from shared.domain.ledger import LedgerEntry, received_since
 from shared.domain.money import Money
 from shared.domain.receivables import ReceivableRow
 
@@ -60,7 +61,8 @@ def test_merge_rows_first_import_new_account_scheduled() -> None:
     assert account.status == "open"
     assert account.oldest_due == date(2026, 5, 20)
     assert account.next_action == "reminder"
-    assert account.next_action_at == datetime(2026, 5, 21, 15, 0, tzinfo=UTC)  # due+1, 10:00 CDT
+    # 21 days past due when it enters: it starts at the step its age calls for (firm, due+15), 10:00 CDT
+    assert (account.dunning_step, account.next_action_at) == (2, datetime(2026, 6, 4, 15, 0, tzinfo=UTC))
     assert account.priority > 0
     assert account.created_at == NOW
     assert account.source == "first.csv"
@@ -90,18 +92,22 @@ def test_merge_rows_balance_drop_inferred_payment_activity() -> None:
     # When the next file shows USD 60.00 left
     merge = merge_rows(existing, "acme", [row("INV-1", 6000)], "second.csv", LATER)
 
-    # Then the account is updated and a payment of USD 40.00 is inferred (promises and plans count it)
+    # Then the account is updated and a payment of USD 40.00 received at the source is in the ledger
     assert merge.change == "updated"
     assert merge.account.balances == {"USD": 6000}
-    [activity] = merge.activities
-    assert activity.kind == "payment"
-    assert activity.at == LATER
-    assert activity.data["inferred"] is True
-    assert activity.data["amount_minor"] == 4000
-    assert activity.data["currency"] == "USD"
-    assert activity.data["invoice"] == "INV-1"
-    assert activity.data["source"] == "second.csv"
-    assert "USD 40.00" in activity.summary
+    [entry] = merge.account.entries
+    assert (entry.kind, entry.amount, entry.state, entry.origin) == (
+        "inferred_payment",
+        Money(4000, "USD"),
+        "matched",
+        "source",
+    )
+    assert received_since(merge.account.entries, "USD", NOW) == Money(4000, "USD")
+    # And the history says what the books showed and what was inferred
+    change, payment = merge.activities
+    assert (change.kind, change.data["invoice"], change.data["source"]) == ("import", "INV-1", "second.csv")
+    assert (payment.kind, payment.data["inferred"], payment.data["amount_minor"]) == ("payment", True, 4000)
+    assert "USD 40.00" in payment.summary and payment.at == LATER
 
 
 def test_merge_rows_balance_rise_not_a_payment() -> None:
@@ -114,7 +120,25 @@ def test_merge_rows_balance_rise_not_a_payment() -> None:
     # Then it is an import note, never a (negative) payment
     [activity] = merge.activities
     assert activity.kind == "import"
-    assert activity.data["amount_minor"] == 0
+    assert merge.account.entries == ()
+    assert merge.account.balances == {"USD": 12000}
+
+
+def test_merge_rows_lagging_export_keeps_a_payment_posted_in_arrears() -> None:
+    # Given an account owing 500 with a payment of 200 posted in Slack (pending in the source)
+    posted = LedgerEntry("pay:WIRE-9", "payment", Money(20000, "USD"), NOW, "U-1", "WIRE-9")
+    existing = replace(imported(row("INV-1", 50000)), entries=(posted,))
+
+    # When the next export still says 500, then catches up at 300
+    lagging = merge_rows(existing, "acme", [row("INV-1", 50000)], "day2.csv", LATER)
+    caught = merge_rows(lagging.account, "acme", [row("INV-1", 30000)], "day3.csv", LATER)
+
+    # Then the balance is 300 throughout, and the payment is matched once, never inferred again
+    assert lagging.account.balances == {"USD": 30000}
+    assert caught.account.balances == {"USD": 30000}
+    assert [(e.ref, e.state) for e in caught.account.entries] == [("WIRE-9", "matched")]
+    assert received_since(caught.account.entries, "USD", NOW) == Money(20000, "USD")
+    assert [a.kind for a in caught.activities] == ["import", "ledger"]
 
 
 def test_merge_rows_new_invoice_on_existing_account_import_activity() -> None:
@@ -197,8 +221,8 @@ def test_merge_rows_fully_paid_reimport_paid_and_unscheduled() -> None:
     assert account.oldest_due is None
     assert account.next_action is None
     assert account.next_action_at is None
-    assert account.priority == 0
-    assert sorted((a.kind, a.data["amount_minor"]) for a in merge.activities) == [("payment", 500), ("payment", 10000)]
+    assert account.on_worklist is False
+    assert [(e.kind, e.amount) for e in account.entries] == [("inferred_payment", Money(10500, "USD"))]
 
 
 def test_merge_rows_paid_account_new_invoice_reopened_and_scheduled() -> None:
@@ -238,9 +262,10 @@ def test_merge_rows_oldest_invoice_paid_reschedules_from_next_due() -> None:
     # When the older one is paid off
     merge = merge_rows(existing, "acme", [row("INV-2", 0, date(2026, 5, 20))], "b.csv", LATER)
 
-    # Then the oldest due date moves to Jun 1 and the next reminder follows it
+    # Then the oldest due date moves to Jun 1 and the next reminder follows it: 16 days past that, the firm step
+    # (due+15) the account had reached, not the first one again
     assert merge.account.oldest_due == date(2026, 6, 1)
-    assert merge.account.next_action_at == datetime(2026, 6, 2, 15, 0, tzinfo=UTC)
+    assert (merge.account.dunning_step, merge.account.next_action_at) == (2, datetime(2026, 6, 16, 15, 0, tzinfo=UTC))
     assert merge.account.invoices != existing.invoices
 
 

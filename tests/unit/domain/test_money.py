@@ -15,7 +15,7 @@ from shared.domain.money import Money, add_by_currency, minor_exponent, normaliz
 # One currency for each minor-unit exponent collectors see: cents, none, and thousandths.
 EXPONENTS = {"USD": 2, "JPY": 0, "KWD": 3}
 currencies = st.sampled_from(sorted(EXPONENTS))
-minor_units = st.integers(min_value=-(10**15), max_value=10**15)
+minor_units = st.integers(min_value=-(10**11), max_value=10**11)  # below MAX_MAJOR in every currency
 
 
 @given(minor=minor_units, currency=currencies)
@@ -238,3 +238,12 @@ def test_add_by_currency_keeps_currencies_apart() -> None:
 
     # Then each currency has its own sum
     assert totals == {"USD": 350, "JPY": 5}
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency"), [("1000000000000", "USD"), ("-1000000000000", "JPY"), ("9" * 48, "USD")]
+)
+def test_money_from_decimal_above_the_bound_names_the_bound(amount: str, currency: str) -> None:
+    # A fuzzed payment once produced a balance of -99999999999999999999999999999999999999999875000 USD
+    with pytest.raises(InvalidInputError, match=f"largest amount Arrears accepts \\(999,999,999,999 {currency}\\)"):
+        Money.from_decimal(amount, currency)

@@ -43,7 +43,7 @@ def format_amount(minor: int, exponent: int, style: str) -> str:
 
 
 @given(
-    minor=st.integers(min_value=-(10**13), max_value=10**13),
+    minor=st.integers(min_value=-(10**11), max_value=10**11),
     currency=st.sampled_from(["USD", "JPY", "KWD"]),
     style=st.sampled_from(STYLES),
 )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from functions.intake.summary import quarantine_text, summary_blocks, summary_text
 
 KEY = "incoming/QuickBooks AR Aging Detail.csv"
@@ -109,13 +111,40 @@ def test_quarantine_text_names_file_and_reason() -> None:
     )
 
 
-def test_summary_text_full_snapshot_missing_accounts_named() -> None:
-    # Given a full-snapshot import in which open accounts of the creditor were absent
+@pytest.mark.parametrize(
+    ("action", "said"),
+    [
+        ("close", "closed as paid per source"),
+        ("confirm", "reminders stopped until someone confirms paid or still owed"),
+    ],
+)
+def test_summary_text_full_snapshot_left_out_invoices_named_with_what_was_done(action: str, said: str) -> None:
+    # Given a full-snapshot import that left out open invoices of two accounts of the creditor
     # When the summary is written
-    text = summary_text(KEY, counts(missing=2, creditor="acme", missing_sample=["C-9", "C-12"]), "done", None)
+    missing = counts(missing=2, creditor="acme", missing_sample=["acme:C-9", "acme:C-12"], missing_action=action)
+    text = summary_text(KEY, missing, "done", None)
 
-    # Then the collector learns how many, of which creditor, that they were kept, and which ones
-    assert "Full snapshot: 2 open account(s) of acme are not in this file (kept, not deleted): `C-9`, `C-12`" in text
+    # Then operations learn how many, of which creditor, what the creditor's rule did, and which ones
+    assert f"Full snapshot: 2 account(s) of acme have open invoices this file leaves out: {said}" in text
+    assert "`acme:C-9`, `acme:C-12`" in text
+
+
+def test_summary_blocks_confirm_mode_has_paid_and_owed_buttons_per_account() -> None:
+    # Given a snapshot held for confirmation on two accounts
+    missing = counts(missing=2, missing_sample=["acme:C-9", "acme:C-12"], missing_action="confirm")
+
+    # When the blocks are built
+    blocks = summary_blocks("text", missing)
+
+    # Then each account has a Paid and a Still owed button carrying its reference
+    buttons = [e for b in blocks if b["type"] == "actions" for e in b["elements"]]
+    assert [(e["action_id"].split(":")[0], e["value"]) for e in buttons] == [
+        ("snapshot_paid", "acme:C-9"),
+        ("snapshot_owed", "acme:C-9"),
+        ("snapshot_paid", "acme:C-12"),
+        ("snapshot_owed", "acme:C-12"),
+    ]
+    assert summary_blocks("text", counts(missing_action="close")) == blocks[:1]
 
 
 def test_summary_text_not_a_snapshot_no_missing_line() -> None:

@@ -10,7 +10,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from functions.slack.commands import CALL_OUTCOMES
 from functions.slack.modals import (
     AMOUNT,
     DUE,
@@ -32,6 +31,7 @@ from functions.slack.modals import (
     read_promise,
 )
 from shared.domain.errors import InvalidInputError
+from shared.domain.outcomes import OUTCOMES as CALL_OUTCOMES
 
 REF = "acme:C-1001"
 TODAY = date(2026, 11, 24)
@@ -107,7 +107,7 @@ def test_outcome_options_values_are_the_call_outcome_words() -> None:
 
     # Then one option per CALL_OUTCOMES word, labelled readably within Slack's option limits
     assert [o["value"] for o in options] == list(CALL_OUTCOMES)
-    assert {o["text"]["text"] for o in options} >= {"No answer", "Talked", "Not connected"}
+    assert {o["text"]["text"] for o in options} >= {"No answer", "Talked", "Wrong number", "Disconnected"}
     assert all(len(o["text"]["text"]) <= 75 and len(o["value"]) <= 150 for o in options)
     assert len(options) <= 100
 

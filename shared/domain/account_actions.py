@@ -1,0 +1,133 @@
+"""What a collector's writes do to an account (pure): payments, reversals, promises, holds, resuming automation.
+
+Each returns the changed account and the activities that tell the story; `shared.writes` recomputes and saves.
+Money rules are checked here, so every entry point (command, modal, schedule) refuses the same things.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, datetime
+
+from shared.domain.accounts import Account, Activity, Commitment
+from shared.domain.errors import InvalidInputError
+from shared.domain.holds import hold_flags, is_held, release_flags
+from shared.domain.ledger import (
+    LedgerEntry,
+    check_payment,
+    check_promise,
+    commitment_deadline,
+    promise_outcome,
+    received_since,
+    reverse,
+)
+from shared.domain.money import Money
+from shared.domain.outcomes import Outcome
+
+Changed = tuple[Account, list[Activity]]
+
+
+def _kept_now(account: Account, now: datetime, today: date) -> Changed:
+    """A promise the money received already covers is kept at once (dunning stays paused only while needed)."""
+    promise = account.commitment
+    if promise is None or promise.kind != "promise":
+        return account, []
+    received = received_since(account.entries, promise.amount.currency, promise.made_at)
+    if promise_outcome(promise.amount, promise.due, received, today) != "kept":
+        return account, []
+    summary = f"promise of {promise.amount.format()} by {promise.due} kept ({received.format()} received)"
+    activity = Activity(at=now, kind="promise", summary=summary, data={"promise_id": promise.id, "status": "kept"})
+    return replace(account, commitment=None), [activity]
+
+
+def post_payment(
+    account: Account, amount: Money, ref: str, actor: str, now: datetime, today: date, overpaid: bool = False
+) -> Changed:
+    """Record a payment the creditor's books do not show yet: pending until an import reflects it."""
+    check_payment(account.positions, amount, overpaid)
+    if any(e.ref == ref and e.kind == "payment" for e in account.entries):
+        raise InvalidInputError(f"payment `{ref}` is already on this account")
+    entry = LedgerEntry(id=f"pay:{ref}", kind="payment", amount=amount, at=now, actor=actor, ref=ref)
+    paid = replace(account, entries=(*account.entries, entry), follow_up=None)
+    over = max(0, amount.minor - account.positions[amount.currency].owed)
+    summary = f"payment {amount.format()} ref {ref}" + (
+        f" ({Money(over, amount.currency).format()} credit)" if over else ""
+    )
+    data = {"amount_minor": amount.minor, "currency": amount.currency, "ref": ref, "credit_minor": over}
+    activity = Activity(at=now, kind="payment", actor=actor, summary=summary, data=data)
+    kept, kept_activities = _kept_now(paid, now, today)
+    return kept, [activity, *kept_activities]
+
+
+def reverse_payment(account: Account, ref: str, actor: str, now: datetime, reason: str) -> Changed:
+    """A payment came back: it stops counting, and what it paid is owed again (see ledger.reverse)."""
+    entries = reverse(account.entries, ref, now, actor, reason)
+    reversal = entries[-1]
+    summary = f"payment {reversal.amount.format()} ref {ref} reversed: {reason}"
+    data = {"ref": ref, "amount_minor": reversal.amount.minor, "currency": reversal.amount.currency}
+    return replace(account, entries=tuple(entries)), [
+        Activity(at=now, kind="payment", actor=actor, summary=summary, data=data | {"reversal": True})
+    ]
+
+
+def make_promise(account: Account, amount: Money, due: date, promise_id: str, actor: str, now: datetime) -> Changed:
+    """An open promise (dunning pauses until it is kept or broken); it replaces an earlier open promise."""
+    if account.commitment is not None and account.commitment.kind == "plan":
+        raise InvalidInputError("this account has an active payment plan; its installments are the promise")
+    check_promise(account.positions, amount)
+    deadline = commitment_deadline(due, account.timezone)
+    promise = Commitment("promise", promise_id, amount, due, now, actor, deadline)
+    summary = f"promised {amount.format()} by {due}"
+    if account.commitment is not None:
+        summary += f" (replaces the promise of {account.commitment.amount.format()} by {account.commitment.due})"
+    data = {"promise_id": promise_id, "amount_minor": amount.minor, "currency": amount.currency, "due": due.isoformat()}
+    activity = Activity(at=now, kind="promise", actor=actor, summary=summary, data=data)
+    return replace(account, commitment=promise, follow_up=None), [activity]
+
+
+def place_hold(account: Account, hold: str, now: datetime, note: str, actor: str) -> Changed | None:
+    """The account with the hold; None when it is already in force (nothing to write)."""
+    if is_held(account, hold):
+        return None
+    flags = hold_flags(account, hold, now, note)
+    summary = f"hold: {hold}" + (f" ({note})" if note else "")
+    return replace(account, flags=flags), [
+        Activity(at=now, kind="status", actor=actor, summary=summary, data={"hold": hold})
+    ]
+
+
+def release_hold(account: Account, hold: str, now: datetime, reason: str, actor: str) -> Changed:
+    flags = release_flags(account, hold, now, actor, reason)
+    activity = Activity(
+        at=now, kind="status", actor=actor, summary=f"released {hold}: {reason}", data={"released": hold}
+    )
+    return replace(account, flags=flags), [activity]
+
+
+def resume_automation(account: Account, now: datetime, note: str, actor: str) -> Changed:
+    if account.automation != "review":
+        raise InvalidInputError(f"reminders on {account.account_id} are not stopped for review")
+    summary = "reminders restarted" + (f": {note}" if note else "")
+    return replace(account, automation="on"), [Activity(at=now, kind="status", actor=actor, summary=summary)]
+
+
+def after_call(account: Account, outcome: Outcome, number: str | None, now: datetime) -> Account:
+    """What a logged call changes besides the history: a conversation answers a follow-up; a wrong or
+    disconnected number is flagged so it is not called again and the debtor is located."""
+    if outcome.conversation:
+        account = replace(account, follow_up=None)
+    if outcome.phone_problem and number:
+        stamp = now.strftime("%Y-%m-%dT%H:%M:%SZ")
+        phones = tuple(
+            p | {"invalid": {"reason": outcome.phone_problem, "at": stamp}} if p.get("number") == number else p
+            for p in account.phones
+        )
+        account = replace(account, phones=phones)
+        if not usable_phones(account):
+            account = replace(account, flags=dict(account.flags) | {"needs_locate": {"since": stamp}})
+    return replace(account, last_contact_at=now)
+
+
+def usable_phones(account: Account) -> list[str]:
+    """Numbers that may be tried: not flagged wrong or disconnected, not opted out."""
+    return [p["number"] for p in account.phones if not p.get("invalid") and not p.get("opted_out_at")]

@@ -1,0 +1,95 @@
+"""A creditor's collection settings: ranking rates, the reconciliation rule, what a full snapshot's gaps mean.
+
+They live in the creditor's policy file under `collections` (the rest of the file is the contact policy):
+`{"collections": {"reference_rates": {"EUR": "1.08"}, "match_tolerance_minor": 100, "match_window_days": 30,
+"missing_from_snapshot": "confirm"}}`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from shared.domain.dunning import DEFAULT_CADENCE, Step
+from shared.domain.errors import InvalidInputError
+from shared.domain.ledger import MatchRule
+from shared.domain.money import normalize_currency
+
+REFERENCE_CURRENCY = "USD"
+# Approximate USD value of one unit, for ranking only (never for money); a creditor may set its own. A currency
+# not listed counts one unit as one USD.
+DEFAULT_RATES: dict[str, Decimal] = {
+    "USD": Decimal(1),
+    "EUR": Decimal("1.08"),
+    "GBP": Decimal("1.27"),
+    "CAD": Decimal("0.73"),
+    "AUD": Decimal("0.66"),
+    "NZD": Decimal("0.60"),
+    "CHF": Decimal("1.13"),
+    "JPY": Decimal("0.0067"),
+    "MXN": Decimal("0.058"),
+    "INR": Decimal("0.012"),
+    "SEK": Decimal("0.095"),
+    "NOK": Decimal("0.093"),
+    "DKK": Decimal("0.145"),
+    "ZAR": Decimal("0.055"),
+    "BRL": Decimal("0.18"),
+}
+MISSING_CHOICES = ("confirm", "close")
+KEYS = ("reference_rates", "match_tolerance_minor", "match_window_days", "missing_from_snapshot")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What recompute and imports read besides the account itself."""
+
+    cadence: tuple[Step, ...] = DEFAULT_CADENCE
+    rates: dict[str, Decimal] = field(default_factory=lambda: dict(DEFAULT_RATES))
+    match: MatchRule = field(default_factory=MatchRule)
+    missing_from_snapshot: str = "confirm"  # confirm: hold for a person; close: paid per source
+
+
+def _rates(raw: Any) -> dict[str, Decimal]:
+    if not isinstance(raw, dict):
+        raise InvalidInputError("collections.reference_rates must map currency codes to rates")
+    rates = dict(DEFAULT_RATES)
+    for code, value in raw.items():
+        try:
+            rate = Decimal(str(value))
+        except InvalidOperation as exc:
+            raise InvalidInputError(f"collections.reference_rates.{code}: {value!r} is not a number") from exc
+        if not rate.is_finite() or rate <= 0:
+            raise InvalidInputError(f"collections.reference_rates.{code}: {value!r} must be more than zero")
+        rates[normalize_currency(code)] = rate
+    return rates
+
+
+def _count(raw: dict[str, Any], name: str, default: int, most: int) -> int:
+    value = raw.get(name, default)
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= most:
+        raise InvalidInputError(f"collections.{name}: {value!r} must be a whole number from 0 to {most}")
+    return value
+
+
+def parse_settings(policy: dict[str, Any]) -> Settings:
+    """The `collections` part of a creditor's policy; InvalidInputError names the bad key."""
+    raw = policy.get("collections") or {}
+    if not isinstance(raw, dict):
+        raise InvalidInputError("collections must be an object")
+    unknown = sorted(set(raw) - set(KEYS))
+    if unknown:
+        raise InvalidInputError(f"unknown collections key(s) {', '.join(unknown)}; known: {', '.join(KEYS)}")
+    missing = raw.get("missing_from_snapshot", "confirm")
+    if missing not in MISSING_CHOICES:
+        raise InvalidInputError(f"collections.missing_from_snapshot: {missing!r} is not one of confirm, close")
+    match = MatchRule(
+        _count(raw, "match_tolerance_minor", MatchRule.tolerance_minor, 10**6),
+        _count(raw, "match_window_days", MatchRule.window_days, 365),
+    )
+    return Settings(rates=_rates(raw.get("reference_rates", {})), match=match, missing_from_snapshot=missing)
+
+
+def contact_policy(policy: dict[str, Any]) -> dict[str, Any]:
+    """The policy the compliance engine reads: everything but the collections settings."""
+    return {key: value for key, value in policy.items() if key != "collections"}

@@ -1,0 +1,103 @@
+"""The one recompute: every field derived from an account's ledger, commitment and holds, after every write.
+
+Everything that writes an account calls `recompute` (through `shared.writes.save_account`); nothing else sets
+balance-derived fields, the next action or worklist membership. See docs/ARCHITECTURE.md, "The recompute".
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from decimal import Decimal
+
+from shared.domain.accounts import CLOSED_STATUSES, Account
+from shared.domain.dunning import Step, local_day, next_reminder
+from shared.domain.ledger import reconcile_by
+from shared.domain.money import Money
+from shared.domain.settings import Settings
+
+STOPPING_HOLDS = frozenset({"cease", "bankruptcy", "deceased", "attorney"})
+# Holds that stop automated contact; a collector may still work the account (a dispute is answered by billing).
+AUTOMATION_HOLDS = STOPPING_HOLDS | {"dispute", "snapshot_review"}
+
+
+@dataclass(frozen=True)
+class Priority:
+    """The parts of an account's rank: boost first, then oldest due (older first), then size (larger first)."""
+
+    boost: int  # 1 when a broken promise or plan waits for the collector
+    oldest_due: date | None
+    size: int  # 0-99, log scale of what is owed in the reference currency
+
+    def score(self, today: date) -> int:
+        """The number shown to collectors: days past due x100 plus size, boosted ones above all."""
+        days = max(0, min((today - self.oldest_due).days, 9_999)) if self.oldest_due else 0
+        return self.boost * 2_000_000 + days * 100 + self.size
+
+    def sort_key(self) -> str:
+        """An index sort key that does not age: highest first in a descending Query gives the same order as
+        `score` on any day, with no job rewriting accounts as they get older."""
+        ordinal = self.oldest_due.toordinal() if self.oldest_due else 9_999_999
+        return f"{self.boost}#{9_999_999 - ordinal:07d}#{self.size:02d}"
+
+
+def size_score(owed: dict[str, int], rates: dict[str, Decimal]) -> int:
+    """0-99 on a log scale of the total owed in the reference currency (a ranking, not money arithmetic)."""
+    total = sum(
+        (Money(minor, c).to_decimal() * rates.get(c, Decimal(1)) for c, minor in owed.items() if minor > 0),
+        Decimal(0),
+    )
+    return min(99, int(math.log10(max(float(total), 1.0)) * 16))
+
+
+def priority_of(account: Account, rates: dict[str, Decimal]) -> Priority:
+    owed = {c: p.owed for c, p in account.positions.items()}
+    boost = 1 if account.follow_up and account.is_open else 0
+    return Priority(boost, account.oldest_due, size_score(owed, rates))
+
+
+def _status(account: Account, owes: bool) -> str:
+    if account.status in CLOSED_STATUSES - {"paid"}:
+        return account.status  # closed or settled by a person stays so
+    return "open" if owes else "paid"
+
+
+def _next(account: Account, now: datetime, cadence: tuple[Step, ...]) -> tuple[str | None, datetime | None, int]:
+    """The next action, when it is due on the due index (None: nothing automated), and the dunning step."""
+    if not account.is_open:
+        return None, None, account.dunning_step
+    held = AUTOMATION_HOLDS.intersection(account.holds())
+    if held:
+        return f"hold: {', '.join(sorted(held))}", None, account.dunning_step
+    if account.commitment is not None:
+        return account.commitment.kind, account.commitment.deadline, account.dunning_step
+    if account.automation == "review":
+        return "review", None, account.dunning_step
+    nxt = next_reminder(
+        account.oldest_due, account.dunning_step, account.timezone, now, account.last_contact_at, cadence
+    )
+    if nxt is None:
+        return "call", None, account.dunning_step  # the cadence is done: the collector calls
+    at = max(nxt.at, account.defer_until) if account.defer_until else nxt.at
+    return "reminder", at, nxt.step
+
+
+def recompute(account: Account, now: datetime, settings: Settings | None = None) -> Account:
+    """Balance status, oldest due, priority, next action and instant, and worklist membership, from the ledger,
+    the open commitment and the holds: the same answer whoever writes the account."""
+    settings = settings or Settings()
+    owed = account.open_amounts()
+    open_dues = [i.due_date for i in account.invoices if owed.get(i.number, 0) > 0]
+    owes = any(p.owed > 0 for p in account.positions.values())
+    account = replace(account, oldest_due=min(open_dues, default=None), status=_status(account, owes))
+    action, at, step = _next(account, now, settings.cadence)
+    account = replace(account, next_action=action, next_action_at=at, dunning_step=step)
+    rank = priority_of(account, settings.rates)
+    paused = account.commitment is not None
+    listed = account.is_open and not paused and not STOPPING_HOLDS.intersection(account.holds())
+    today = local_day(now, account.timezone)
+    reconcile = reconcile_by(account.entries, settings.match)
+    return replace(
+        account, priority=rank.score(today), rank=rank.sort_key(), on_worklist=listed, reconcile_by=reconcile
+    )

@@ -1,0 +1,140 @@
+"""One contract for the Accounts port, run against the in-memory fake and the DynamoDB (pynamodb) version."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from shared.domain.accounts import Account, Activity, Commitment
+from shared.domain.errors import ConflictError, NotFoundError
+from shared.domain.ledger import LedgerEntry
+from shared.domain.money import Money
+from shared.domain.state import recompute
+from shared.ports import Accounts
+from tests.factories import account
+from tests.fakes import InMemoryAccounts
+
+NOW = datetime(2026, 11, 2, 15, 0, tzinfo=UTC)
+
+
+@pytest.fixture(params=["fake", "dynamodb"])
+def accounts(request: pytest.FixtureRequest) -> Iterator[Accounts]:
+    if request.param == "fake":
+        yield InMemoryAccounts()
+        return
+    request.getfixturevalue("aws")
+    from shared.db.accounts import DynamoAccounts
+
+    yield DynamoAccounts()
+
+
+def ready(a: Account) -> Account:
+    return recompute(a, NOW)
+
+
+def test_get_unknown_account_is_not_found(accounts: Accounts) -> None:
+    with pytest.raises(NotFoundError):
+        accounts.get("acme#nobody")
+
+
+def test_save_new_then_get_returns_everything_written(accounts: Accounts) -> None:
+    # Given an account with a ledger entry, a promise and holds
+    entry = LedgerEntry("pay:W-1", "payment", Money(5_000, "USD"), NOW, "U-1", "W-1")
+    promise = Commitment(
+        "promise", "p1", Money(10_000, "USD"), date(2026, 11, 20), NOW, "U-1", NOW + timedelta(days=19)
+    )
+    new = ready(replace(account("C-1"), entries=(entry,), commitment=promise, flags={"cease": {"at": "x"}}))
+
+    # When it is created and read back
+    stored = accounts.save(new, [Activity(at=NOW, kind="note", summary="hello")])
+    found = accounts.get(new.key)
+
+    # Then it is version 1 and exactly what was written
+    assert stored is not None and stored.version == 1
+    assert found == replace(new, version=1)
+
+
+def test_save_conditioned_on_the_version_read(accounts: Accounts) -> None:
+    # Given an account read by two writers
+    first = accounts.save(ready(account("C-1")))
+    assert first is not None
+    accounts.save(replace(first, debtor="Renamed"))
+
+    # When the second writes what it read before the first wrote
+    # Then it is refused, and the first writer's change stays
+    with pytest.raises(ConflictError):
+        accounts.save(replace(first, collector="U-2"))
+    assert accounts.get(first.key).debtor == "Renamed"
+    assert accounts.get(first.key).version == 2
+
+
+def test_save_new_when_it_exists_is_a_conflict(accounts: Accounts) -> None:
+    accounts.save(ready(account("C-1")))
+    with pytest.raises(ConflictError):
+        accounts.save(ready(account("C-1")))
+
+
+def test_save_once_writes_a_request_only_the_first_time(accounts: Accounts) -> None:
+    # Given an account and a Slack request that changed it
+    first = accounts.save(ready(account("C-1")))
+    assert first is not None
+    done = accounts.save(replace(first, collector="U-1"), once="REQ#T-1")
+
+    # When the same request is delivered again
+    again = accounts.save(replace(first, collector="U-1"), once="REQ#T-1")
+
+    # Then nothing is written the second time (no conflict either: it is a repeat)
+    assert done is not None and again is None
+    assert accounts.get(first.key).version == 2
+
+
+def test_due_finds_reminders_and_promise_deadlines_separately(accounts: Accounts) -> None:
+    # Given an account with a reminder due, one with a promise whose deadline passed, and one due tomorrow
+    due = ready(account("C-1", due=date(2026, 10, 1)))
+    promise = Commitment("promise", "p", Money(100, "USD"), date(2026, 10, 30), NOW, "U", NOW - timedelta(hours=1))
+    promised = ready(replace(account("C-2"), commitment=promise))
+    later = ready(account("C-3", due=date(2026, 11, 2)))
+    for a in (due, promised, later):
+        accounts.save(a)
+
+    # Then each kind is found by its own query, at or before the instant asked
+    assert [a.account_id for a in accounts.due(NOW, "REMIND")] == ["C-1"]
+    assert [a.account_id for a in accounts.due(NOW, "FOLLOWUP")] == ["C-2"]
+    assert sorted(a.account_id for a in accounts.due(NOW + timedelta(days=2), "REMIND")) == ["C-1", "C-3"]
+
+
+def test_due_finds_payments_the_books_should_show_by_now(accounts: Accounts) -> None:
+    # Given a payment posted 31 days ago and one posted yesterday (30-day window)
+    old = LedgerEntry("pay:A", "payment", Money(100, "USD"), NOW - timedelta(days=31), "U", "A")
+    new = LedgerEntry("pay:B", "payment", Money(100, "USD"), NOW - timedelta(days=1), "U", "B")
+    accounts.save(ready(replace(account("C-1"), entries=(old,))))
+    accounts.save(ready(replace(account("C-2"), entries=(new,))))
+
+    # Then only the old one is due for reconciliation
+    assert [a.account_id for a in accounts.due(NOW, "RECON")] == ["C-1"]
+
+
+def test_worklist_is_best_first_per_collector_and_leaves_out_held_and_paused(accounts: Accounts) -> None:
+    # Given pool accounts 60 and 30 days past due, one with a cease hold, one assigned to U-1
+    rows: list[dict[str, Any]] = [
+        {"account_id": "OLD", "due": date(2026, 9, 3)},
+        {"account_id": "NEW", "due": date(2026, 10, 3)},
+        {"account_id": "CEASE", "due": date(2026, 8, 1), "flags": {"cease": {"received_at": "x"}}},
+        {"account_id": "MINE", "due": date(2026, 8, 1), "collector": "U-1"},
+    ]
+    for row in rows:
+        accounts.save(ready(account(row.pop("account_id"), **row)))
+
+    # Then the pool lists the older first, without the ceased one; U-1 has its own
+    assert [a.account_id for a in accounts.worklist(None, 10)] == ["OLD", "NEW"]
+    assert [a.account_id for a in accounts.worklist("U-1", 10)] == ["MINE"]
+
+
+def test_find_by_customer_id_any_case(accounts: Accounts) -> None:
+    accounts.save(ready(account("Cust-9")))
+    assert [a.account_id for a in accounts.find("cust-9")] == ["Cust-9"]
+    assert accounts.find("nobody") == []

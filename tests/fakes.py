@@ -1,0 +1,69 @@
+"""In-memory stand-ins for the ports, with the same contract as the DynamoDB versions (tests/contract/)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from shared.db.account_codec import DUE_KINDS
+from shared.domain.accounts import Account, Activity
+from shared.domain.errors import ConflictError, NotFoundError
+from shared.domain.settings import Settings
+
+
+@dataclass
+class InMemoryAccounts:
+    """The Accounts port on dicts: version checks, request markers and due queries behave as on the table."""
+
+    accounts: dict[str, Account] = field(default_factory=dict)
+    activities: dict[str, list[Activity]] = field(default_factory=dict)
+    markers: set[tuple[str, str]] = field(default_factory=set)
+    creditor_settings: dict[str, Settings] = field(default_factory=dict)
+    writes: int = 0
+
+    def get(self, key: str) -> Account:
+        if key not in self.accounts:
+            raise NotFoundError(f"no account {key}")
+        return self.accounts[key]
+
+    def get_many(self, keys: Iterable[str]) -> dict[str, Account]:
+        return {k: self.accounts[k] for k in keys if k in self.accounts}
+
+    def find(self, ref: str) -> list[Account]:
+        wanted = ref.strip().lower()
+        return [a for a in self.accounts.values() if a.account_id.lower() == wanted]
+
+    def save(self, account: Account, activities: Sequence[Activity] = (), once: str | None = None) -> Account | None:
+        if once is not None and (account.key, once) in self.markers:
+            return None
+        stored = self.accounts.get(account.key)
+        if (stored.version if stored else None) != account.version:
+            raise ConflictError(f"account {account.key} changed meanwhile; reload and retry")
+        saved = replace(account, version=(account.version or 0) + 1)
+        self.accounts[account.key] = saved
+        self.activities.setdefault(account.key, []).extend(activities)
+        if once is not None:
+            self.markers.add((account.key, once))
+        self.writes += 1
+        return saved
+
+    def due(self, now: datetime, kind: str) -> Iterator[Account]:
+        for account in sorted(self.accounts.values(), key=lambda a: a.key):
+            if kind == "RECON":
+                at = account.reconcile_by
+            else:
+                at = account.next_action_at if DUE_KINDS.get(account.next_action or "") == kind else None
+            if at is not None and at <= now:
+                yield account
+
+    def worklist(self, collector: str | None, limit: int) -> list[Account]:
+        listed = [a for a in self.accounts.values() if a.on_worklist and a.collector == collector]
+        return sorted(listed, key=lambda a: (a.rank, a.key), reverse=True)[:limit]
+
+    def settings(self, creditor: str) -> Settings:
+        return self.creditor_settings.get(creditor, Settings())
+
+    def history(self, key: str) -> list[str]:
+        """The summaries of an account's activities, oldest first (what a collector reads)."""
+        return [a.summary for a in self.activities.get(key, [])]
