@@ -14,8 +14,8 @@ import time
 import urllib.request
 import uuid
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
-from datetime import UTC, datetime
+from contextlib import contextmanager, nullcontext
+from datetime import UTC, datetime, timedelta
 from types import ModuleType
 from typing import Any
 from unittest import mock
@@ -178,13 +178,15 @@ class LocalRunner:
         return None
 
     def tick(self, at: datetime | None = None) -> dict[str, Any]:
-        """Fires every ScheduleV2 schedule once, as EventBridge Scheduler would at `at`."""
+        """Fires every ScheduleV2 schedule once, as EventBridge Scheduler would at `at`; with `at`, the functions'
+        own clocks read it too (a simulated run: what tomorrow's schedules would do, as of tomorrow)."""
         moment = at or datetime.now(UTC)
         results: dict[str, Any] = {}
-        for spec in self.stack.functions.values():
-            for schedule in spec.schedules:
-                event = events.scheduler_event(moment, schedule.arn, self.stack.region, self.stack.account_id)
-                results[spec.logical_id] = self.invoke(spec.logical_id, event)
+        with simulated_clock(moment) if at else nullcontext():
+            for spec in self.stack.functions.values():
+                for schedule in spec.schedules:
+                    event = events.scheduler_event(moment, schedule.arn, self.stack.region, self.stack.account_id)
+                    results[spec.logical_id] = self.invoke(spec.logical_id, event)
         return results
 
     def slack_request(self, body: str, headers: dict[str, str], *, raw_path: str = "/") -> dict[str, Any]:
@@ -266,6 +268,16 @@ def _forget_modules(handlers: Iterable[str]) -> None:
     packages = {handler.rsplit(".", 2)[0] for handler in handlers}
     for name in [name for name in sys.modules if name in packages or name.startswith(tuple(f"{p}." for p in packages))]:
         del sys.modules[name]
+
+
+@contextmanager
+def simulated_clock(at: datetime) -> Iterator[None]:
+    """Inside the block every handler's wall clock (shared.clock) starts at `at` and runs on with real time."""
+    from shared import clock
+
+    started = time.monotonic()
+    with mock.patch.object(clock, "utcnow", lambda: at + timedelta(seconds=time.monotonic() - started)):
+        yield
 
 
 _server_lock = threading.Lock()

@@ -1,6 +1,5 @@
 """Intake Lambda: S3 ObjectCreated under incoming/ (and continuation messages) import receivables files."""
 
-from datetime import UTC, datetime
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -8,6 +7,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from functions.intake.env import Settings
 from functions.intake.logic import IntakePorts, handle_object
 from functions.intake.models import objects_in
+from shared import clock as wallclock
 from shared.adapters.aws import S3Store, SqsQueue, secret
 from shared.adapters.slack import SlackWebPoster
 from shared.db.models import configure
@@ -27,7 +27,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         default_creditor=settings.default_creditor,
     )
     results = {
-        obj.key: handle_object(obj, ports, datetime.now(UTC), context.get_remaining_time_in_millis)
+        obj.key: handle_object(obj, ports, wallclock.utcnow(), context.get_remaining_time_in_millis)
         for obj in objects_in(event)
     }
     return {"results": results}

@@ -22,4 +22,5 @@ configure(settings.table_name)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     scheduled = parse(event=event, model=ScheduledEvent)
     poster = SlackWebPoster(secret(settings.slack_bot_token_param), settings.slack_api_url)
-    return run_follow_ups(scheduled.time, poster, settings.report_channel, DynamoAccounts()).as_dict()
+    channels = (settings.report_channel, settings.ops_channel)
+    return run_follow_ups(scheduled.time, poster, channels, DynamoAccounts()).as_dict()

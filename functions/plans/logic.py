@@ -41,7 +41,6 @@ class FollowUpReport:
             + [f":white_check_mark: kept promise: {p}" for p in self.kept]
             + [f":white_check_mark: installment paid: {p}" for p in self.plans.paid]
             + [f":tada: plan completed: {p}" for p in self.plans.completed]
-            + [f":mag: not in the creditor's books yet: {p}" for p in self.unreconciled]
         )
 
 
@@ -88,11 +87,12 @@ def _flag_unreconciled(accounts: Accounts, now: datetime, report: FollowUpReport
         report.unreconciled += lines
 
 
-def run_follow_ups(now: datetime, poster: SlackPoster, channel: str, accounts: Accounts) -> FollowUpReport:
+def run_follow_ups(now: datetime, poster: SlackPoster, channels: tuple[str, str], accounts: Accounts) -> FollowUpReport:
     """One hourly run; one Slack report when anything closed or needs a look.
 
-    Each promise, plan and account is followed up on its own, so one failing does not stop the others; what closed
-    is reported whatever happened, then the failures are raised (see `Failures.raise_any`).
+    `channels` are (report, ops): collectors hear of promises and plans, operations of payments the creditor's
+    books never showed. Each promise, plan and account is followed up on its own, so one failing does not stop
+    the others; what closed is reported whatever happened, then the failures are raised (`Failures.raise_any`).
     """
     report = FollowUpReport()
     try:
@@ -100,15 +100,20 @@ def run_follow_ups(now: datetime, poster: SlackPoster, channel: str, accounts: A
         follow_up_installments(accounts, now, report.plans, report.failures)
         _flag_unreconciled(accounts, now, report)
     finally:
-        _post_report(report, poster, channel)
+        _post_report(report, poster, channels)
     counts = {k: len(v) for k, v in report.as_dict().items()} | {"failed": len(report.failures.errors)}
     logger.info("follow-up finished", extra=counts)
     report.failures.raise_any()
     return report
 
 
-def _post_report(report: FollowUpReport, poster: SlackPoster, channel: str) -> None:
+def _post_report(report: FollowUpReport, poster: SlackPoster, channels: tuple[str, str]) -> None:
     """Post what closed in this run (with what failed); a closure is reported once, by the run that made it."""
+    channel, ops = channels
+    if report.unreconciled:
+        shown = [f"• {line}" for line in report.unreconciled[:MAX_REPORT_LINES]]
+        head = ":mag: Payments posted in Arrears that the creditor's books still do not show (check the exports):"
+        poster.post(ops, "\n".join([head, *shown]))
     lines = report.lines()
     if not lines:
         return

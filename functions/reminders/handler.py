@@ -1,7 +1,6 @@
 """Reminders Lambda: a scheduled run sends every due, allowed reminder."""
 
-from datetime import UTC, datetime
-from functools import partial
+from datetime import datetime
 from typing import Any
 
 from aws_lambda_powertools.utilities.parser import parse
@@ -9,6 +8,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from functions.reminders.env import Settings
 from functions.reminders.logic import run_reminders
+from shared import clock as wallclock
 from shared.adapters.aws import SesMailer, SnsSms, secret
 from shared.adapters.slack import SlackWebPoster
 from shared.db.accounts import DynamoAccounts
@@ -18,7 +18,11 @@ from shared.schedule import ScheduledEvent
 
 settings = Settings()  # type: ignore[call-arg]  # read from the environment
 configure(settings.table_name)
-clock = partial(datetime.now, UTC)  # each send is checked at the instant it goes out, not when the run was due
+
+
+def clock() -> datetime:
+    """Each send is checked at the instant it goes out, not when the run was due."""
+    return wallclock.utcnow()
 
 
 @logger.inject_lambda_context

@@ -22,6 +22,8 @@ ACTION_LOG_CALL = "arrears_log_call"
 ACTION_PROMISE = "arrears_promise"
 ACTION_ACCOUNT = "arrears_account"
 ACTION_PLAN = "arrears_plan"
+ACTION_RELEASE = "arrears_release"
+ACTION_RESUME = "arrears_resume"
 Block = dict[str, Any]
 PlanView = tuple[PaymentPlan, list[Installment]]
 
@@ -130,6 +132,10 @@ def account_blocks(
         ),
     ]
     buttons = account_buttons(account_ref(account), "card-actions", with_account=False, with_plan=True)
+    if buttons and account.holds():
+        buttons["elements"].append(button("Release hold", ACTION_RELEASE, account_ref(account)))
+    if buttons and account.automation == "review":
+        buttons["elements"].append(button("Resume reminders", ACTION_RESUME, account_ref(account)))
     blocks += [buttons] if buttons else []
     blocks.append(context(next_action_text(account)))
     if plan:

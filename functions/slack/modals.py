@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 from functions.slack.blocks import MAX_ID, context
 from functions.slack.commands import PlanTerms, check_promise_day, parse_amount, parse_count, parse_day
 from shared.domain.errors import InvalidInputError
+from shared.domain.holds import HOLDS
 from shared.domain.outcomes import OUTCOMES
 from shared.domain.plans import FREQUENCIES, MAX_INSTALLMENTS, MIN_INSTALLMENTS
 
@@ -216,3 +217,38 @@ def read_plan(view: View, today: date) -> PlanTerms:
     if errors or count is None or first is None or every is None:
         raise SubmissionError(errors)
     return PlanTerms(ref, total_text, count, first, every)
+
+
+RELEASE_VIEW = "arrears_release_modal"
+HOLD = ("hold", "hold_select")
+REASON = ("reason", "reason_input")
+
+
+@dataclass(frozen=True)
+class ReleaseEntry:
+    ref: str
+    hold: str
+    reason: str
+
+
+def release_modal(ref: str) -> View:
+    """Which hold to lift and why (both required: the release is on the account's record)."""
+    options = [{"text": _plain(hold.capitalize(), 75), "value": hold} for hold in HOLDS]
+    select = {"type": "static_select", "placeholder": _plain("Hold to lift", 150), "options": options}
+    reason = {"type": "plain_text_input", "multiline": True, "max_length": MAX_NOTE}
+    return _modal(RELEASE_VIEW, "Release hold", ref, [_input(HOLD, "Hold", select), _input(REASON, "Why", reason)])
+
+
+def read_release(view: View) -> ReleaseEntry:
+    """The submitted release; SubmissionError names each bad field."""
+    ref = _metadata_ref(view, HOLD[0])
+    hold = str((_state(view, HOLD).get("selected_option") or {}).get("value") or "")
+    reason = str(_state(view, REASON).get("value") or "").strip()
+    errors = {}
+    if hold not in HOLDS:
+        errors[HOLD[0]] = "Pick the hold to lift."
+    if not reason:
+        errors[REASON[0]] = "Say why the hold is lifted (it stays on the account's record)."
+    if errors:
+        raise SubmissionError(errors)
+    return ReleaseEntry(ref, hold, reason[:MAX_NOTE])

@@ -71,7 +71,7 @@ def save_account(account: Account, activities: Sequence[Activity] = (), once: st
     condition = AccountItem.pk.does_not_exist() if account.version is None else None
     tx.put("account", item, condition=condition)  # pynamodb adds the version condition and the bump
     for number, activity in enumerate(activities):
-        tx.put(f"activity:{number}", activity_item(account.key, activity))
+        tx.put(f"activity:{number}", activity_item(account.key, activity, number))
     try:
         tx.commit()
     except Cancelled as exc:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from pynamodb.exceptions import PutError
@@ -12,12 +12,14 @@ from pynamodb.exceptions import PutError
 from shared.db import keys
 from shared.db.batch import batch_put
 from shared.db.models import ActivityItem, MarkerItem
+from shared.db.transact import MARKER_TTL
 from shared.domain.accounts import Activity
 from shared.domain.errors import UpstreamUnavailableError
 
 
-def activity_item(account_key: str, activity: Activity) -> ActivityItem:
-    activity_id = activity.id or uuid.uuid4().hex[:12]
+def activity_item(account_key: str, activity: Activity, ordinal: int = 0) -> ActivityItem:
+    """The item of one history entry; `ordinal` keeps entries written together at one instant in their order."""
+    activity_id = activity.id or f"{ordinal:03d}{uuid.uuid4().hex[:9]}"
     return ActivityItem(
         keys.account_pk(account_key),
         keys.activity_sk(activity.at, activity_id),
@@ -52,7 +54,7 @@ def _activity(item: ActivityItem) -> Activity:
 
 def append_activities(entries: Iterable[tuple[str, Activity]]) -> int:
     """Write (account key, activity) pairs in batches; returns the BatchWriteItem calls made."""
-    return batch_put(ActivityItem, (activity_item(key, activity) for key, activity in entries))
+    return batch_put(ActivityItem, (activity_item(key, activity, n) for n, (key, activity) in enumerate(entries)))
 
 
 def query_activity(account_key: str, limit: int = 10, kinds: frozenset[str] | None = None) -> list[Activity]:
@@ -71,9 +73,9 @@ def query_history_since(account_key: str, since: datetime) -> list[Activity]:
     return [_activity(i) for i in ActivityItem.query(keys.account_pk(account_key), condition)]
 
 
-def claim_marker(pk: str, sk: str, at: datetime, data: dict[str, Any] | None = None, ttl_days: int = 400) -> bool:
+def claim_marker(pk: str, sk: str, at: datetime, data: dict[str, Any] | None = None) -> bool:
     """Create a marker once; False when it already exists (the work was done by an earlier delivery)."""
-    item = MarkerItem(pk, sk, at=at, data=data or {}, expires_at=at + timedelta(days=ttl_days))
+    item = MarkerItem(pk, sk, at=at, data=data or {}, expires_at=at + MARKER_TTL)
     try:
         item.save(condition=MarkerItem.pk.does_not_exist())
     except PutError as exc:

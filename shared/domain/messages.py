@@ -10,6 +10,7 @@ from pathlib import Path
 import jinja2
 
 from shared.domain.accounts import Account
+from shared.domain.money import Money
 
 TEMPLATES = Path(__file__).with_name("templates")
 
@@ -45,6 +46,7 @@ def render_reminder(template: str, channel: str, account: Account, today: date) 
     """Render a reminder; the first line of an email template is its `Subject:` header."""
     name = f"{template}.{'sms' if channel == 'sms' else 'email'}.j2"
     invoices = account.open_invoices()
+    owed = account.open_amounts()  # after payments the creditor's books do not show yet
     oldest = min((i.due_date for i in invoices), default=today)
     text = (
         _env()
@@ -58,7 +60,12 @@ def render_reminder(template: str, channel: str, account: Account, today: date) 
             third_party=account.collector_role == "third_party",
             disclosure=disclosure(account, channel),
             invoices=[
-                {"number": i.number, "due_date": i.due_date.isoformat(), "amount": i.balance.format()} for i in invoices
+                {
+                    "number": i.number,
+                    "due_date": i.due_date.isoformat(),
+                    "amount": Money(owed[i.number], i.balance.currency).format(),
+                }
+                for i in invoices
             ],
         )
     )

@@ -3,9 +3,10 @@
 from slack_bolt import App
 
 from functions.slack.env import Settings
-from functions.slack.listeners import collect, interactive
+from functions.slack.listeners import collect, holds, interactive
 
 
 def register(app: App, settings: Settings) -> None:
     collect.register(app, settings)
     interactive.register(app, settings)
+    holds.register(app, settings)

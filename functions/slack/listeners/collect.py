@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -13,12 +13,13 @@ from functions.slack.env import Settings
 from functions.slack.listeners.errors import attempt, tell_ephemeral
 from functions.slack.logic import run_command
 from functions.slack.replies import Caller
+from shared import clock as wallclock
 from shared.domain.errors import InvalidInputError
 
 
 def _now() -> datetime:
     """The request's instant: the one clock read of this listener, so tests can set it."""
-    return datetime.now(UTC)
+    return wallclock.utcnow()
 
 
 def ack_collect(ack: Ack, command: dict[str, Any]) -> None:

@@ -17,6 +17,7 @@ from functions.slack.env import Settings
 from functions.slack.listeners.errors import attempt, tell_ephemeral
 from functions.slack.logic import run_command
 from functions.slack.replies import Caller, Reply
+from shared import clock as wallclock
 from shared.db.accounts import DynamoAccounts
 from shared.domain.errors import InvalidInputError
 from shared.domain.outcomes import parse_outcome
@@ -28,7 +29,7 @@ ACCOUNTS = DynamoAccounts()  # stateless: the tables are configured at cold star
 
 def _now() -> datetime:
     """The request's instant: the one clock read of these listeners, so tests can set it."""
-    return datetime.now(UTC)
+    return wallclock.utcnow()
 
 
 def _request_day(request: BoltRequest) -> date:
@@ -107,7 +108,7 @@ def _submitter(settings: Settings, body: dict[str, Any]) -> Caller:
     return Caller(user, settings.is_authorized(user), body["view"]["id"])
 
 
-def _report(settings: Settings, client: WebClient, caller: Caller, work: Callable[[], Reply], what: str) -> None:
+def report_to(settings: Settings, client: WebClient, caller: Caller, work: Callable[[], Reply], what: str) -> None:
     """Do the work and DM the collector the result (a view submission has no response_url); alert managers."""
 
     def tell(text: str) -> None:
@@ -130,7 +131,7 @@ def make_log_call_worker(settings: Settings) -> Listener:
         caller = _submitter(settings, body)
         outcome = parse_outcome(entry.outcome)
         work = partial(actions.log_contact_for, entry.ref, "call", outcome, entry.note, caller, _now(), ACCOUNTS)
-        _report(settings, client, caller, work, "log call modal")
+        report_to(settings, client, caller, work, "log call modal")
 
     return log_call_from_modal
 
@@ -143,7 +144,7 @@ def make_promise_worker(settings: Settings) -> Listener:
             return  # already answered in the ack
         caller = _submitter(settings, body)
         work = partial(actions.promise_for, entry.ref, entry.amount_text, entry.due, None, caller, _now(), ACCOUNTS)
-        _report(settings, client, caller, work, "promise modal")
+        report_to(settings, client, caller, work, "promise modal")
 
     return promise_from_modal
 
@@ -155,7 +156,7 @@ def make_plan_worker(settings: Settings) -> Listener:
         except InvalidInputError:
             return  # already answered in the ack
         caller = _submitter(settings, body)
-        _report(settings, client, caller, partial(actions.plan_for, terms, caller, _now(), ACCOUNTS), "plan modal")
+        report_to(settings, client, caller, partial(actions.plan_for, terms, caller, _now(), ACCOUNTS), "plan modal")
 
     return plan_from_modal
 

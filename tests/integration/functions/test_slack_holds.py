@@ -1,0 +1,102 @@
+"""Lifting what stops collection, from Slack against moto: Release hold, Resume reminders, and a full snapshot's
+Paid / Still owed buttons; each a signed request through Bolt, each applied once."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from functions.intake.summary import summary_blocks
+from functions.slack.blocks import ACTION_RELEASE
+from functions.slack.modals import HOLD, REASON, RELEASE_VIEW
+from local.slack_recorder import RecordedCall, SlackRecorder
+from shared.db import accounts as account_repo
+from shared.domain.state import recompute
+from tests.factories import SEEDED_AT, account
+from tests.integration.functions.test_slack import InlineLambda
+from tests.integration.functions.test_slack_interactive import Slack, slack, submission
+
+__all__ = ["slack"]  # the fixture: signed requests as U-ANA, who may see and change account data
+
+KEY = account("C-1001").key
+
+
+def release_values(hold: str, reason: str) -> dict[str, Any]:
+    option = {"text": {"type": "plain_text", "text": hold, "emoji": True}, "value": hold}
+    return {
+        HOLD[0]: {HOLD[1]: {"type": "static_select", "selected_option": option}},
+        REASON[0]: {REASON[1]: {"type": "plain_text_input", "value": reason}},
+    }
+
+
+def test_release_button_lifts_the_hold_once_and_reminders_follow(slack: Slack, recorder: SlackRecorder) -> None:
+    # Given an account put on a cease hold: off the worklist, no reminders
+    slack.command("hold C-1001 cease")
+    assert account_repo.get_account(KEY).next_action == "hold: cease"
+
+    # When the collector opens Release hold on its card and submits it twice (a retried view)
+    view = slack.open_modal(slack.command("account C-1001"), ACTION_RELEASE)
+    assert view["callback_id"] == RELEASE_VIEW
+    payload = submission(view, release_values("cease", "recorded on the wrong account"))
+    slack.submit(payload)
+    slack.submit(payload)
+
+    # Then the hold is lifted once, with who and why, and reminders are back at once
+    stored = account_repo.get_account(KEY)
+    assert "cease" not in stored.flags and stored.next_action == "reminder" and stored.on_worklist
+    assert [r["reason"] for r in stored.flags["released"]] == ["recorded on the wrong account"]
+    dms = slack.posts("U-ANA")
+    assert any("Cease hold lifted" in text for text in dms)
+
+
+def test_release_modal_without_a_reason_stays_open_naming_the_field(slack: Slack) -> None:
+    slack.command("hold C-1001 cease")
+    view = slack.open_modal(slack.command("account C-1001"), ACTION_RELEASE)
+    result = slack.submit(submission(view, release_values("cease", "  ")))
+    assert '"reason"' in result["body"] and "Say why the hold is lifted" in result["body"]
+    assert account_repo.get_account(KEY).flags.get("cease")
+
+
+def _summary_message(refs: list[str]) -> RecordedCall:
+    counts = {"missing_action": "confirm", "missing_sample": refs}
+    params = {"channel": "C-OPS", "blocks": summary_blocks("summary", counts)}
+    return RecordedCall("chat.postMessage", params, "/api/chat.postMessage")
+
+
+def _held_for_review() -> None:
+    held = account_repo.get_account(KEY)
+    review = {"source": "incoming/snap/aug.csv@v1", "invoices": ["INV-C-1001"], "at": "2026-11-02T15:00:00Z"}
+    account_repo.save_account(recompute(replace(held, flags={"snapshot_review": review}), SEEDED_AT))
+
+
+def test_snapshot_paid_button_closes_the_left_out_invoice_as_paid_per_source_once(slack: Slack) -> None:
+    # Given the account held because a full snapshot left its invoice out
+    _held_for_review()
+    assert account_repo.get_account(KEY).next_action == "hold: snapshot_review"
+
+    # When operations click Paid on the import summary, twice
+    message = _summary_message(["acme:C-1001"])
+    slack.click(message, "snapshot_paid:acme:C-1001")
+    slack.click(message, "snapshot_paid:acme:C-1001")
+
+    # Then the invoice is closed as paid per source (money received once), and nothing more is sent
+    stored = account_repo.get_account(KEY)
+    assert (stored.status, stored.next_action, stored.flags.get("snapshot_review")) == ("paid", None, None)
+    assert [(e.kind, e.amount.minor) for e in stored.entries] == [("paid_per_source", 125_000)]
+
+
+def test_snapshot_owed_button_keeps_it_open_and_reminders_resume(slack: Slack) -> None:
+    _held_for_review()
+    slack.click(_summary_message(["acme:C-1001"]), "snapshot_owed:acme:C-1001")
+    stored = account_repo.get_account(KEY)
+    assert (stored.status, stored.next_action, stored.flags.get("snapshot_review")) == ("open", "reminder", None)
+
+
+def test_snapshot_buttons_refuse_users_not_authorized(load_handler: Any, recorder: SlackRecorder) -> None:
+    handler = load_handler("functions.slack.handler", SLACK_API_URL=recorder.api_url, AUTHORIZED_USERS="U-BOSS")
+    handler.slack_handler.app.listener_runner.lazy_listener_runner.lambda_client = InlineLambda(handler)
+    account_repo.put_new_accounts([account("C-1001")])
+    _held_for_review()
+    Slack(handler, recorder).click(_summary_message(["acme:C-1001"]), "snapshot_paid:acme:C-1001")
+    assert account_repo.get_account(KEY).flags.get("snapshot_review")
+    assert "Only users allowed" in str(recorder.responses[-1].params)
