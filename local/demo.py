@@ -6,7 +6,7 @@ import json
 import time
 import urllib.request
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import TextIO
 
 from local.events import sign_slack_request, slash_command_body
@@ -115,10 +115,12 @@ def _indent(text: str) -> str:
 
 def run_demo(out: TextIO, now: datetime | None = None) -> bool:
     """The main job end to end; True only if every step did what it should."""
-    # Real time throughout: the sample's debtors live around the world, so at any hour some are inside their
-    # local contact window (reminders go out) and some are not (reminders wait).
-    tick_at = now or datetime.now(UTC)
-    day = tick_at.date()
+    # The file comes in now; each reminder is scheduled for 10:00 in its debtor's zone, so the schedule fires a day
+    # later, when every first reminder is due. The sample's debtors live around the world: at any hour some are
+    # inside their local contact window (reminders go out) and some are not (reminders wait).
+    imported_at = now or datetime.now(UTC)
+    day = imported_at.date()
+    tick_at = imported_at + timedelta(days=1)
     started = time.monotonic()
     quiet = {"LOG_LEVEL": "WARNING", "POWERTOOLS_LOG_LEVEL": "WARNING"}
     with (

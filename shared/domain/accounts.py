@@ -125,11 +125,12 @@ class Account:
             Money(p.owed, p.currency).format() if p.net > 0 else f"credit {Money(p.credit, p.currency).format()}"
             for p in positions
         ]
+        text = ", ".join(parts)
         pending = [p for p in self.positions.values() if p.pending]
         if pending:
-            waiting = ", ".join(Money(-p.pending, p.currency).format() for p in pending)
-            parts.append(f"(incl. {waiting} not yet in the creditor's books)")
-        return ", ".join(parts)
+            waiting = ", ".join(Money(abs(p.pending), p.currency).format() for p in pending)
+            text += f" ({waiting} recorded here, not yet in the creditor's books)"
+        return text
 
 
 @dataclass(frozen=True)

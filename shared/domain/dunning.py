@@ -60,7 +60,8 @@ def next_reminder(
 
     An account that enters late (or resumes after a broken promise) starts at the step its age calls for, not at
     the first, and never gets several steps within MIN_GAP_DAYS: the step waits for its own offset and for the gap
-    after the last contact (debtor's local dates), at 10:00 in the debtor's zone.
+    after the last contact (debtor's local dates), at 10:00 in the debtor's zone, and is never in the past (a step
+    whose day has gone by is sent at the next 10:00).
     """
     if oldest_due is None:
         return None
@@ -68,7 +69,10 @@ def next_reminder(
     step = max(done_steps, step_for_age(cadence, (today - oldest_due).days))
     if step >= len(cadence):
         return None
-    day = oldest_due + timedelta(days=cadence[step].offset_days)
+    day = max(oldest_due + timedelta(days=cadence[step].offset_days), today)
     if last_contact is not None:
         day = max(day, local_day(last_contact, tz) + timedelta(days=MIN_GAP_DAYS))
-    return NextReminder(step, _at_send_time(day, tz))
+    at = _at_send_time(day, tz)
+    if at < now:  # today's send time has passed: the next one
+        at = _at_send_time(day + timedelta(days=1), tz)
+    return NextReminder(step, at)

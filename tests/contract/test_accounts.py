@@ -101,8 +101,9 @@ def test_due_finds_reminders_and_promise_deadlines_separately(accounts: Accounts
     for a in (due, promised, later):
         accounts.save(a)
 
-    # Then each kind is found by its own query, at or before the instant asked
-    assert [a.account_id for a in accounts.due(NOW, "REMIND")] == ["C-1"]
+    # Then each kind is found by its own query, at or before the instant asked (C-1's reminder at 10:00 local)
+    assert [a.account_id for a in accounts.due(NOW, "REMIND")] == []
+    assert [a.account_id for a in accounts.due(NOW + timedelta(hours=1), "REMIND")] == ["C-1"]
     assert [a.account_id for a in accounts.due(NOW, "FOLLOWUP")] == ["C-2"]
     assert sorted(a.account_id for a in accounts.due(NOW + timedelta(days=2), "REMIND")) == ["C-1", "C-3"]
 

@@ -52,11 +52,13 @@ def test_reminder_outside_window_is_deferred_to_local_morning(load_handler):
     account_repo.put_new_accounts([account(next_action_at=LATE - timedelta(hours=1))])
     # When the schedule runs
     report = _run(handler, LATE)
-    # Then nothing is sent, the reminder waits for 08:00 local, and the decision is kept with its rule
+    # Then nothing is sent, the reminder waits for the next morning's send time (10:00 local, inside the 08:00
+    # window), and the decision is kept with its rule
     assert report["outcomes"] == {"deferred": 1}
     assert _sent() == []
     stored = account_repo.get_account(account().key)
-    assert stored.next_action_at == datetime(2026, 11, 24, 14, 0, tzinfo=UTC)
+    assert stored.defer_until == datetime(2026, 11, 24, 14, 0, tzinfo=UTC)
+    assert stored.next_action_at == datetime(2026, 11, 24, 16, 0, tzinfo=UTC)
     decision = activity_repo.query_activity(stored.key)[0]
     assert decision.kind == "compliance" and "REGF-TIME-WINDOW" in decision.rules
 

@@ -218,8 +218,8 @@ def test_next_reminder_late_entry_starts_at_the_step_its_age_calls_for() -> None
     # When the next reminder is computed
     result = nxt(date(2026, 6, 1), now=now)
 
-    # Then it is the firm step (offset 15), not the friendly one, due at its own (past) day: it goes out next run
-    assert result == (2, datetime(2026, 6, 16, 15, 0, tzinfo=UTC))
+    # Then it is the firm step (offset 15), not the friendly one; its day has passed, so it goes at 10:00 today
+    assert result == (2, datetime(2026, 6, 21, 15, 0, tzinfo=UTC))
 
 
 def test_next_reminder_after_a_pause_resumes_at_one_step_then_spaces_the_next() -> None:

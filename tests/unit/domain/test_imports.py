@@ -61,8 +61,9 @@ def test_merge_rows_first_import_new_account_scheduled() -> None:
     assert account.status == "open"
     assert account.oldest_due == date(2026, 5, 20)
     assert account.next_action == "reminder"
-    # 21 days past due when it enters: it starts at the step its age calls for (firm, due+15), 10:00 CDT
-    assert (account.dunning_step, account.next_action_at) == (2, datetime(2026, 6, 4, 15, 0, tzinfo=UTC))
+    # 21 days past due when it enters: it starts at the step its age calls for (firm, due+15), whose day has passed,
+    # so at 10:00 CDT that same day (the import ran at 09:00 CDT)
+    assert (account.dunning_step, account.next_action_at) == (2, datetime(2026, 6, 10, 15, 0, tzinfo=UTC))
     assert account.priority > 0
     assert account.created_at == NOW
     assert account.source == "first.csv"
@@ -236,7 +237,7 @@ def test_merge_rows_paid_account_new_invoice_reopened_and_scheduled() -> None:
     # Then it is open again with the new oldest due date and a reminder scheduled
     assert merge.account.status == "open"
     assert merge.account.oldest_due == date(2026, 6, 15)
-    assert merge.account.next_action_at == datetime(2026, 6, 16, 15, 0, tzinfo=UTC)
+    assert merge.account.next_action_at == datetime(2026, 6, 17, 15, 0, tzinfo=UTC)  # due+1 passed: 10:00 today
 
 
 def test_merge_rows_paid_after_full_cadence_new_invoice_scheduled() -> None:
@@ -252,7 +253,7 @@ def test_merge_rows_paid_after_full_cadence_new_invoice_scheduled() -> None:
     assert merge.account.status == "open"
     assert merge.account.dunning_step == 0
     assert merge.account.next_action == "reminder"
-    assert merge.account.next_action_at == datetime(2026, 6, 16, 15, 0, tzinfo=UTC)
+    assert merge.account.next_action_at == datetime(2026, 6, 17, 15, 0, tzinfo=UTC)
 
 
 def test_merge_rows_oldest_invoice_paid_reschedules_from_next_due() -> None:
@@ -265,7 +266,7 @@ def test_merge_rows_oldest_invoice_paid_reschedules_from_next_due() -> None:
     # Then the oldest due date moves to Jun 1 and the next reminder follows it: 16 days past that, the firm step
     # (due+15) the account had reached, not the first one again
     assert merge.account.oldest_due == date(2026, 6, 1)
-    assert (merge.account.dunning_step, merge.account.next_action_at) == (2, datetime(2026, 6, 16, 15, 0, tzinfo=UTC))
+    assert (merge.account.dunning_step, merge.account.next_action_at) == (2, datetime(2026, 6, 17, 15, 0, tzinfo=UTC))
     assert merge.account.invoices != existing.invoices
 
 
