@@ -16,7 +16,7 @@ SAM_VENV := .venv-sam
 SAM      := $(SAM_VENV)/bin/sam
 SAM_CLI  := aws-sam-cli==1.170.0
 COMPILE  := pip compile pyproject.toml --universal --python-version 3.11 --generate-hashes --custom-compile-command "make lock" --quiet
-FUNCTIONS := IntakeFunction RemindersFunction PlansFunction SlackFunction
+FUNCTIONS := IntakeFunction RemindersFunction PlansFunction SlackFunction NotifyFunction
 
 .PHONY: install demo test lint unit integration e2e parity bench serve lock build validate deploy destroy slack-manifest clean
 

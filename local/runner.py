@@ -110,7 +110,7 @@ class LocalRunner:
         """Synchronous invocation; the handler's exception propagates to the caller."""
         spec = self.function(logical_id)
         context = events.LambdaContext(spec.function_name, spec.arn, spec.memory_mb, spec.timeout_s)
-        with self._lock, mock.patch.dict(os.environ, self.environment(spec)):
+        with self._lock, mock.patch.dict(os.environ, self.environment(spec)), _invoking(logical_id):
             return self._handler(spec)(event, context)
 
     def invoke_async(self, logical_id: str, event: dict[str, Any]) -> None:
@@ -261,6 +261,27 @@ def _failure_record(spec: FunctionSpec, event: dict[str, Any], error: BaseExcept
         "responseContext": {"statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled"},
         "responsePayload": {"errorMessage": str(error), "errorType": type(error).__name__},
     }
+
+
+_invocation = threading.local()
+
+
+def invoking_function() -> str | None:
+    """The logical id of the function whose handler this thread is running; None for the runner's own calls.
+
+    Lets a recorder of AWS calls (tests/e2e/iam_calls.py) attribute each call to the function that made it.
+    """
+    return getattr(_invocation, "logical_id", None)
+
+
+@contextmanager
+def _invoking(logical_id: str) -> Iterator[None]:
+    outer = invoking_function()  # a RequestResponse self-invocation nests on the same thread
+    _invocation.logical_id = logical_id
+    try:
+        yield
+    finally:
+        _invocation.logical_id = outer
 
 
 def _forget_modules(handlers: Iterable[str]) -> None:

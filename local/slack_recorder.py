@@ -49,6 +49,9 @@ class SlackRecorder:
         self.responses: list[RecordedCall] = []
         self._changed = threading.Condition()
         self._ts = itertools.count(1)
+        self.limited: list[RecordedCall] = []  # Web API calls answered 429 (see `rate_limit`)
+        self._limit_left = 0
+        self.retry_after = 0
         self._server = ThreadingHTTPServer((host, port), _handler_class(self))
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
@@ -83,6 +86,20 @@ class SlackRecorder:
         with self._changed:
             self.calls.clear()
             self.responses.clear()
+
+    def rate_limit(self, calls: int, retry_after: int = 30) -> None:
+        """Answer the next `calls` Web API calls with HTTP 429 and `Retry-After`, as Slack does past its limits."""
+        with self._changed:
+            self._limit_left, self.retry_after = calls, retry_after
+
+    def take_limit(self, call: RecordedCall) -> bool:
+        """Whether `call` is rate-limited (then it is not recorded as delivered)."""
+        with self._changed:
+            if call.method == "response" or self._limit_left <= 0:
+                return False
+            self._limit_left -= 1
+            self.limited.append(call)
+            return True
 
     def record(self, call: RecordedCall) -> dict[str, Any]:
         with self._changed:
@@ -168,9 +185,14 @@ def _handler_class(recorder: SlackRecorder) -> type[BaseHTTPRequestHandler]:
                 params.update({k: _decode_value(v) for k, v in parse_qsl(raw.decode("utf-8"))})
             is_response = parts.path.startswith("/response/")
             method = "response" if is_response else parts.path.rsplit("/", 1)[-1]
-            answer = recorder.record(RecordedCall(method, params, parts.path))
-            body = json.dumps(answer).encode()
-            self.send_response(200)
+            call = RecordedCall(method, params, parts.path)
+            if recorder.take_limit(call):
+                body = json.dumps({"ok": False, "error": "ratelimited"}).encode()
+                self.send_response(429)
+                self.send_header("Retry-After", str(recorder.retry_after))
+            else:
+                body = json.dumps(recorder.record(call)).encode()
+                self.send_response(200)
             self.send_header("Content-Type", "application/json; charset=utf-8")
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()

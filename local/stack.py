@@ -198,6 +198,8 @@ def _local_names(cfn: dict[str, Any], resolver: Resolver, stack_name: str) -> di
         names[function_id] = resolver.resolve(properties.get("FunctionName", f"{stack_name}-{function_id}"))
     for schedule_id, properties in resources_of(cfn, "AWS::Scheduler::Schedule"):
         names[schedule_id] = resolver.resolve(properties.get("Name", f"{stack_name}-{schedule_id}"))
+    for set_id, properties in resources_of(cfn, "AWS::SES::ConfigurationSet"):
+        names[set_id] = resolver.resolve(properties.get("Name", f"{stack_name}-{set_id}"))
     return names
 
 
@@ -273,4 +275,6 @@ def deploy(
     )  # fmt: skip
     configure_resources(stack, cfn, resolver)
     create_secrets(stack)
+    for set_id, _ in resources_of(cfn, "AWS::SES::ConfigurationSet"):  # moto's CloudFormation has no SES
+        stack.client("ses").create_configuration_set(ConfigurationSet={"Name": physical_ids[set_id]})
     return stack

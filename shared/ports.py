@@ -8,6 +8,8 @@ from typing import IO, TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from shared.domain.accounts import Account, Activity
+    from shared.domain.notices import Notice
+    from shared.domain.sends import DeliveryEvent, SendAttempt
     from shared.domain.settings import Settings
 
 
@@ -23,6 +25,43 @@ class SmsSender(Protocol):
         ...
 
 
+class TrackedMailer(Protocol):
+    def send_email(self, to: str, subject: str, body: str, attempt_id: str) -> str:
+        """Send one email tagged with `attempt_id` (its delivery events name it); return the message id.
+        DeliveryUnknownError when the response was lost (it may have been sent), UpstreamUnavailableError when
+        the provider refused it."""
+        ...
+
+
+class TrackedSms(Protocol):
+    def send_sms(self, to: str, body: str) -> str:
+        """As SmsSender, with a lost response (DeliveryUnknownError) told apart from a refusal."""
+        ...
+
+
+class SendLog(Protocol):
+    """Each reminder step's send attempt, written before the provider is called (fake and DynamoDB, one contract)."""
+
+    def attempt(self, account_key: str, step: str) -> SendAttempt | None:
+        """The step's latest attempt (read consistently); None when it was never tried."""
+        ...
+
+    def claim(self, attempt: SendAttempt, previous: SendAttempt | None, activities: Sequence[Activity]) -> bool:
+        """Record the attempt with its activities (the decision, the contact as `unknown`), all or nothing, if the
+        step's latest attempt is still `previous`; False when another run got there first (nothing written)."""
+        ...
+
+    def settle(self, attempt: SendAttempt) -> None:
+        """Keep the attempt's outcome (state, message id) on it and on its contact record."""
+        ...
+
+    def record_event(self, event: DeliveryEvent) -> None:
+        """Keep a provider event (repeats overwrite: SNS delivers at least once)."""
+        ...
+
+    def events(self, attempt_id: str) -> list[DeliveryEvent]: ...
+
+
 class SlackPoster(Protocol):
     def post(self, channel: str, text: str, blocks: list[dict[str, Any]] | None = None) -> str:
         """Post a message; return its `ts` so it can be updated."""
@@ -30,6 +69,12 @@ class SlackPoster(Protocol):
 
     def update(self, channel: str, ts: str, text: str, blocks: list[dict[str, Any]] | None = None) -> None:
         """Replace a posted message (used for progress of long jobs)."""
+        ...
+
+
+class Notifier(Protocol):
+    def notify(self, notice: Notice) -> None:
+        """Hand a Slack message over for delivery; it is sent when Slack allows, never blocking the caller's work."""
         ...
 
 
@@ -52,7 +97,7 @@ class ObjectStore(Protocol):
 
 
 class Queue(Protocol):
-    def send(self, body: dict[str, Any]) -> None: ...
+    def send(self, body: dict[str, Any], delay_seconds: int = 0) -> None: ...
 
 
 class Accounts(Protocol):

@@ -9,6 +9,10 @@ from typing import Any
 import boto3
 import pytest
 
+from tests.support import moto_s3_urls_once
+
+moto_s3_urls_once()
+
 os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
 os.environ["AWS_ACCESS_KEY_ID"] = "testing"
 os.environ["AWS_SECRET_ACCESS_KEY"] = "testing"
@@ -42,6 +46,7 @@ def aws() -> Iterator[dict[str, Any]]:
         boto3.client("s3").create_bucket(Bucket=BUCKET)
         boto3.client("s3").put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
         boto3.client("ses").verify_email_identity(EmailAddress="collections@example.com")
+        boto3.client("sqs").create_queue(QueueName="arrears-notify.fifo", Attributes={"FifoQueue": "true"})
         configure(TABLE)
         yield {"table": TABLE, "bucket": BUCKET}
         client.cache_clear()
@@ -51,6 +56,7 @@ HANDLER_ENV = {
     "TABLE_NAME": "arrears-test",
     "BUCKET_NAME": "arrears-test-inbox",
     "INTAKE_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/arrears-intake",
+    "NOTIFY_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/arrears-notify.fifo",
     "SLACK_BOT_TOKEN_PARAM": "/arrears/slack/bot-token",
     "SLACK_SIGNING_SECRET_PARAM": "/arrears/slack/signing-secret",
     "SLACK_API_URL": "http://127.0.0.1:9/api/",

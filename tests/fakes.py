@@ -9,6 +9,8 @@ from datetime import datetime
 from shared.db.account_codec import DUE_KINDS
 from shared.domain.accounts import Account, Activity
 from shared.domain.errors import ConflictError, NotFoundError
+from shared.domain.notices import Notice
+from shared.domain.sends import DeliveryEvent, SendAttempt
 from shared.domain.settings import Settings
 
 
@@ -67,3 +69,61 @@ class InMemoryAccounts:
     def history(self, key: str) -> list[str]:
         """The summaries of an account's activities, oldest first (what a collector reads)."""
         return [a.summary for a in self.activities.get(key, [])]
+
+
+@dataclass
+class InMemorySendLog:
+    """The SendLog port on dicts: a claim is all or nothing and only wins over the attempt it was decided on."""
+
+    attempts: dict[tuple[str, str], SendAttempt] = field(default_factory=dict)
+    activities: dict[str, list[Activity]] = field(default_factory=dict)
+    recorded: dict[str, dict[str, DeliveryEvent]] = field(default_factory=dict)
+
+    def attempt(self, account_key: str, step: str) -> SendAttempt | None:
+        return self.attempts.get((account_key, step))
+
+    def claim(self, attempt: SendAttempt, previous: SendAttempt | None, activities: Sequence[Activity]) -> bool:
+        latest = self.attempts.get((attempt.account_key, attempt.step))
+        if (latest.at if latest else None) != (previous.at if previous else None):
+            return False
+        self.attempts[(attempt.account_key, attempt.step)] = attempt
+        self.activities.setdefault(attempt.account_key, []).extend(activities)
+        return True
+
+    def settle(self, attempt: SendAttempt) -> None:
+        latest = self.attempts.get((attempt.account_key, attempt.step))
+        if latest is None or latest.at != attempt.at:
+            raise ConflictError(f"a newer send attempt replaced {attempt.id}")
+        self.attempts[(attempt.account_key, attempt.step)] = attempt
+        entries = self.activities.get(attempt.account_key, [])
+        for n, entry in enumerate(entries):
+            if entry.kind == "contact" and entry.id == attempt.id:
+                data = entry.data | {"message_id": attempt.message_id, "error": attempt.error}
+                entries[n] = replace(entry, outcome=attempt.state, data=data)
+
+    def record_event(self, event: DeliveryEvent) -> None:
+        self.recorded.setdefault(event.attempt_id, {})[event.kind] = event
+
+    def events(self, attempt_id: str) -> list[DeliveryEvent]:
+        return sorted(self.recorded.get(attempt_id, {}).values(), key=lambda e: e.kind)
+
+    def contacts(self, key: str) -> list[Activity]:
+        return [a for a in self.activities.get(key, []) if a.kind == "contact"]
+
+
+@dataclass
+class InMemoryNotifier:
+    """The Notifier port in memory: the notices queued, in order."""
+
+    notices: list[Notice] = field(default_factory=list)
+
+    def notify(self, notice: Notice) -> None:
+        self.notices.append(notice)
+
+    @property
+    def posts(self) -> list[str]:
+        return [n.text for n in self.notices]
+
+    @property
+    def channels(self) -> list[str]:
+        return [n.channel for n in self.notices]

@@ -8,8 +8,7 @@ from functions.intake.env import Settings
 from functions.intake.logic import IntakePorts, handle_object
 from functions.intake.models import objects_in
 from shared import clock as wallclock
-from shared.adapters.aws import S3Store, SqsQueue, secret
-from shared.adapters.slack import SlackWebPoster
+from shared.adapters.aws import QueuedNotifier, S3Store, SqsQueue
 from shared.db.models import configure
 from shared.observability import logger
 
@@ -21,7 +20,7 @@ configure(settings.table_name)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     ports = IntakePorts(
         store=S3Store(settings.bucket_name),
-        poster=SlackWebPoster(secret(settings.slack_bot_token_param), settings.slack_api_url),
+        notifier=QueuedNotifier(settings.notify_queue_url),
         queue=SqsQueue(settings.intake_queue_url),
         channel=settings.ops_channel,
         default_creditor=settings.default_creditor,

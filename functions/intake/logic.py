@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -12,12 +13,14 @@ from typing import Any
 from functions.intake import snapshots
 from functions.intake.models import ObjectRef
 from functions.intake.rejects import assemble_rejects, keep_rejects
+from functions.intake.rejects import errors_key as rejects_key
 from functions.intake.summary import quarantine_text, summary_blocks, summary_text
 from functions.intake.upsert import ImportTarget, apply_rows
 from shared.db import creditors as creditor_repo
 from shared.db import imports as import_repo
 from shared.domain.errors import InvalidInputError
 from shared.domain.money import add_by_currency
+from shared.domain.notices import FINAL, Notice
 from shared.domain.policies import parse_policy_file
 from shared.domain.receivables import (
     BUILTIN_PROFILES,
@@ -29,22 +32,29 @@ from shared.domain.receivables import (
 )
 from shared.domain.settings import parse_settings
 from shared.observability import logger
-from shared.ports import ObjectStore, Queue, SlackPoster
+from shared.ports import Notifier, ObjectStore, Queue
 
 CHUNK_ROWS = 1000  # rows a checkpoint; new accounts go 100 to a conditional transaction
 PROGRESS_EVERY = 10  # chunks between progress updates of the Slack message (chat.update is rate-limited)
-SAFETY_MS = 60_000
-LEASE_MARGIN = timedelta(seconds=30)  # hand over to a continuation when less than this is left
+SAFETY_MS = 60_000  # hand over to a continuation when less than this is left
+WATCH_MARGIN = timedelta(seconds=5)  # look at a held import this long after its lease runs out
+RETRY_AFTER = timedelta(seconds=60)  # after a failure, the import is tried again from its checkpoint
+MAX_DELAY_S = 900  # SQS's longest message delay
+MAX_INTERRUPTIONS = 5  # then the import is reported stuck instead of tried again
 INCOMING = "incoming/"
 
 
 @dataclass(frozen=True)
 class IntakePorts:
     store: ObjectStore
-    poster: SlackPoster
+    notifier: Notifier
     queue: Queue
     channel: str
     default_creditor: str
+
+    def tell(self, key: str, text: str, blocks: list[dict[str, Any]] | None = None, seq: int = 0) -> None:
+        """Queue a message to the ops channel (the import never waits for Slack)."""
+        self.notifier.notify(Notice(key, self.channel, text, blocks, seq))
 
 
 def resolve_profile(key: str, store: ObjectStore, default_creditor: str) -> tuple[Profile | None, str]:
@@ -78,6 +88,11 @@ def _rest(key: str) -> str:
     return key.removeprefix(INCOMING)
 
 
+def _name(obj: ObjectRef) -> str:
+    """One object version: the import record's identity, and the key of its Slack message."""
+    return f"{obj.bucket}/{obj.key}@{obj.version}"
+
+
 def _merge_counts(
     counts: dict[str, Any], report: dict[str, Any], chunk_counts: Counter[str], totals: dict[str, int]
 ) -> None:
@@ -97,7 +112,7 @@ def quarantine(obj: ObjectRef, state: import_repo.ImportState, reason: str, port
     target = f"quarantine/{_rest(obj.key)}"
     ports.store.move(obj.key, target, obj.version_id)
     ports.store.put(f"{target}.reason.txt", f"{reason}\n".encode())
-    ports.poster.post(ports.channel, quarantine_text(obj.key, reason))
+    ports.tell(f"quarantine:{_name(obj)}", quarantine_text(obj.key, reason))
     state.status = "quarantined"
     state.counts = {"reason": reason}
     import_repo.save_progress(state, now)
@@ -113,22 +128,59 @@ class _Job:
     state: import_repo.ImportState
     parser: ReceivablesParser
     target: ImportTarget
+    now: datetime
+
+    @property
+    def as_of(self) -> datetime:
+        """The instant every row of the file is merged at, however many invocations it takes (a retried chunk
+        then writes exactly what its first try would have)."""
+        return self.state.started_at or self.now
 
 
 def import_object(obj: ObjectRef, ports: IntakePorts, now: datetime, time_left_ms: Callable[[], int]) -> str:
-    """Import one object version (or continue it); returns imported | continued | repeat | quarantined | ignored."""
+    """Import one object version (or continue it); returns imported | continued | watching | repeat |
+    quarantined | stuck | ignored."""
     if not obj.key.startswith(INCOMING):
         return "ignored"
-    # Held for this invocation's remaining time and a margin: a retry after a crash or timeout takes it over.
-    lease = timedelta(milliseconds=time_left_ms()) + LEASE_MARGIN
-    state = import_repo.claim_import(obj.bucket, obj.key, obj.version, now, obj.start_line is not None, lease)
-    if state is None:
+    claim = import_repo.claim_import(obj.bucket, obj.key, obj.version, now, uuid.uuid4().hex)
+    if claim is None:
         return "repeat"
+    if isinstance(claim, import_repo.Held):
+        # Another invocation holds it, or held it and died: look again when its lease runs out.
+        _requeue(obj, claim.until - now + WATCH_MARGIN, ports)
+        return "watching"
+    if claim.interruptions > MAX_INTERRUPTIONS:
+        return _give_up(obj, claim, ports, now)
+    if claim.interrupted:
+        text = f":warning: Import of `{obj.key}` was interrupted at line {claim.checkpoint_line}: resuming there"
+        ports.tell(f"interrupted:{_name(obj)}#{claim.interruptions}", text)
     try:
-        return _start_import(obj, state, ports, now, time_left_ms)
+        return _start_import(obj, claim, ports, now, time_left_ms)
+    except import_repo.LeaseLostError:
+        return "superseded"  # this invocation lost the lease (it ran past it); the holder carries on
     except Exception:
-        import_repo.release_lease(state, now)  # a failure must not leave the import held until the lease ends
+        import_repo.release_lease(claim, now, failed=True)  # the next delivery resumes at once
+        _requeue(obj, RETRY_AFTER, ports)  # and there is one, whatever Lambda does with this error
         raise
+
+
+def _requeue(obj: ObjectRef, after: timedelta, ports: IntakePorts) -> None:
+    delay = max(0, min(MAX_DELAY_S, int(after.total_seconds())))
+    ports.queue.send(obj.model_copy(update={"start_line": obj.start_line or 0}).model_dump(), delay_seconds=delay)
+
+
+def _give_up(obj: ObjectRef, state: import_repo.ImportState, ports: IntakePorts, now: datetime) -> str:
+    """An import that keeps failing at the same place is stopped and reported; the file stays in incoming/."""
+    state.status = "stuck"
+    import_repo.save_progress(state, now)
+    text = (
+        f":rotating_light: Import of `{obj.key}` stopped after {state.interruptions} interrupted attempts at line "
+        f"{state.checkpoint_line}. The file stays in `incoming/`; the function's logs say why. Upload it again "
+        "to retry."
+    )
+    ports.tell(f"stuck:{_name(obj)}", text)
+    logger.error("import stuck", extra={"key": obj.key, "line": state.checkpoint_line})
+    return "stuck"
 
 
 def _start_import(
@@ -143,7 +195,7 @@ def _start_import(
     kind = (profile.account_type, profile.collector_role) if profile else ("consumer", "first_party")
     settings = parse_settings(creditor_repo.get_policy(creditor))
     target = ImportTarget(creditor, f"{obj.key}@{obj.version}", bool(profile and profile.snapshot), kind, settings)
-    job = _Job(obj, state, parser, target)
+    job = _Job(obj, state, parser, target, now)
     if state.counts.get("phase") == snapshots.PHASE:
         return _finish(job, ports, now, time_left_ms)  # the rows are in: continue the missing-items pass
     return _run_import(job, results, ports, now, time_left_ms)
@@ -157,31 +209,39 @@ def _run_import(
     time_left_ms: Callable[[], int],
 ) -> str:
     state = job.state
-    if state.slack_ts is None:
-        state.slack_ts = ports.poster.post(ports.channel, f"Importing `{job.obj.key}`…")
+    if state.checkpoint_line == 0:
+        ports.tell(_name(job.obj), f"Importing `{job.obj.key}`…")
     delta = _ReportDelta(job.parser)
     for number, chunk in enumerate(_chunks(results), start=1):
-        accepted = [r for r in chunk if isinstance(r, ReceivableRow)]
-        keep_rejects(job.obj.key, [r for r in chunk if isinstance(r, RejectedRow)], ports.store)
-        result = apply_rows(accepted, job.target, now)
-        repeated = {id(row) for row in result.repeats}
-        totals: dict[str, int] = {}
-        for row in accepted:
-            if id(row) not in repeated:
-                add_by_currency(totals, row.balance)
-        report = delta.take()
-        report["accepted"] -= len(repeated)
-        report["rows_read"] -= len(repeated)
-        report["duplicates"] += len(repeated)  # scattered repeats: folded like the parser folds adjacent ones
-        _merge_counts(state.counts, report, result.changes, totals)
-        state.checkpoint_line = chunk[-1].line
+        _apply_chunk(job, chunk, delta, ports.store)
         import_repo.save_progress(state, now)
         if time_left_ms() < SAFETY_MS:
-            return _continue(job.obj, state, ports)
+            return _continue(job.obj, state, ports, now)
         if number % PROGRESS_EVERY == 0:
-            _show(job.obj, state, ports, None)
+            _show(job.obj, state, ports, None, state.checkpoint_line)
     _merge_counts(state.counts, delta.take(), Counter(), {})  # lines after the last row: footers, totals
     return _finish(job, ports, now, time_left_ms)
+
+
+def _apply_chunk(job: _Job, chunk: list[ReceivableRow | RejectedRow], delta: _ReportDelta, store: ObjectStore) -> None:
+    """Write one chunk's rows, store its rejected rows, and count it into the import's state (not yet saved)."""
+    accepted = [r for r in chunk if isinstance(r, ReceivableRow)]
+    result = apply_rows(accepted, job.target, job.as_of, chunk[0].line)
+    rejected = [r for r in chunk if isinstance(r, RejectedRow)] + result.rejected
+    keep_rejects(job.obj.key, sorted(rejected, key=lambda r: r.line), store)
+    left_out = {id(row) for row in result.repeats}
+    turned_away = {r.line for r in result.rejected}
+    totals: dict[str, int] = {}
+    for row in accepted:
+        if id(row) not in left_out and row.line not in turned_away:
+            add_by_currency(totals, row.balance)
+    report = delta.take()
+    report["accepted"] -= len(left_out) + len(turned_away)
+    report["rows_read"] -= len(left_out)
+    report["duplicates"] += len(left_out)  # scattered repeats: folded like the parser folds adjacent ones
+    report["rejected"] += len(turned_away)  # past the account's invoice cap
+    _merge_counts(job.state.counts, report, result.changes, totals)
+    job.state.checkpoint_line = chunk[-1].line
 
 
 class _ReportDelta:
@@ -205,15 +265,15 @@ class _ReportDelta:
         }
 
 
-def _show(obj: ObjectRef, state: import_repo.ImportState, ports: IntakePorts, errors_at: str | None) -> None:
+def _show(obj: ObjectRef, state: import_repo.ImportState, ports: IntakePorts, errors_at: str | None, seq: int) -> None:
     text = summary_text(obj.key, state.counts, state.status, errors_at)
-    if state.slack_ts:
-        ports.poster.update(ports.channel, state.slack_ts, text, summary_blocks(text, state.counts))
+    ports.tell(_name(obj), text, summary_blocks(text, state.counts), seq)
 
 
-def _continue(obj: ObjectRef, state: import_repo.ImportState, ports: IntakePorts) -> str:
-    ports.queue.send(obj.model_copy(update={"start_line": state.checkpoint_line}).model_dump())
-    _show(obj, state, ports, None)
+def _continue(obj: ObjectRef, state: import_repo.ImportState, ports: IntakePorts, now: datetime) -> str:
+    import_repo.release_lease(state, now)  # handed over: the continuation takes it at once
+    _requeue(obj, timedelta(0), ports)
+    _show(obj, state, ports, None, state.checkpoint_line)
     return "continued"
 
 
@@ -222,14 +282,18 @@ def _finish(job: _Job, ports: IntakePorts, now: datetime, time_left_ms: Callable
     if job.target.snapshot and not snapshots.missing_pass(
         job.target, state, now, lambda: time_left_ms() > SAFETY_MS, lambda: import_repo.save_progress(state, now)
     ):
-        return _continue(obj, state, ports)
+        return _continue(obj, state, ports, now)
     errors_key = assemble_rejects(obj.key, ports.store)
+    if errors_key is None and state.counts.get("rejected"):
+        errors_key = rejects_key(obj.key)  # an earlier try assembled it, then stopped before the file moved
     ports.store.move(obj.key, f"processed/{_rest(obj.key)}", obj.version_id)
     state.status = "done"
-    import_repo.save_progress(state, now)
     # Where the errors file is, not a link to it: its raw rows hold contact data, and a channel is no place for
     # a link that opens without signing in. Operations open it with their own AWS access.
-    _show(obj, state, ports, f"s3://{obj.bucket}/{errors_key}" if errors_key else None)
+    # The summary is queued before the import is marked done: a retry after a stop in between queues it again
+    # (delivered once: same key and seq), while after `done` no retry would.
+    _show(obj, state, ports, f"s3://{obj.bucket}/{errors_key}" if errors_key else None, FINAL)
+    import_repo.save_progress(state, now)
     logger.info("import finished", extra={"key": obj.key, "counts": state.counts})
     return "imported"
 
@@ -244,11 +308,11 @@ def import_policy(obj: ObjectRef, ports: IntakePorts, now: datetime) -> str:
     try:
         policy = parse_policy_file(text or "")
     except InvalidInputError as exc:
-        ports.poster.post(ports.channel, f":rotating_light: `{obj.key}` was not applied: {exc}")
+        ports.tell(f"policy:{_name(obj)}", f":rotating_light: `{obj.key}` was not applied: {exc}")
         return "policy-rejected"
     creditor_repo.put_policy(creditor, policy, f"{obj.key}@{obj.version}", now)
     keys = ", ".join(sorted(policy)) or "none (defaults)"
-    ports.poster.post(ports.channel, f":scales: Contact policy of *{creditor}* updated; overrides: {keys}")
+    ports.tell(f"policy:{_name(obj)}", f":scales: Contact policy of *{creditor}* updated; overrides: {keys}")
     return "policy-updated"
 
 

@@ -25,13 +25,26 @@ def errors_key(key: str) -> str:
     return f"rejected/{_rest(key)}.errors.csv"
 
 
+def assembled_key(key: str) -> str:
+    """Written once the errors file holds every piece: from then on only the pieces' deletion is left to do."""
+    return f"rejected/{_rest(key)}.errors.assembled"
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralize(cell: str) -> str:
+    """A cell a spreadsheet would run as a formula (`=cmd|' /C calc'!A0`, DDE) starts with a quote: text again."""
+    return f"'{cell}" if cell.startswith(_FORMULA_START) else cell
+
+
 def rejects_csv(rejected: Iterable[RejectedRow], header: bool) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
     if header:
         writer.writerow(["line", "reason", "raw"])
     for row in rejected:
-        writer.writerow([row.line, row.reason, row.raw])
+        writer.writerow([row.line, neutralize(row.reason), neutralize(row.raw)])
     return out.getvalue().encode("utf-8")
 
 
@@ -42,10 +55,26 @@ def keep_rejects(key: str, rows: list[RejectedRow], store: ObjectStore) -> None:
 
 
 def assemble_rejects(key: str, store: ObjectStore) -> str | None:
-    """Join the chunk pieces, in line order, into one errors file; None when no row was rejected."""
+    """Join the chunk pieces, in line order, into one errors file; None when no row was rejected.
+
+    The pieces are deleted only after the whole file and then its `assembled` marker are stored, and a rerun that
+    finds the marker only finishes the deletion: a failure part-way never leaves the errors file rebuilt from
+    the pieces that were left.
+    """
     pieces = sorted(store.list_keys(pieces_prefix(key)))
-    if not pieces:
-        return None
+    marker = store.read_text(assembled_key(key))
+    if marker is None:
+        if not pieces:
+            return None
+        _assemble(key, pieces, store)
+        store.put(assembled_key(key), "\n".join(pieces).encode())
+    for piece in pieces:
+        store.delete(piece)
+    store.delete(assembled_key(key))
+    return errors_key(key)
+
+
+def _assemble(key: str, pieces: list[str], store: ObjectStore) -> None:
     with tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024) as out:
         out.write(rejects_csv([], header=True))
         for piece in pieces:
@@ -53,6 +82,3 @@ def assemble_rejects(key: str, store: ObjectStore) -> str | None:
                 out.write(line)
         out.seek(0)
         store.put(errors_key(key), out, "text/csv")
-    for piece in pieces:
-        store.delete(piece)
-    return errors_key(key)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from shared.domain.money import Money
+from shared.domain.mrkdwn import escape
 
 
 def _totals(totals: dict[str, int]) -> str:
@@ -12,10 +13,15 @@ def _totals(totals: dict[str, int]) -> str:
 
 
 def summary_text(key: str, counts: dict[str, Any], status: str, errors_at: str | None) -> str:
-    """One message for progress and the final summary; the same message is updated as the import runs."""
+    """One message for progress and the final summary; the same message is updated as the import runs.
+
+    Everything that came from the file or its name (key, profile reason, creditor, ids, warnings) is escaped: a
+    file cannot ping the channel or plant a link.
+    """
     head = {"running": ":hourglass_flowing_sand: Importing", "done": ":white_check_mark: Imported"}.get(status, status)
+    profile, reason = escape(counts.get("profile", "?")), escape(counts.get("profile_reason", ""))
     lines = [
-        f"{head} `{key}` (profile *{counts.get('profile', '?')}*: {counts.get('profile_reason', '')})",
+        f"{head} `{escape(key)}` (profile *{profile}*: {reason})",
         f"Rows: {counts.get('rows_read', 0)} read · {counts.get('accepted', 0)} accepted · "
         f"{counts.get('rejected', 0)} rejected · {counts.get('duplicates', 0)} duplicate lines folded · "
         f"{counts.get('rows_skipped', 0)} non-data lines skipped",
@@ -24,15 +30,16 @@ def summary_text(key: str, counts: dict[str, Any], status: str, errors_at: str |
         f"Totals: {_totals(counts.get('totals', {}))}",
     ]
     if "missing" in counts:
-        sample = ", ".join(f"`{a}`" for a in counts.get("missing_sample", []))
+        sample = ", ".join(f"`{escape(a)}`" for a in counts.get("missing_sample", []))
         done = MISSING_ACTIONS.get(counts.get("missing_action", "confirm"), "")
+        creditor = escape(counts.get("creditor"))
         lines.append(
-            f"Full snapshot: {counts['missing']} account(s) of {counts.get('creditor')} have open invoices this file "
+            f"Full snapshot: {counts['missing']} account(s) of {creditor} have open invoices this file "
             f"leaves out: {done}{': ' + sample if sample else ''}"
         )
-    lines += [f":warning: {w}" for w in counts.get("warnings", [])[:5]]
+    lines += [f":warning: {escape(w)}" for w in counts.get("warnings", [])[:5]]
     if errors_at:
-        lines.append(f"Rejected rows with reasons: `{errors_at}`")
+        lines.append(f"Rejected rows with reasons: `{escape(errors_at)}`")
     return "\n".join(lines)
 
 
@@ -72,4 +79,4 @@ def _button(text: str, action: str, ref: str, style: str | None = None) -> dict[
 
 
 def quarantine_text(key: str, reason: str) -> str:
-    return f":rotating_light: `{key}` could not be read and was moved to quarantine: {reason}"
+    return f":rotating_light: `{escape(key)}` could not be read and was moved to quarantine: {escape(reason)}"

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from shared.db import accounts as account_repo
-from shared.db import activity as activity_repo
-from shared.domain.accounts import Account, account_key
+from shared.db.transact import MAX_ITEMS as TRANSACT_MAX
+from shared.domain.accounts import Account, Activity, ImportMark, account_key
 from shared.domain.errors import ConflictError
-from shared.domain.imports import Merge, merge_rows
-from shared.domain.receivables import ReceivableRow
+from shared.domain.imports import Merge, merge_rows, past_cap
+from shared.domain.receivables import ReceivableRow, RejectedRow
 from shared.domain.settings import Settings
 
 
@@ -31,16 +31,32 @@ class ImportTarget:
 
 @dataclass
 class ChunkResult:
-    """What one chunk did to accounts, and the rows that only repeated an invoice this file already listed."""
+    """What one chunk did to accounts, the rows that only repeated an invoice this file already listed, and the
+    rows turned away because their account holds as many invoices as it may."""
 
     changes: Counter[str]
     repeats: list[ReceivableRow]
+    rejected: list[RejectedRow] = field(default_factory=list)
 
 
-def apply_rows(rows: list[ReceivableRow], target: ImportTarget, now: datetime) -> ChunkResult:
-    """Upsert one chunk: one BatchGet per 100 accounts, new accounts created only if still absent, changed ones
-    version-checked.
+@dataclass
+class _Planned:
+    """An account's part of a chunk: the merge, how it counts, and whether an earlier try already wrote it."""
 
+    merge: Merge
+    count_as: str
+    done: bool = False
+
+
+MAX_ACTIVITIES = TRANSACT_MAX - 1  # an account and its import activities are written in one transaction
+
+
+def apply_rows(rows: list[ReceivableRow], target: ImportTarget, now: datetime, chunk: int) -> ChunkResult:
+    """Upsert one chunk (`chunk`: its first line): one BatchGet per 100 accounts, new accounts created only if
+    still absent, changed ones version-checked and written with their activities in one transaction.
+
+    Every account written carries the chunk's mark, so a retry of the chunk after any failure finds the accounts
+    the first try wrote, counts them as it did, and writes only the rest: the result is that of one clean run.
     A new account that a concurrent import created after the BatchGet is re-read and merged, not overwritten.
     In a full snapshot every listed account gets a `SNAP` marker (new ones in their creating transaction), so
     the accounts it no longer lists can be reported at the end; the accounts themselves are never rewritten
@@ -50,19 +66,53 @@ def apply_rows(rows: list[ReceivableRow], target: ImportTarget, now: datetime) -
     for row in rows:
         groups[account_key(target.creditor, row.account_id)].append(row)
     existing = account_repo.get_accounts(groups)
-    merges = {key: target.merge(existing.get(key), group, now) for key, group in groups.items()}
-    for key, merge in merges.items():
-        if merge.change == "updated":
-            merges[key] = _put_updated(merge, groups[key], target, now)
+    plans = {key: _plan(existing.get(key), group, target, chunk, now) for key, group in groups.items()}
+    for key, plan in plans.items():
+        if plan.merge.change == "updated" and not plan.done:
+            plans[key] = _put_updated(plan, groups[key], target, chunk, now)
+    merges = {key: plan.merge for key, plan in plans.items()}
     stamp = _stamp(target, merges, existing, now)
-    created_meanwhile = account_repo.create_accounts((m.account for m in merges.values() if m.change == "new"), stamp)
-    for key in created_meanwhile:
-        merges[key] = _merge_onto_stored(key, groups[key], target, now)
+    fresh = (p.merge.account for p in plans.values() if p.merge.change == "new" and not p.done)
+    for key in account_repo.create_accounts(fresh, stamp):
+        plans[key] = _plan_onto_stored(key, groups[key], target, chunk, now)
     if stamp is not None:
-        account_repo.stamp_snapshot((key for key, m in merges.items() if m.change != "new"), stamp)
-    activity_repo.append_activities((key, a) for key, m in merges.items() for a in m.activities)
-    changes = Counter(_count_as(m, target.source) for m in merges.values())
-    return ChunkResult(changes, [row for m in merges.values() for row in m.repeats])
+        account_repo.stamp_snapshot((key for key, p in plans.items() if p.merge.change != "new" or p.done), stamp)
+    changes = Counter(p.count_as for p in plans.values())
+    repeats = [row for p in plans.values() for row in p.merge.repeats]
+    return ChunkResult(changes, repeats, sorted((r for p in plans.values() for r in p.merge.rejected), key=_line))
+
+
+def _line(row: RejectedRow) -> int:
+    return row.line
+
+
+def _plan(
+    existing: Account | None, rows: list[ReceivableRow], target: ImportTarget, chunk: int, now: datetime
+) -> _Planned:
+    mark = existing.last_import if existing else None
+    if existing is not None and mark is not None and (mark.source, mark.chunk) == (target.source, chunk):
+        # An earlier try of this chunk wrote the account: count it as it did.
+        repeats = [row for row in rows if row.line in set(mark.repeat_lines)]
+        rejected = [past_cap(row) for row in rows if row.line in set(mark.rejected_lines)]
+        listed = tuple(dict.fromkeys(row.invoice for row in rows))
+        merge = Merge(existing, mark.change, repeats=repeats, listed=listed, rejected=rejected)
+        return _Planned(merge, mark.change, done=True)
+    merge = target.merge(existing, rows, now)
+    count_as = _count_as(merge, target.source)
+    if merge.change != "unchanged":
+        lines = tuple(row.line for row in merge.repeats), tuple(row.line for row in merge.rejected)
+        marked = replace(merge.account, last_import=ImportMark(target.source, chunk, count_as, *lines))
+        merge = replace(merge, account=marked, activities=_fit(merge.activities))
+    return _Planned(merge, count_as)
+
+
+def _fit(activities: list[Activity]) -> list[Activity]:
+    """At most MAX_ACTIVITIES: past that, one activity per kind says how many changes the import made."""
+    if len(activities) <= MAX_ACTIVITIES:
+        return activities
+    kinds = Counter(a.kind for a in activities)
+    at = activities[0].at
+    return [Activity(at=at, kind=kind, summary=f"{n} changes from the creditor's books") for kind, n in kinds.items()]
 
 
 def _stamp(
@@ -77,20 +127,23 @@ def _stamp(
     return account_repo.SnapshotStamp(target.source, now, listed)
 
 
-def _put_updated(merge: Merge, rows: list[ReceivableRow], target: ImportTarget, now: datetime) -> Merge:
+def _put_updated(
+    plan: _Planned, rows: list[ReceivableRow], target: ImportTarget, chunk: int, now: datetime
+) -> _Planned:
     try:
-        account_repo.save_account(merge.account)
-        return merge
+        account_repo.save_account(plan.merge.account, plan.merge.activities)
+        return plan
     except ConflictError:  # a collector changed the account meanwhile: merge onto the fresh copy once
-        fresh = target.merge(account_repo.get_account(merge.account.key), rows, now)
-        account_repo.save_account(fresh.account)
+        fresh = _plan(account_repo.get_account(plan.merge.account.key), rows, target, chunk, now)
+        if fresh.merge.change == "updated" and not fresh.done:
+            account_repo.save_account(fresh.merge.account, fresh.merge.activities)
         return fresh
 
 
-def _merge_onto_stored(key: str, rows: list[ReceivableRow], target: ImportTarget, now: datetime) -> Merge:
+def _plan_onto_stored(key: str, rows: list[ReceivableRow], target: ImportTarget, chunk: int, now: datetime) -> _Planned:
     # Another import created the account after our BatchGet: its invoices stay, ours are merged onto them.
-    merge = target.merge(account_repo.get_account(key), rows, now)
-    return _put_updated(merge, rows, target, now) if merge.change == "updated" else merge
+    plan = _plan(account_repo.get_account(key), rows, target, chunk, now)
+    return _put_updated(plan, rows, target, chunk, now) if plan.merge.change == "updated" and not plan.done else plan
 
 
 def _count_as(merge: Merge, source: str) -> str:

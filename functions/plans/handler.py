@@ -7,8 +7,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from functions.plans.env import Settings
 from functions.plans.logic import run_follow_ups
-from shared.adapters.aws import secret
-from shared.adapters.slack import SlackWebPoster
+from shared.adapters.aws import QueuedNotifier
 from shared.db.accounts import DynamoAccounts
 from shared.db.models import configure
 from shared.observability import logger
@@ -21,6 +20,7 @@ configure(settings.table_name)
 @logger.inject_lambda_context
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     scheduled = parse(event=event, model=ScheduledEvent)
-    poster = SlackWebPoster(secret(settings.slack_bot_token_param), settings.slack_api_url)
     channels = (settings.report_channel, settings.ops_channel)
-    return run_follow_ups(scheduled.time, poster, channels, DynamoAccounts()).as_dict()
+    return run_follow_ups(
+        scheduled.time, QueuedNotifier(settings.notify_queue_url), channels, DynamoAccounts()
+    ).as_dict()

@@ -15,8 +15,10 @@ from functions.plans.promises import follow_up_promise
 from shared.domain.accounts import Account, Activity
 from shared.domain.errors import ArrearsError
 from shared.domain.ledger import MatchRule, stale_pending
+from shared.domain.mrkdwn import escape
+from shared.domain.notices import Notice
 from shared.observability import logger
-from shared.ports import Accounts, SlackPoster
+from shared.ports import Accounts, Notifier
 from shared.writes import change_account
 
 MAX_REPORT_LINES = 40
@@ -87,7 +89,7 @@ def _flag_unreconciled(accounts: Accounts, now: datetime, report: FollowUpReport
         report.unreconciled += lines
 
 
-def run_follow_ups(now: datetime, poster: SlackPoster, channels: tuple[str, str], accounts: Accounts) -> FollowUpReport:
+def run_follow_ups(now: datetime, notifier: Notifier, channels: tuple[str, str], accounts: Accounts) -> FollowUpReport:
     """One hourly run; one Slack report when anything closed or needs a look.
 
     `channels` are (report, ops): collectors hear of promises and plans, operations of payments the creditor's
@@ -100,23 +102,26 @@ def run_follow_ups(now: datetime, poster: SlackPoster, channels: tuple[str, str]
         follow_up_installments(accounts, now, report.plans, report.failures)
         _flag_unreconciled(accounts, now, report)
     finally:
-        _post_report(report, poster, channels)
+        _post_report(report, notifier, channels, now)
     counts = {k: len(v) for k, v in report.as_dict().items()} | {"failed": len(report.failures.errors)}
     logger.info("follow-up finished", extra=counts)
     report.failures.raise_any()
     return report
 
 
-def _post_report(report: FollowUpReport, poster: SlackPoster, channels: tuple[str, str]) -> None:
-    """Post what closed in this run (with what failed); a closure is reported once, by the run that made it."""
+def _post_report(report: FollowUpReport, notifier: Notifier, channels: tuple[str, str], now: datetime) -> None:
+    """Queue what closed in this run (with what failed); a closure is reported once, by the run that made it, and
+    a repeat of the run's schedule (same `now`) is delivered once."""
     channel, ops = channels
     if report.unreconciled:
-        shown = [f"• {line}" for line in report.unreconciled[:MAX_REPORT_LINES]]
+        shown = [f"• {escape(line)}" for line in report.unreconciled[:MAX_REPORT_LINES]]
         head = ":mag: Payments posted in Arrears that the creditor's books still do not show (check the exports):"
-        poster.post(ops, "\n".join([head, *shown]))
+        notifier.notify(Notice(f"unreconciled:{now.isoformat()}", ops, "\n".join([head, *shown])))
     lines = report.lines()
     if not lines:
         return
-    lines = [f":warning: follow-up failed: {line}" for line in report.failures.lines] + lines
+    failed = [f":warning: follow-up failed: {escape(line)}" for line in report.failures.lines]
+    lines = failed + [escape(line) for line in lines]
     more = f"\n…and {len(lines) - MAX_REPORT_LINES} more" if len(lines) > MAX_REPORT_LINES else ""
-    poster.post(channel, "Promise and plan follow-up\n" + "\n".join(lines[:MAX_REPORT_LINES]) + more)
+    text = "Promise and plan follow-up\n" + "\n".join(lines[:MAX_REPORT_LINES]) + more
+    notifier.notify(Notice(f"follow-up:{now.isoformat()}", channel, text))

@@ -3,44 +3,55 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from functions.reminders.sending import ACTOR, Senders, resolve_earlier, send_step
 from shared import contacts
-from shared.db import activity as activity_repo
-from shared.db import keys
 from shared.domain.accounts import Account, Activity
 from shared.domain.compliance import Decision
 from shared.domain.contact_check import ProposedContact
 from shared.domain.dunning import Step
-from shared.domain.errors import ConflictError, UpstreamUnavailableError
-from shared.domain.messages import render_reminder
+from shared.domain.errors import ConflictError, IncompleteRunError, UpstreamUnavailableError
+from shared.domain.notices import Notice
+from shared.domain.sends import SendAttempt
 from shared.observability import logger
-from shared.ports import Accounts, Mailer, SlackPoster, SmsSender
+from shared.ports import Accounts, Notifier
 from shared.writes import change_account
 
-ACTOR = "reminders"
+TRIES = 3  # per account and run, for throttling or an unavailable store; then it waits for the next run
+BACKOFF = 0.2  # seconds, doubled each try
+UNSETTLED = frozenset({"unknown", "unrecorded", "unsettled"})  # a send whose outcome a later run settles
 
 
 @dataclass
 class RunReport:
-    """What one run did, by outcome (sent, deferred, blocked, review, repeat, no-contact, not-due)."""
+    """What one run did, by outcome (sent, confirmed, repeat, deferred, blocked, review, no-contact, not-due,
+    failed, unknown, unrecorded, unsettled, unfinished); account keys only, never contact data."""
 
     at: datetime
     outcomes: Counter[str] = field(default_factory=Counter)
     sent: list[str] = field(default_factory=list)
     stopped: list[str] = field(default_factory=list)  # accounts whose automation stopped for a collector's review
+    unsettled: list[str] = field(default_factory=list)  # sends whose outcome the next run settles
+    unfinished: list[str] = field(default_factory=list)  # accounts this run could not process; still due
+
+    def add(self, key: str, outcome: str) -> None:
+        self.outcomes[outcome] += 1
+        lists = {"sent": self.sent, "blocked": self.stopped, "review": self.stopped, "unfinished": self.unfinished}
+        target = self.unsettled if outcome in UNSETTLED else lists.get(outcome)
+        if target is not None:
+            target.append(key)
 
     def as_dict(self) -> dict[str, object]:
-        return {"at": self.at.isoformat(), "outcomes": dict(self.outcomes), "sent": self.sent, "stopped": self.stopped}
-
-
-@dataclass(frozen=True)
-class Senders:
-    mailer: Mailer
-    sms: SmsSender
-    clock: Callable[[], datetime]
+        return {
+            "at": self.at.isoformat(),
+            "outcomes": dict(self.outcomes),
+            "sent": self.sent,
+            "stopped": self.stopped,
+            "unsettled": self.unsettled,
+            "unfinished": self.unfinished,
+        }
 
 
 def _targets(account: Account, channel: str) -> list[tuple[str, str]]:
@@ -55,51 +66,65 @@ def _targets(account: Account, channel: str) -> list[tuple[str, str]]:
 
 
 def run_reminders(
-    now: datetime,
-    accounts: Accounts,
-    mailer: Mailer,
-    sms: SmsSender,
-    clock: Callable[[], datetime] | None = None,
-    notify: tuple[SlackPoster, str] | None = None,
+    now: datetime, accounts: Accounts, senders: Senders, notify: tuple[Notifier, str] | None = None
 ) -> RunReport:
-    """Send every reminder due at the schedule's `now`; each is checked and logged at `clock()`, the instant it
-    goes out (a late retry of the run must not send at 21:05 under a 20:58 check). Tests pass a fixed clock.
+    """Send every reminder due at the schedule's `now`; each is checked and logged at `senders.clock()`, the
+    instant it goes out (a late retry of the run must not send at 21:05 under a 20:58 check).
 
-    Collectors are told (in `notify`'s channel) when automation stopped on an account and how to restart it.
+    Each account is processed on its own: one that keeps failing is listed in the report and the run raises
+    IncompleteRunError after all the others (so Lambda retries and the alarm sees it); it stays due, and the
+    attempt records keep any retry from sending a step twice. Collectors are told (in `notify`'s channel) when
+    automation stopped on an account and how to restart it.
     """
     report = RunReport(now)
-    senders = Senders(mailer, sms, clock or (lambda: now))
+    errors: list[Exception] = []
     for due in accounts.due(now, "REMIND"):
-        try:
-            outcome = _remind_fresh(accounts, due.key, now, senders)
-        except ConflictError:
-            outcome = "conflict"  # changed by a collector meanwhile; still due, so the next run takes it
-        report.outcomes[outcome] += 1
-        if outcome == "sent":
-            report.sent.append(due.key)
-        if outcome in ("blocked", "review"):
-            report.stopped.append(due.key)
+        report.add(due.key, _remind_isolated(accounts, due.key, now, senders, errors))
     logger.info("reminder run finished", extra=report.as_dict())
     _tell_stopped(report, notify)
-    if report.outcomes["failed"]:
-        # Raise so Lambda retries; the send markers keep the retry from sending anything twice.
-        raise UpstreamUnavailableError(f"{report.outcomes['failed']} reminder(s) could not be delivered")
+    failed, unfinished = report.outcomes["failed"], len(report.unfinished)
+    if failed or unfinished:
+        cause = ExceptionGroup("accounts not finished", errors) if errors else None
+        message = f"{failed} reminder(s) not delivered, {unfinished} account(s) not finished"
+        raise IncompleteRunError(message, report.as_dict()) from cause
     return report
 
 
-def _tell_stopped(report: RunReport, notify: tuple[SlackPoster, str] | None) -> None:
+def _remind_isolated(accounts: Accounts, key: str, now: datetime, senders: Senders, errors: list[Exception]) -> str:
+    """One account in its own try: throttling or an unavailable store is retried with backoff; what still fails
+    is kept for the end of the run (by key and error class, no debtor data) and the others go on."""
+    error: Exception | None = None
+    for n in range(TRIES):
+        if n:
+            senders.sleep(BACKOFF * 2 ** (n - 1))
+        try:
+            return _remind_fresh(accounts, key, now, senders)
+        except ConflictError:
+            return "conflict"  # changed by a collector meanwhile; still due, so the next run takes it
+        except UpstreamUnavailableError as exc:
+            error = exc
+        except Exception as exc:  # a bulkhead, not a swallow: kept and raised at the end of the run
+            error = exc
+            break
+    logger.warning("reminder account not finished", extra={"account": key, "error": type(error).__name__})
+    if error is not None:
+        errors.append(error)
+    return "unfinished"
+
+
+def _tell_stopped(report: RunReport, notify: tuple[Notifier, str] | None) -> None:
     if not report.stopped or notify is None:
         return
-    poster, channel = notify
+    notifier, channel = notify
     lines = [f"• `{key}`" for key in report.stopped[:40]]
     text = (
         ":octagonal_sign: Reminders stopped for review on these accounts (a contact rule blocks every channel): "
         "see `/collect why <id>`, then `/collect resume <id>` to restart.\n" + "\n".join(lines)
     )
-    try:
-        poster.post(channel, text)
+    try:  # one message per scheduled run: a repeat of the run is delivered once
+        notifier.notify(Notice(f"reminders-stopped:{report.at.isoformat()}", channel, text))
     except UpstreamUnavailableError:
-        logger.warning("could not tell Slack about stopped reminders", extra={"accounts": len(report.stopped)})
+        logger.warning("could not queue the stopped-reminders notice", extra={"accounts": len(report.stopped)})
 
 
 def _remind_fresh(accounts: Accounts, key: str, due_at: datetime, senders: Senders) -> str:
@@ -121,16 +146,37 @@ def remind_account(accounts: Accounts, account: Account, senders: Senders) -> st
     if index >= len(cadence):
         return "done"
     at = senders.clock()
+    settled, previous = resolve_earlier(senders, account, index, at)
+    if settled is not None:
+        if settled in ("repeat", "confirmed"):
+            _advance(accounts, account.key, at, index + 1, previous.at if previous else at)
+        return settled
     targets = _targets(account, cadence[index].channel)
     if not targets:
         _advance(accounts, account.key, at, index + 1, None)
         return "no-contact"
+    return _send_first_allowed(accounts, account, targets, (cadence[index], index, previous), senders, at)
+
+
+def _send_first_allowed(
+    accounts: Accounts,
+    account: Account,
+    targets: list[tuple[str, str]],
+    step: tuple[Step, int, SendAttempt | None],
+    senders: Senders,
+    at: datetime,
+) -> str:
+    """Check each channel in order and send on the first the rules allow; else hold the step back."""
+    cadence_step, index, previous = step
     refused: list[contacts.Checked] = []
     for channel, address in targets:
         proposed = ProposedContact(at=at, channel=channel, to=address, automated=True)
         checked = contacts.check_contact(account, proposed)
         if checked.decision.decision == "ALLOW":
-            return _send(accounts, checked, proposed, cadence[index], index, senders)
+            outcome = send_step(senders, checked, proposed, cadence_step.template, index, previous)
+            if outcome == "sent":
+                _advance(accounts, account.key, at, index + 1, at)
+            return outcome
         contacts.log_decision(checked, proposed, ACTOR)
         refused.append(checked)
     return _hold_back(accounts, account, at, [c.decision for c in refused])
@@ -159,58 +205,3 @@ def _hold_back(accounts: Accounts, account: Account, at: datetime, decisions: li
     )
     change_account(accounts, account.key, lambda a: (replace(a, automation="review"), [stop]), at)
     return "blocked" if any(d.decision == "BLOCK" for d in decisions) else "review"
-
-
-def _send(
-    accounts: Accounts,
-    checked: contacts.Checked,
-    proposed: ProposedContact,
-    step: Step,
-    index: int,
-    senders: Senders,
-) -> str:
-    """Claim the step once, send it, then keep the contact; a repeated run finds the claim and only advances."""
-    account = checked.account
-    marker = (keys.account_pk(account.key), f"SEND#{account.oldest_due}#{index}")
-    if activity_repo.claim_marker(*marker, at=proposed.at, data={"channel": proposed.channel}):
-        message = render_reminder(step.template, proposed.channel, account, proposed.at.date())
-        try:
-            message_id = _deliver(proposed, message.subject, message.body, senders)
-        except UpstreamUnavailableError as exc:
-            activity_repo.release_marker(*marker)
-            # No traceback: the provider's message can name the recipient; the account key is enough.
-            logger.warning(
-                "reminder not delivered; it will be retried", extra={"account": account.key, "error": _error_code(exc)}
-            )
-            return "failed"
-        contact = contacts.contact_activity(
-            checked,
-            proposed,
-            ACTOR,
-            "sent",
-            f"{step.template} reminder by {proposed.channel}",
-            {"template": step.template, "step": index, "message_id": message_id},
-        )
-        contacts.keep_contact(checked, proposed, contact, ACTOR)
-        outcome = "sent"
-    else:
-        outcome = "repeat"
-    _advance(accounts, account.key, proposed.at, index + 1, proposed.at)
-    return outcome
-
-
-def _deliver(proposed: ProposedContact, subject: str, body: str, senders: Senders) -> str:
-    if proposed.to is None:
-        raise UpstreamUnavailableError("no address to deliver to")
-    if proposed.channel == "sms":
-        return senders.sms.send_sms(proposed.to, body)
-    return senders.mailer.send_email(proposed.to, subject, body)
-
-
-def _error_code(exc: Exception) -> str:
-    """The provider's error code (e.g. MessageRejected) without its message, which may contain an address."""
-    cause = exc.__cause__
-    response = getattr(cause, "response", None)
-    if isinstance(response, dict):
-        return str(response.get("Error", {}).get("Code", type(cause).__name__))
-    return type(cause or exc).__name__

@@ -20,7 +20,7 @@ from functions.slack.commands import (
     parse_pay_options,
     parse_plan,
 )
-from functions.slack.replies import Caller, Reply, local_today, resolve_account
+from functions.slack.replies import Caller, Reply, local_today, require_authorized, resolve_account
 from shared import contacts
 from shared.db import plans as plan_repo
 from shared.domain import account_actions as change
@@ -30,6 +30,7 @@ from shared.domain.contact_check import ProposedContact
 from shared.domain.errors import ConflictError, InvalidInputError, NotAllowedError
 from shared.domain.ledger import account_currency, check_plan_total
 from shared.domain.money import Money, normalize_currency
+from shared.domain.mrkdwn import escape
 from shared.domain.outcomes import Outcome, parse_outcome
 from shared.domain.plans import PaymentPlan, split_installments
 from shared.ports import Accounts
@@ -55,7 +56,7 @@ def add_note(ref: str, text: str, caller: Caller, now: datetime, accounts: Accou
     account = resolve_account(ref, accounts)
     entry = Activity(at=now, kind="note", summary=text or "(empty note)", actor=caller.user_id)
     stored = accounts.save(account, [entry], once=_once(caller, "request"))
-    return Reply(f"Note added to {account.debtor}." if stored else "That note was already added.")
+    return Reply(f"Note added to {escape(account.debtor)}." if stored else "That note was already added.")
 
 
 def log_contact(cmd: Command, caller: Caller, now: datetime, accounts: Accounts) -> Reply:
@@ -93,12 +94,12 @@ def log_contact_for(
             if attempt == 3:
                 raise
     if stored is None:
-        return Reply(f"That {channel} with {account.debtor} was already logged; nothing changed.")
+        return Reply(f"That {channel} with {escape(account.debtor)} was already logged; nothing changed.")
     return _logged_reply(stored, checked.decision, channel, caller, outcome)
 
 
 def _logged_reply(account: Account, decision: Decision, channel: str, caller: Caller, outcome: Outcome | None) -> Reply:
-    text = f"Logged {channel} with {account.debtor}."
+    text = f"Logged {channel} with {escape(account.debtor)}."
     if outcome and outcome.phone_problem:
         text += " The number is flagged and will not be called again" + (
             "; no usable number is left, so the account needs locating." if account.flags.get("needs_locate") else "."
@@ -110,7 +111,7 @@ def _logged_reply(account: Account, decision: Decision, channel: str, caller: Ca
     )
     warning = f":warning: This {channel} broke a contact rule and is flagged for review. {verdict}"
     broken = ", ".join(decision.rules)
-    alert = f":warning: <@{caller.user_id}> logged a {channel} with `{account.account_id}` that broke {broken}."
+    alert = f":warning: <@{caller.user_id}> logged a {channel} with `{escape(account.account_id)}` that broke {broken}."
     return Reply(f"{text} {warning}", [blocks.section(text), blocks.section(warning)], alert=alert)
 
 
@@ -128,6 +129,7 @@ def promise_for(
     ref: str, amount_text: str, day: date, currency: str | None, caller: Caller, now: datetime, accounts: Accounts
 ) -> Reply:
     """Record a promise to pay at most the balance by `day`; reminders pause until it is kept or broken."""
+    require_authorized(caller, "record promises to pay")
     account = resolve_account(ref, accounts)
     amount = _money(account, amount_text, currency)
     due = check_promise_day(day, local_today(account, now))
@@ -138,7 +140,7 @@ def promise_for(
 
     _, stored = change_account(accounts, account.key, promise, now, _once(caller, "request"))
     note = "" if stored else " (already recorded)"
-    return Reply(f"Promise recorded{note}: {account.debtor} will pay {amount.format()} by {due}.")
+    return Reply(f"Promise recorded{note}: {escape(account.debtor)} will pay {amount.format()} by {due}.")
 
 
 def record_plan(cmd: Command, caller: Caller, now: datetime, accounts: Accounts) -> Reply:
@@ -150,6 +152,7 @@ def plan_for(terms: PlanTerms, caller: Caller, now: datetime, accounts: Accounts
 
     The total is split into installments in the account's currency (or the one named), the first due today or later.
     """
+    require_authorized(caller, "set up payment plans")
     account = resolve_account(terms.ref, accounts)
     total = _money(account, terms.total_text, terms.currency)
     try:
@@ -176,13 +179,14 @@ def plan_for(terms: PlanTerms, caller: Caller, now: datetime, accounts: Accounts
         return _active_plan_reply(account, ACTIVE_PLAN)
     if not fresh:
         return _active_plan_reply(account, "payment plan already recorded")
-    title = f"Payment plan set up: {account.debtor} pays {total.format()} in {terms.count} {terms.every} installments."
+    name = escape(account.debtor)
+    title = f"Payment plan set up: {name} pays {total.format()} in {terms.count} {terms.every} installments."
     return Reply(title, blocks.plan_blocks(title, plan, installments))
 
 
 def _active_plan_reply(account: Account, what: str) -> Reply:
     active = [p for p in plan_repo.query_plans(account.key) if p[0].status == "active"]
-    text = f"{account.debtor}: {what}."
+    text = f"{escape(account.debtor)}: {what}."
     if not active:
         return Reply(text)
     return Reply(text, blocks.plan_blocks(text, *active[0]))
@@ -190,6 +194,7 @@ def _active_plan_reply(account: Account, what: str) -> Reply:
 
 def record_payment(cmd: Command, caller: Caller, now: datetime, accounts: Accounts) -> Reply:
     """Post a payment once per payment reference; it counts at once and is matched when the books show it."""
+    require_authorized(caller, "post payments")
     account = resolve_account(cmd.ref, accounts)
     currency, overpaid = parse_pay_options(cmd.args[3:])
     amount = _money(account, cmd.args[1], currency)
@@ -207,11 +212,13 @@ def record_payment(cmd: Command, caller: Caller, now: datetime, accounts: Accoun
     if stored is None:
         return Reply(f"Payment `{ref}` was already posted; nothing changed.")
     kept = " The open promise is kept." if account.commitment and stored.commitment is None else ""
-    return Reply(f"Payment of {amount.format()} posted to {account.debtor}. Balance now {stored.balance_text()}.{kept}")
+    name = escape(account.debtor)
+    return Reply(f"Payment of {amount.format()} posted to {name}. Balance now {stored.balance_text()}.{kept}")
 
 
 def reverse_payment(cmd: Command, caller: Caller, now: datetime, accounts: Accounts) -> Reply:
     """A payment came back (NSF, chargeback): what it paid is owed again."""
+    require_authorized(caller, "reverse payments")
     ref, reason = cmd.args[1], " ".join(cmd.args[2:])
     account = resolve_account(cmd.ref, accounts)
     _, stored = change_account(
@@ -219,11 +226,12 @@ def reverse_payment(cmd: Command, caller: Caller, now: datetime, accounts: Accou
     )
     if stored is None:
         return Reply(f"Payment `{ref}` was already reversed; nothing changed.")
-    return Reply(f"Payment `{ref}` reversed on {account.debtor}. Balance now {stored.balance_text()}.")
+    return Reply(f"Payment `{ref}` reversed on {escape(account.debtor)}. Balance now {stored.balance_text()}.")
 
 
 def place_hold(cmd: Command, caller: Caller, now: datetime, accounts: Accounts) -> Reply:
     """Record a dispute, cease request, bankruptcy, death or attorney: reminders and calls stop per the rules."""
+    require_authorized(caller, "place holds")
     hold, note = cmd.args[1].lower(), " ".join(cmd.args[2:])
     account = resolve_account(cmd.ref, accounts)
     unchanged = False
@@ -235,15 +243,16 @@ def place_hold(cmd: Command, caller: Caller, now: datetime, accounts: Accounts) 
         return result or (current, [])
 
     if change.place_hold(account, hold, now, note, caller.user_id) is None:
-        return Reply(f"{account.debtor} already has a {hold} hold; nothing changed.")
+        return Reply(f"{escape(account.debtor)} already has a {hold} hold; nothing changed.")
     _, stored = change_account(accounts, account.key, held, now, _once(caller, "request"))
     if unchanged or stored is None:
-        return Reply(f"{account.debtor} already has a {hold} hold; nothing changed.")
-    return Reply(f"{hold.capitalize()} recorded for {stored.debtor}. Holds now: {', '.join(stored.holds())}.")
+        return Reply(f"{escape(account.debtor)} already has a {hold} hold; nothing changed.")
+    return Reply(f"{hold.capitalize()} recorded for {escape(stored.debtor)}. Holds now: {', '.join(stored.holds())}.")
 
 
 def release_hold(cmd: Command, caller: Caller, now: datetime, accounts: Accounts) -> Reply:
     """Lift a hold with who and why; reminders and the worklist follow at once."""
+    require_authorized(caller, "release holds")
     hold, reason = cmd.args[1].lower(), " ".join(cmd.args[2:])
     account = resolve_account(cmd.ref, accounts)
 
@@ -254,11 +263,12 @@ def release_hold(cmd: Command, caller: Caller, now: datetime, accounts: Accounts
     if stored is None:
         return Reply("That release was already recorded.")
     left = ", ".join(stored.holds()) or "none"
-    return Reply(f"{hold.capitalize()} hold lifted on {stored.debtor}. Holds now: {left}. {_next_text(stored)}")
+    return Reply(f"{hold.capitalize()} hold lifted on {escape(stored.debtor)}. Holds now: {left}. {_next_text(stored)}")
 
 
 def resume(cmd: Command, caller: Caller, now: datetime, accounts: Accounts) -> Reply:
     """Restart reminders that stopped for review."""
+    require_authorized(caller, "restart reminders")
     note = " ".join(cmd.args[1:])
     account = resolve_account(cmd.ref, accounts)
     _, stored = change_account(
@@ -270,7 +280,7 @@ def resume(cmd: Command, caller: Caller, now: datetime, accounts: Accounts) -> R
     )
     if stored is None:
         return Reply("Reminders were already restarted.")
-    return Reply(f"Reminders restarted for {stored.debtor}. {_next_text(stored)}")
+    return Reply(f"Reminders restarted for {escape(stored.debtor)}. {_next_text(stored)}")
 
 
 def _next_text(account: Account) -> str:

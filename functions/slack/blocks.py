@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from shared.domain.accounts import Account, Activity
 from shared.domain.money import Money
+from shared.domain.mrkdwn import escape
 from shared.domain.plans import Installment, PaymentPlan
 
 MAX_BLOCKS = 50
@@ -87,12 +88,12 @@ def local_time(at: datetime, tz: str | None) -> str:
 def _contact_lines(account: Account, reveal: bool) -> str:
     phones = [p["number"] if reveal else mask_phone(p["number"]) for p in account.phones]
     emails = [e["address"] if reveal else mask_email(e["address"]) for e in account.emails]
-    return f"Phone: {', '.join(phones) or '—'}   Email: {', '.join(emails) or '—'}"
+    return escape(f"Phone: {', '.join(phones) or '—'}   Email: {', '.join(emails) or '—'}")
 
 
 def activity_line(activity: Activity, tz: str | None) -> str:
     rules = f" `{' '.join(activity.rules)}`" if activity.rules else ""
-    return f"• {local_time(activity.at, tz)}: {activity.summary} ({activity.actor}){rules}"
+    return f"• {local_time(activity.at, tz)}: {escape(activity.summary)} ({escape(activity.actor)}){rules}"
 
 
 def next_installment(installments: list[Installment]) -> Installment | None:
@@ -126,9 +127,9 @@ def account_blocks(
     blocks = [
         header(f"{account.debtor} · {account.account_id}"),
         section(
-            f"*Creditor:* {account.creditor}   *Balance:* {account.balance_text()}\n"
-            f"*Status:* {account.status}   *Holds:* {holds}   *Collector:* {account.collector or 'pool'}\n"
-            f"*Time zone:* {account.timezone or 'unknown'}\n{_contact_lines(account, reveal_pii)}"
+            f"*Creditor:* {escape(account.creditor)}   *Balance:* {account.balance_text()}\n"
+            f"*Status:* {account.status}   *Holds:* {holds}   *Collector:* {escape(account.collector or 'pool')}\n"
+            f"*Time zone:* {escape(account.timezone or 'unknown')}\n{_contact_lines(account, reveal_pii)}"
         ),
     ]
     buttons = account_buttons(account_ref(account), "card-actions", with_account=False, with_plan=True)
@@ -145,13 +146,13 @@ def account_blocks(
         blocks.append(section(f"*Open promise:* {promise.amount.format()} by {promise.due}"))
     pending = [e for e in account.entries if e.state == "pending"]
     if pending:
-        lines = [f"• {e.kind} {e.amount.format()} ref `{e.ref}` on {e.at.date()}" for e in pending[:10]]
+        lines = [f"• {e.kind} {e.amount.format()} ref `{escape(e.ref)}` on {e.at.date()}" for e in pending[:10]]
         blocks.append(section("*Not yet in the creditor's books*\n" + "\n".join(lines)))
     open_items = account.open_invoices()
     owed = account.open_amounts()
     if open_items:
         lines = [
-            f"• {i.number}: {Money(owed[i.number], i.balance.currency).format()} due {i.due_date.isoformat()}"
+            f"• {escape(i.number)}: {Money(owed[i.number], i.balance.currency).format()} due {i.due_date.isoformat()}"
             for i in open_items[:15]
         ]
         more = f"\n…and {len(open_items) - 15} more" if len(open_items) > 15 else ""
@@ -177,7 +178,7 @@ def next_action_text(account: Account) -> str:
     }
     text = texts.get(action) or f"Reminders stopped ({action})"
     if account.follow_up:
-        text += f" · :rotating_light: {account.follow_up}"
+        text += f" · :rotating_light: {escape(account.follow_up)}"
     return text
 
 
@@ -190,7 +191,7 @@ def worklist_blocks(rows: list[tuple[Account, str]], collector: str) -> list[Blo
     used = 0
     for rank, (account, note) in enumerate(rows[:MAX_WORKLIST_ROWS], start=1):
         text = _clip(
-            f"*{rank}. {account.debtor}* · `{account.account_id}` · {account.creditor}\n"
+            f"*{rank}. {escape(account.debtor)}* · `{escape(account.account_id)}` · {escape(account.creditor)}\n"
             f"{account.balance_text()} · oldest due {account.oldest_due or '—'} · {note}",
             MAX_ROW_TEXT,
         )

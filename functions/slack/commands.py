@@ -10,6 +10,7 @@ from decimal import Decimal, InvalidOperation
 from shared.domain.errors import InvalidInputError
 from shared.domain.holds import HOLDS
 from shared.domain.money import MAX_MAJOR, normalize_currency
+from shared.domain.mrkdwn import escape
 from shared.domain.outcomes import outcome_list, parse_outcome
 from shared.domain.plans import FREQUENCIES, MAX_INSTALLMENTS, MIN_INSTALLMENTS
 
@@ -33,6 +34,17 @@ USAGE: dict[str, str] = {
     "resume": "`/collect resume <id> [note]`: restart reminders that stopped for review",
 }
 CHANNELS = ("call", "email", "sms", "letter", "note")
+# Commands that move money or stop or restart collection, and what the refusal calls them: for AUTHORIZED_USERS only.
+# The rest (help, worklist, account, can-call, why, log) stay open to every member.
+GUARDED = {
+    "pay": "post payments",
+    "reverse": "reverse payments",
+    "promise": "record promises to pay",
+    "plan": "set up payment plans",
+    "hold": "place holds",
+    "release": "release holds",
+    "resume": "restart reminders",
+}
 MAX_AMOUNT_TEXT = 20
 
 _ARITY = {
@@ -52,6 +64,11 @@ _ARITY = {
 }
 _AMOUNT = re.compile(r"^(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$")
 _REF = re.compile(r"^[\w.\-/:@+]{1,64}$")
+
+
+def _shown(text: str) -> str:
+    """A word the collector typed, quoted in an error message exactly as typed (never a ping or a link)."""
+    return escape(repr(text))
 
 
 @dataclass(frozen=True)
@@ -74,7 +91,9 @@ def _check_args(name: str, args: tuple[str, ...]) -> None:
     if len(args) < _ARITY[name]:
         raise InvalidInputError(f"`{name}` needs {_ARITY[name]} argument(s). {usage_text(name)}")
     if args and not _REF.match(args[0]):
-        raise InvalidInputError(f"account id {args[0]!r} has characters an account id cannot have. {usage_text(name)}")
+        raise InvalidInputError(
+            f"account id {_shown(args[0])} has characters an account id cannot have. {usage_text(name)}"
+        )
     try:
         _check_words(name, args)
     except InvalidInputError as exc:
@@ -84,21 +103,28 @@ def _check_args(name: str, args: tuple[str, ...]) -> None:
 def _check_words(name: str, args: tuple[str, ...]) -> None:
     if name == "log":
         if args[1].lower() not in CHANNELS:
-            raise InvalidInputError(f"channel {args[1]!r} is not one of {', '.join(CHANNELS)}")
+            raise InvalidInputError(f"channel {_shown(args[1])} is not one of {', '.join(CHANNELS)}")
         if args[1].lower() == "call":
-            parse_outcome(args[2] if len(args) > 2 else "")
+            _check_outcome(args[2] if len(args) > 2 else "")
     if name in ("promise", "pay"):
         parse_amount(args[1])
     if name == "pay":
         parse_pay_options(args[3:])
     if name in ("pay", "reverse") and not _REF.match(args[2]):
-        raise InvalidInputError(f"payment reference {args[2]!r} has characters a reference cannot have")
+        raise InvalidInputError(f"payment reference {_shown(args[2])} has characters a reference cannot have")
     if name == "promise":
         parse_day(args[2])
     if name == "plan":
         parse_plan(args)
     if name in ("hold", "release") and args[1].lower() not in HOLDS:
-        raise InvalidInputError(f"hold {args[1]!r} is not one of {', '.join(HOLDS)}")
+        raise InvalidInputError(f"hold {_shown(args[1])} is not one of {', '.join(HOLDS)}")
+
+
+def _check_outcome(word: str) -> None:
+    try:
+        parse_outcome(word)
+    except InvalidInputError as exc:
+        raise InvalidInputError(f"call outcome {_shown(word)} is not one of {outcome_list()}") from exc
 
 
 def parse_pay_options(words: tuple[str, ...]) -> tuple[str | None, bool]:
@@ -111,7 +137,7 @@ def parse_pay_options(words: tuple[str, ...]) -> tuple[str | None, bool]:
             try:
                 currency = normalize_currency(word)
             except InvalidInputError as exc:
-                raise InvalidInputError(f"{word!r} is neither a currency code nor `overpaid`") from exc
+                raise InvalidInputError(f"{_shown(word)} is neither a currency code nor `overpaid`") from exc
     return currency, overpaid
 
 
@@ -129,7 +155,9 @@ class PlanTerms:
 
 def parse_count(text: str) -> int:
     if not text.strip().isdigit() or not MIN_INSTALLMENTS <= int(text) <= MAX_INSTALLMENTS:
-        raise InvalidInputError(f"count {text!r} must be a whole number from {MIN_INSTALLMENTS} to {MAX_INSTALLMENTS}")
+        raise InvalidInputError(
+            f"count {_shown(text)} must be a whole number from {MIN_INSTALLMENTS} to {MAX_INSTALLMENTS}"
+        )
     return int(text)
 
 
@@ -137,7 +165,7 @@ def _plan_currency(word: str) -> str:
     try:
         return normalize_currency(word)
     except InvalidInputError as exc:
-        raise InvalidInputError(f"{word!r} is neither {'|'.join(FREQUENCIES)} nor a currency code") from exc
+        raise InvalidInputError(f"{_shown(word)} is neither {'|'.join(FREQUENCIES)} nor a currency code") from exc
 
 
 def parse_plan(args: tuple[str, ...]) -> PlanTerms:
@@ -150,7 +178,7 @@ def parse_plan(args: tuple[str, ...]) -> PlanTerms:
         else:
             currency = _plan_currency(word)
     if len(args) > 6:
-        raise InvalidInputError(f"unexpected words after the plan: {' '.join(args[6:])!r}")
+        raise InvalidInputError(f"unexpected words after the plan: {_shown(' '.join(args[6:]))}")
     return PlanTerms(args[0], args[1], parse_count(args[2]), parse_day(args[3]), every, currency)
 
 
@@ -161,7 +189,7 @@ def parse_command(text: str) -> Command:
         return Command("help", ())
     name = words[0].lower()
     if name not in _ARITY:
-        raise InvalidInputError(f"Unknown command {words[0]!r}.\n{usage_text()}")
+        raise InvalidInputError(f"Unknown command {_shown(words[0])}.\n{usage_text()}")
     _check_args(name, words[1:])
     return Command(name, words[1:])
 
@@ -172,15 +200,17 @@ def parse_amount(text: str) -> Decimal:
     Commas only group thousands: `150,50` is refused rather than read as 15050.
     """
     if len(text) > MAX_AMOUNT_TEXT * 4 or not _AMOUNT.match(text):
-        raise InvalidInputError(f"amount {text[:MAX_AMOUNT_TEXT]!r} is not a number (write it like 150.00)")
+        raise InvalidInputError(f"amount {_shown(text[:MAX_AMOUNT_TEXT])} is not a number (write it like 150.00)")
     try:
         value = Decimal(text.replace(",", ""))
     except InvalidOperation as exc:
-        raise InvalidInputError(f"amount {text!r} is not a number (write it like 150.00)") from exc
+        raise InvalidInputError(f"amount {_shown(text)} is not a number (write it like 150.00)") from exc
     if not value.is_finite() or value <= 0:
-        raise InvalidInputError(f"amount {text!r} must be more than zero")
+        raise InvalidInputError(f"amount {_shown(text)} must be more than zero")
     if value >= MAX_MAJOR:
-        raise InvalidInputError(f"amount {text!r} is above the largest amount Arrears accepts ({MAX_MAJOR - 1:,})")
+        raise InvalidInputError(
+            f"amount {_shown(text)} is above the largest amount Arrears accepts ({MAX_MAJOR - 1:,})"
+        )
     return value
 
 
@@ -188,7 +218,7 @@ def parse_day(text: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError as exc:
-        raise InvalidInputError(f"date {text!r} is not a date like 2026-12-01") from exc
+        raise InvalidInputError(f"date {_shown(text)} is not a date like 2026-12-01") from exc
 
 
 def check_promise_day(due: date, today: date) -> date:

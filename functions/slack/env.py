@@ -8,9 +8,13 @@ from shared.settings import SlackPostingSettings
 class Settings(SlackPostingSettings):
     slack_signing_secret_param: str = Field(pattern=r"^/")
     report_channel: str
-    authorized_users: str = Field(default="", description="comma-separated Slack user ids; empty = every member")
+    authorized_users: str = Field(
+        default="",
+        description="comma-separated Slack user ids who may change accounts and see contact data; empty = nobody",
+    )
 
     def is_authorized(self, user_id: str) -> bool:
-        """Whether the user may see full phone numbers, emails and addresses (always in ephemeral replies)."""
+        """Whether the user may post payments, promises, plans, holds, releases, reversals and resumes, and see full
+        phone numbers and emails. Nobody may until AUTHORIZED_USERS names them: the safe default is deny."""
         allowed = {u.strip() for u in self.authorized_users.split(",") if u.strip()}
-        return not allowed or user_id in allowed
+        return bool(user_id) and user_id in allowed

@@ -4,20 +4,28 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from slack_bolt.adapter.aws_lambda import SlackRequestHandler
+from slack_sdk.signature import SignatureVerifier
 
 from functions.slack.app import build_app
 from functions.slack.env import Settings
+from functions.slack.models import check_request
 from shared.adapters.aws import secret
 from shared.db.models import configure
 from shared.observability import logger
 
 settings = Settings()  # type: ignore[call-arg]  # read from the environment
 configure(settings.table_name)
-app = build_app(settings, secret(settings.slack_signing_secret_param), secret(settings.slack_bot_token_param))
+signing_secret = secret(settings.slack_signing_secret_param)
+app = build_app(settings, signing_secret, secret(settings.slack_bot_token_param))
 slack_handler = SlackRequestHandler(app)
+verifier = SignatureVerifier(signing_secret)
 
 
 @logger.inject_lambda_context
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    refusal = check_request(event, verifier)
+    if refusal is not None:  # malformed or unsigned: answered before Bolt parses anything
+        logger.warning("slack request refused", extra={"status": refusal.status})
+        return refusal.response()
     response: dict[str, Any] = slack_handler.handle(event, context)
     return response

@@ -13,6 +13,7 @@ from shared.db import activity as activity_repo
 from shared.db import plans as plan_repo
 from shared.db.accounts import DynamoAccounts
 from shared.domain.accounts import Account
+from shared.domain.mrkdwn import escape
 from shared.ports import Accounts
 
 
@@ -21,7 +22,7 @@ def show_account(cmd: Command, caller: Caller, now: datetime, accounts: Accounts
     history = activity_repo.query_activity(account.key, limit=8)
     plan = next((p for p in plan_repo.query_plans(account.key) if p[0].status == "active"), None)
     card = blocks.account_blocks(account, history, reveal_pii=caller.authorized, plan=plan)
-    return Reply(f"{account.debtor}: {account.balance_text()}", card)
+    return Reply(f"{escape(account.debtor)}: {account.balance_text()}", card)
 
 
 def can_call(cmd: Command, caller: Caller, now: datetime, accounts: Accounts) -> Reply:
@@ -31,13 +32,14 @@ def can_call(cmd: Command, caller: Caller, now: datetime, accounts: Accounts) ->
     contacts.log_decision(checked, proposed, caller.user_id)
     d = checked.decision
     text = blocks.decision_text(d.decision, d.explanation, d.until, tuple(d.rules), account.timezone)
-    return Reply(f"{account.debtor}: {text}", [blocks.section(f"*{account.debtor}* · `{account.account_id}`\n{text}")])
+    name, account_id = escape(account.debtor), escape(account.account_id)
+    return Reply(f"{name}: {text}", [blocks.section(f"*{name}* · `{account_id}`\n{text}")])
 
 
 def why(cmd: Command, caller: Caller, now: datetime, accounts: Accounts) -> Reply:
     account = resolve_account(cmd.ref, accounts)
     decisions = contacts.last_decisions(account.key)
-    state = f"*{account.debtor}* · status {account.status} · holds: {', '.join(account.holds()) or 'none'}"
+    state = f"*{escape(account.debtor)}* · status {account.status} · holds: {', '.join(account.holds()) or 'none'}"
     state += f" · {blocks.next_action_text(account)}"
     lines = [blocks.activity_line(a, account.timezone) for a in decisions] or ["No compliance decisions yet."]
     return Reply(state, [blocks.section(state), blocks.section("*Last decisions*\n" + "\n".join(lines))])

@@ -11,6 +11,7 @@ from functions.slack.blocks import MAX_ID, context
 from functions.slack.commands import PlanTerms, check_promise_day, parse_amount, parse_count, parse_day
 from shared.domain.errors import InvalidInputError
 from shared.domain.holds import HOLDS
+from shared.domain.mrkdwn import escape
 from shared.domain.outcomes import OUTCOMES
 from shared.domain.plans import FREQUENCIES, MAX_INSTALLMENTS, MIN_INSTALLMENTS
 
@@ -85,7 +86,7 @@ def _modal(callback_id: str, title: str, ref: str, blocks: list[dict[str, Any]])
         "submit": _plain("Save"),
         "close": _plain("Cancel"),
         "private_metadata": check_ref(ref),
-        "blocks": [context(f"Account `{ref}`"), *blocks][:MAX_BLOCKS],
+        "blocks": [context(f"Account `{escape(ref)}`"), *blocks][:MAX_BLOCKS],
     }
 
 

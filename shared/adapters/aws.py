@@ -1,4 +1,4 @@
-"""Adapters of the ports onto AWS services (SES, SNS, S3, SQS) and SSM secrets."""
+"""Adapters of the ports onto AWS services (S3, SQS) and SSM secrets; the reminder senders are in sending.py."""
 
 from __future__ import annotations
 
@@ -12,6 +12,10 @@ from aws_lambda_powertools.utilities import parameters
 from botocore.exceptions import BotoCoreError, ClientError
 
 from shared.domain.errors import UpstreamUnavailableError
+from shared.domain.notices import Notice
+
+READ_CHUNK_BYTES = 1024 * 1024  # what one read of an S3 body takes
+READ_LINE_BYTES = 4 * 65_536  # the longest line kept whole: receivables.bounds.MAX_LINE_CHARS in UTF-8 at most
 
 
 @cache
@@ -26,46 +30,19 @@ def secret(parameter_name: str) -> str:
     return str(value)
 
 
-class SesMailer:
-    def __init__(self, sender: str) -> None:
-        self.sender = sender
-
-    def send_email(self, to: str, subject: str, body: str) -> str:
-        try:
-            sent = client("ses").send_email(
-                Source=self.sender,
-                Destination={"ToAddresses": [to]},
-                Message={
-                    "Subject": {"Data": subject, "Charset": "UTF-8"},
-                    "Body": {"Text": {"Data": body, "Charset": "UTF-8"}},
-                },
-            )
-        except (ClientError, BotoCoreError) as exc:
-            raise UpstreamUnavailableError("SES did not accept the email") from exc
-        return str(sent["MessageId"])
-
-
-class SnsSms:
-    def send_sms(self, to: str, body: str) -> str:
-        try:
-            sent = client("sns").publish(
-                PhoneNumber=to,
-                Message=body,
-                MessageAttributes={"AWS.SNS.SMS.SMSType": {"DataType": "String", "StringValue": "Transactional"}},
-            )
-        except (ClientError, BotoCoreError) as exc:
-            raise UpstreamUnavailableError("SNS did not accept the text message") from exc
-        return str(sent["MessageId"])
-
-
 class S3Store:
     def __init__(self, bucket: str) -> None:
         self.bucket = bucket
 
-    def iter_lines(self, key: str, version_id: str | None = None) -> Iterator[bytes]:
+    def iter_lines(self, key: str, version_id: str | None = None, limit: int = READ_LINE_BYTES) -> Iterator[bytes]:
+        """Lines with their endings, split linearly over the body's chunks (botocore's `iter_lines` re-scans its
+        buffer for every chunk: quadratic in a long line); a line over `limit` bytes is cut to `limit + 1`."""
+        # Imported here: only the intake reads lines, and the receivables package is no part of other cold starts.
+        from shared.domain.receivables.decoding import split_chunks
+
         extra = {"VersionId": version_id} if version_id else {}
         body = client("s3").get_object(Bucket=self.bucket, Key=key, **extra)["Body"]
-        yield from body.iter_lines(keepends=True)
+        yield from split_chunks(body.iter_chunks(READ_CHUNK_BYTES), limit)
 
     def put(self, key: str, body: bytes | IO[bytes], content_type: str = "text/plain") -> None:
         client("s3").put_object(Bucket=self.bucket, Key=key, Body=body, ContentType=content_type)
@@ -97,5 +74,32 @@ class SqsQueue:
     def __init__(self, url: str) -> None:
         self.url = url
 
-    def send(self, body: dict[str, Any]) -> None:
-        client("sqs").send_message(QueueUrl=self.url, MessageBody=json.dumps(body))
+    def send(self, body: dict[str, Any], delay_seconds: int = 0) -> None:
+        try:
+            client("sqs").send_message(QueueUrl=self.url, MessageBody=json.dumps(body), DelaySeconds=delay_seconds)
+        except (ClientError, BotoCoreError) as exc:
+            raise UpstreamUnavailableError("SQS did not accept the message") from exc
+
+    def hide(self, receipt: str, seconds: int) -> None:
+        """Keep a received message invisible for `seconds` (at most SQS's 12 hours) before it is delivered again."""
+        client("sqs").change_message_visibility(
+            QueueUrl=self.url, ReceiptHandle=receipt, VisibilityTimeout=min(seconds, 43_200)
+        )
+
+
+class QueuedNotifier:
+    """The Notifier port onto a FIFO queue: one message group per Slack message, so its updates stay in order."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    def notify(self, notice: Notice) -> None:
+        try:
+            client("sqs").send_message(
+                QueueUrl=self.url,
+                MessageBody=json.dumps(notice.as_json()),
+                MessageGroupId=notice.group,
+                MessageDeduplicationId=notice.dedup_id,
+            )
+        except (ClientError, BotoCoreError) as exc:
+            raise UpstreamUnavailableError("SQS did not accept the Slack notice") from exc

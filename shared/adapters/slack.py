@@ -7,7 +7,18 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from shared.domain.errors import UpstreamUnavailableError
+from shared.domain.errors import RateLimitedError, UpstreamUnavailableError
+
+DEFAULT_RETRY_AFTER = 30  # seconds, when Slack rate-limits without saying how long
+
+
+def _refused(what: str, exc: SlackApiError) -> UpstreamUnavailableError:
+    response = exc.response
+    if response.status_code == 429:
+        wait = response.headers.get("Retry-After") or response.headers.get("retry-after")
+        retry_after = int(wait) if str(wait or "").isdigit() else DEFAULT_RETRY_AFTER
+        return RateLimitedError(f"Slack rate-limited the {what}; retry after {retry_after} s", retry_after)
+    return UpstreamUnavailableError(f"Slack refused the {what}: {response.get('error')}")
 
 
 class SlackWebPoster:
@@ -18,7 +29,7 @@ class SlackWebPoster:
         try:
             sent = self.client.chat_postMessage(channel=channel, text=text, blocks=blocks)
         except SlackApiError as exc:
-            raise UpstreamUnavailableError(f"Slack refused the message: {exc.response.get('error')}") from exc
+            raise _refused("message", exc) from exc
         except OSError as exc:  # URLError, timeouts: Slack could not be reached
             raise UpstreamUnavailableError(f"Slack could not be reached ({type(exc).__name__})") from exc
         return str(sent["ts"])
@@ -27,6 +38,6 @@ class SlackWebPoster:
         try:
             self.client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
         except SlackApiError as exc:
-            raise UpstreamUnavailableError(f"Slack refused the update: {exc.response.get('error')}") from exc
+            raise _refused("update", exc) from exc
         except OSError as exc:
             raise UpstreamUnavailableError(f"Slack could not be reached ({type(exc).__name__})") from exc

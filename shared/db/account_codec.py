@@ -7,7 +7,7 @@ from typing import Any
 
 from shared.db import keys
 from shared.db.models import AccountItem
-from shared.domain.accounts import Account, Commitment, Invoice
+from shared.domain.accounts import Account, Commitment, ImportMark, Invoice
 from shared.domain.ledger import LedgerEntry
 from shared.domain.money import Money
 
@@ -112,6 +112,25 @@ def commitment_of(data: dict[str, Any] | None) -> Commitment | None:
     )
 
 
+def mark_json(mark: ImportMark | None) -> dict[str, Any] | None:
+    if mark is None:
+        return None
+    return {
+        "source": mark.source,
+        "chunk": mark.chunk,
+        "change": mark.change,
+        "repeat_lines": list(mark.repeat_lines),
+        "rejected_lines": list(mark.rejected_lines),
+    }
+
+
+def mark_of(data: dict[str, Any] | None) -> ImportMark | None:
+    if not data:
+        return None
+    lines = {name: tuple(int(n) for n in data.get(name) or ()) for name in ("repeat_lines", "rejected_lines")}
+    return ImportMark(data["source"], int(data["chunk"]), data["change"], **lines)
+
+
 def to_item(account: Account) -> AccountItem:
     item = AccountItem(
         keys.account_pk(account.key),
@@ -132,6 +151,7 @@ def to_item(account: Account) -> AccountItem:
         automation=account.automation,
         defer_until=account.defer_until,
         source=account.source,
+        last_import=mark_json(account.last_import),
         oldest_due=_iso(account.oldest_due),
         status=account.status,
         flags=account.flags,
@@ -176,6 +196,7 @@ def from_item(item: AccountItem) -> Account:
         automation=item.automation or "on",
         defer_until=item.defer_until,
         source=item.source,
+        last_import=mark_of(item.last_import),
         account_type=item.account_type,
         collector_role=item.collector_role,
         timezone=item.timezone,

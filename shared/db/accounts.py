@@ -13,7 +13,7 @@ from pynamodb.exceptions import DoesNotExist, PynamoDBConnectionError
 from shared.db import creditors, keys
 from shared.db.account_codec import ACCOUNT_SK, from_item, to_item
 from shared.db.activity import activity_item
-from shared.db.batch import batch_put
+from shared.db.batch import batch_delete, batch_get, batch_put
 from shared.db.models import AccountItem, MarkerItem
 from shared.db.transact import Cancelled, Transaction
 from shared.domain.accounts import Account, Activity
@@ -48,7 +48,7 @@ def get_account(key: str) -> Account:
 def get_accounts(account_keys: Iterable[str]) -> dict[str, Account]:
     """Several accounts in BatchGetItem calls of up to 100 keys."""
     wanted = [(keys.account_pk(k), ACCOUNT_SK) for k in dict.fromkeys(account_keys)]
-    found = (from_item(item) for item in AccountItem.batch_get(wanted))
+    found = (from_item(item) for item in batch_get(AccountItem, wanted))
     return {account.key: account for account in found}
 
 
@@ -134,7 +134,7 @@ def snapshot_marker(key: str, stamp: SnapshotStamp) -> MarkerItem:
 def get_snapshot_listed(account_keys: Iterable[str], source: str) -> dict[str, tuple[str, ...]]:
     """Invoice numbers the snapshot `source` already listed for each account (earlier chunks of the same file)."""
     wanted = [(keys.account_pk(k), SNAPSHOT_SK) for k in dict.fromkeys(account_keys)]
-    markers = MarkerItem.batch_get(wanted, consistent_read=True, attributes_to_get=["pk", "sk", "data"])
+    markers = batch_get(MarkerItem, wanted, consistent_read=True, attributes=["pk", "sk", "data"])
     return {
         m.pk.removeprefix("ACCT#"): tuple((m.data or {}).get("listed") or ())
         for m in markers
@@ -193,7 +193,7 @@ def query_missing_from_snapshot(
     )
     page = list(query)
     wanted = [(item.pk, SNAPSHOT_SK) for item in page]
-    markers = MarkerItem.batch_get(wanted, consistent_read=True, attributes_to_get=["pk", "sk", "data"])
+    markers = batch_get(MarkerItem, wanted, consistent_read=True, attributes=["pk", "sk", "data"])
     listed = {
         m.pk: set((m.data or {}).get("listed") or ()) for m in markers if (m.data or {}).get("source") == snapshot
     }
@@ -232,3 +232,11 @@ class DynamoAccounts:
 
     def settings(self, creditor: str) -> Settings:
         return parse_settings(creditors.get_policy(creditor))
+
+
+def delete_partition(pk: str) -> int:
+    """Every item under one account's partition (activities, markers, plans, the account if still there),
+    deleted in batches; returns how many. Used once retention has run out for the account."""
+    found = [(item.pk, item.sk) for item in MarkerItem.query(pk, attributes_to_get=["pk", "sk"])]
+    batch_delete(MarkerItem, found)
+    return len(found)

@@ -11,6 +11,7 @@ from pynamodb.exceptions import PutError
 
 from shared.db import keys
 from shared.db.batch import batch_put
+from shared.db.errors import code_of
 from shared.db.models import ActivityItem, MarkerItem
 from shared.db.transact import MARKER_TTL
 from shared.domain.accounts import Activity
@@ -79,7 +80,7 @@ def claim_marker(pk: str, sk: str, at: datetime, data: dict[str, Any] | None = N
     try:
         item.save(condition=MarkerItem.pk.does_not_exist())
     except PutError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
+        if code_of(exc) == "ConditionalCheckFailedException":
             return False
         raise UpstreamUnavailableError("DynamoDB rejected the marker write") from exc
     return True

@@ -2,23 +2,25 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from pynamodb.exceptions import PutError, UpdateError
+from pynamodb.exceptions import GetError, PutError, UpdateError
 from pynamodb.expressions.update import Action
 
 from shared.db import keys
+from shared.db.errors import code_of
 from shared.db.models import ImportItem
 from shared.domain.errors import ConflictError, UpstreamUnavailableError
 
-LEASE = timedelta(minutes=16)  # default: longer than any Lambda invocation may run
+LEASE = timedelta(minutes=2)  # far below the function's 15 minutes: renewed at every checkpoint (the heartbeat)
 
 
 @dataclass
 class ImportState:
-    """Where an import stands: `checkpoint_line` is the last line whose rows are written."""
+    """Where an import stands: `checkpoint_line` is the last line whose rows are written; `owner` the invocation
+    holding it, `interrupted` whether this claim took it from an invocation that died."""
 
     bucket: str
     key: str
@@ -26,16 +28,28 @@ class ImportState:
     status: str = "running"
     checkpoint_line: int = 0
     counts: dict[str, Any] = field(default_factory=dict)
-    slack_ts: str | None = None
-    part: int = 1
-    lease: timedelta = LEASE  # how long this invocation holds the import (its remaining time and a margin)
+    owner: str = ""
+    interruptions: int = 0
+    interrupted: bool = False
+    started_at: datetime | None = None  # when the file came in: the as-of time of all its rows, in every retry
+
+
+class LeaseLostError(ConflictError):
+    """This invocation no longer holds the import (it ran past its lease and another took over)."""
+
+
+@dataclass(frozen=True)
+class Held:
+    """Another invocation holds a live lease until `until`."""
+
+    until: datetime
 
 
 def _pk(bucket: str, key: str) -> str:
     return f"IMPORT#{bucket}/{key}"
 
 
-def _state(item: ImportItem) -> ImportState:
+def _state(item: ImportItem, owner: str, interrupted: bool = False) -> ImportState:
     report = dict(item.report or {})
     return ImportState(
         item.bucket,
@@ -44,18 +58,20 @@ def _state(item: ImportItem) -> ImportState:
         item.status,
         int(item.checkpoint_line),
         report.get("counts", {}),
-        item.slack_ts,
-        int(report.get("part", 1)),
+        owner,
+        int(item.interruptions or 0),
+        interrupted,
+        item.started_at,
     )
 
 
-def claim_import(
-    bucket: str, key: str, version: str, now: datetime, resume: bool, lease: timedelta = LEASE
-) -> ImportState | None:
-    """Take the lease on one object version; None when it is done or another invocation holds a live lease.
+def claim_import(bucket: str, key: str, version: str, now: datetime, owner: str) -> ImportState | Held | None:
+    """Take the lease on one object version for `owner`: None when the import is finished, Held while another
+    invocation's lease is live.
 
-    A first delivery creates the record. A continuation (`resume`) or a retry after the lease ran out takes
-    it over at its checkpoint. A repeated S3 event for a finished import gets None: nothing is imported twice.
+    A first delivery creates the record. Any later delivery (a continuation, a retry, a repeated event) takes
+    over once the lease is free: handed over, given up after a failure, or run out because its holder died
+    (counted in `interruptions`). It resumes at the checkpoint.
     """
     item = ImportItem(
         _pk(bucket, key),
@@ -65,73 +81,85 @@ def claim_import(
         version=version,
         status="running",
         started_at=now,
-        lease_until=now + lease,
+        lease_until=now + LEASE,
+        owner=owner,
         gsi3pk=f"IMPORTS#{now:%Y-%m}",
         gsi3sk=keys.instant(now),
     )
     try:
         item.save(condition=ImportItem.pk.does_not_exist())
-        return replace(_state(item), lease=lease)
+        return _state(item, owner)
     except PutError as exc:
-        if exc.cause_response_code != "ConditionalCheckFailedException":
+        if code_of(exc) != "ConditionalCheckFailedException":
             raise UpstreamUnavailableError("DynamoDB rejected the import record") from exc
-    return _take_over(bucket, key, version, now, resume, lease)
+    return _take_over(bucket, key, version, now, owner)
 
 
-def _take_over(
-    bucket: str, key: str, version: str, now: datetime, resume: bool, lease: timedelta
-) -> ImportState | None:
-    item = ImportItem(_pk(bucket, key), f"V#{version}")
-    # A continuation belongs to the running chain; anything else may only take over an expired lease.
-    condition = ImportItem.status == "running"
-    if not resume:
-        condition &= ImportItem.lease_until < now
+def _take_over(bucket: str, key: str, version: str, now: datetime, owner: str) -> ImportState | Held | None:
     try:
-        item.update(actions=[ImportItem.lease_until.set(now + lease)], condition=condition)
+        current = ImportItem.get(_pk(bucket, key), f"V#{version}", consistent_read=True)
+    except GetError as exc:
+        raise UpstreamUnavailableError("DynamoDB did not return the import record") from exc
+    if current.status != "running":
+        return None
+    if current.lease_until is not None and current.lease_until > now:
+        return Held(current.lease_until)
+    died = current.owner is not None  # a holder that hands over or fails clears its name; a dead one cannot
+    actions: list[Action] = [ImportItem.owner.set(owner), ImportItem.lease_until.set(now + LEASE)]
+    if died:
+        actions.append(ImportItem.interruptions.add(1))
+    # Two deliveries may race for an expired lease: the condition lets one win.
+    condition = (ImportItem.status == "running") & (ImportItem.lease_until <= now)
+    try:
+        current.update(actions=actions, condition=condition)
     except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            return None
+        if code_of(exc) == "ConditionalCheckFailedException":
+            return Held(now + LEASE)
         raise UpstreamUnavailableError("DynamoDB rejected the import lease") from exc
-    return replace(_state(item), lease=lease)
+    return _state(current, owner, interrupted=died)
 
 
 def save_progress(state: ImportState, now: datetime) -> None:
-    """Checkpoint after a chunk is written; extends the lease."""
+    """Checkpoint after a chunk is written; renews the lease. ConflictError when this invocation lost it."""
     item = ImportItem(_pk(state.bucket, state.key), f"V#{state.version}")
-    report = {"counts": state.counts, "part": state.part}
     actions: list[Action] = [
         ImportItem.checkpoint_line.set(state.checkpoint_line),
-        ImportItem.report.set(report),
-        ImportItem.lease_until.set(now + state.lease),
+        ImportItem.report.set({"counts": state.counts}),
+        ImportItem.lease_until.set(now + LEASE),
         ImportItem.status.set(state.status),
     ]
-    if state.slack_ts:
-        actions.append(ImportItem.slack_ts.set(state.slack_ts))
     if state.status != "running":
-        actions.append(ImportItem.finished_at.set(now))
-    try:
-        item.update(actions=actions, condition=ImportItem.status == "running")
-    except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            raise ConflictError(f"import of {state.key} was finished by another invocation") from exc
-        raise UpstreamUnavailableError("DynamoDB rejected the checkpoint") from exc
+        actions += [ImportItem.finished_at.set(now), ImportItem.owner.remove()]
+    _update_owned(item, state, actions, "checkpoint")
 
 
-def release_lease(state: ImportState, now: datetime) -> None:
-    """Give the import up after a failure, so Lambda's retry of the same event resumes at the checkpoint."""
+def release_lease(state: ImportState, now: datetime, failed: bool = False) -> None:
+    """Hand the import over (to a continuation) or give it up after a failure, so the next delivery resumes at
+    the checkpoint at once. Quiet when the lease was lost already."""
     item = ImportItem(_pk(state.bucket, state.key), f"V#{state.version}")
+    actions: list[Action] = [ImportItem.lease_until.set(now), ImportItem.owner.remove()]
+    if failed:
+        actions.append(ImportItem.interruptions.add(1))
     try:
-        item.update(actions=[ImportItem.lease_until.set(now)], condition=ImportItem.status == "running")
+        _update_owned(item, state, actions, "lease release")
+    except LeaseLostError:
+        return
+
+
+def _update_owned(item: ImportItem, state: ImportState, actions: list[Action], what: str) -> None:
+    try:
+        item.update(actions=actions, condition=(ImportItem.status == "running") & (ImportItem.owner == state.owner))
     except UpdateError as exc:
-        if exc.cause_response_code != "ConditionalCheckFailedException":
-            raise UpstreamUnavailableError("DynamoDB rejected the lease release") from exc
+        if code_of(exc) == "ConditionalCheckFailedException":
+            raise LeaseLostError(f"import of {state.key} is no longer held by this invocation") from exc
+        raise UpstreamUnavailableError(f"DynamoDB rejected the {what}") from exc
 
 
 def query_imports_of_file(bucket: str, key: str) -> list[ImportState]:
     """Every import of one object key (one per version), newest version last."""
-    return [_state(i) for i in ImportItem.query(_pk(bucket, key))]
+    return [_state(i, i.owner or "") for i in ImportItem.query(_pk(bucket, key))]
 
 
 def query_imports_by_month(month: str) -> list[ImportState]:
     """Imports started in `month` (YYYY-MM), oldest first: the operations view of what came in."""
-    return [_state(i) for i in ImportItem.lookup.query(f"IMPORTS#{month}")]
+    return [_state(i, i.owner or "") for i in ImportItem.lookup.query(f"IMPORTS#{month}")]

@@ -103,6 +103,7 @@ class AccountItem(_Item):
     automation = UnicodeAttribute(default="on")
     defer_until = UTCDateTimeAttribute(null=True)
     source = UnicodeAttribute(null=True)
+    last_import = JSONAttribute(null=True)  # the import chunk that wrote it last (a retried chunk replays it)
     oldest_due = UnicodeAttribute(null=True)
     status = UnicodeAttribute(default="open")
     flags = JSONAttribute(default=dict)
@@ -155,6 +156,15 @@ class MarkerItem(_Item):
     expires_at = TTLAttribute(null=True)
 
 
+class NoticeItem(_Item):
+    """The Slack message a notice key became (pk `NOTICE#<key>`): its ts, for updates, and the last seq sent."""
+
+    channel = UnicodeAttribute()
+    ts = UnicodeAttribute()
+    seq = NumberAttribute()
+    expires_at = TTLAttribute()
+
+
 class ImportItem(_Item):
     bucket = UnicodeAttribute()
     key = UnicodeAttribute()
@@ -164,8 +174,9 @@ class ImportItem(_Item):
     finished_at = UTCDateTimeAttribute(null=True)
     checkpoint_line = NumberAttribute(default=0)
     lease_until = UTCDateTimeAttribute(null=True)
+    owner = UnicodeAttribute(null=True)  # the invocation holding the lease; none once it handed over or failed
+    interruptions = NumberAttribute(default=0)  # failures and takeovers from an invocation that died
     report = JSONAttribute(default=dict)
-    slack_ts = UnicodeAttribute(null=True)
     gsi3pk = UnicodeAttribute(null=True)
     gsi3sk = UnicodeAttribute(null=True)
     lookup = LookupIndex()

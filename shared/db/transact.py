@@ -16,11 +16,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from botocore.exceptions import ConnectionClosedError, EndpointConnectionError, ReadTimeoutError
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from shared.db import keys
+from shared.db.errors import code_of
 from shared.db.models import AccountItem, MarkerItem
 from shared.domain.errors import UpstreamUnavailableError
 
@@ -28,6 +30,7 @@ MARKER_TTL = timedelta(days=400)
 MAX_ITEMS = 100
 ATTEMPTS = 5
 REQUEST = "request"  # the name of the idempotency marker in a transaction
+_LOST = (ReadTimeoutError, ConnectionClosedError, EndpointConnectionError)  # sent, or maybe sent: no answer
 _ORDER = ("check", "delete", "put", "update")  # how pynamodb lays out TransactItems
 _RETRYABLE = frozenset({"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"})
 
@@ -93,9 +96,7 @@ class Transaction:
                 if failed:
                     raise Cancelled(failed) from exc
                 if not self._retryable(exc) or attempt == ATTEMPTS:
-                    raise UpstreamUnavailableError(
-                        f"DynamoDB refused the transaction ({exc.cause_response_code})"
-                    ) from exc
+                    raise UpstreamUnavailableError(f"DynamoDB refused the transaction ({code_of(exc)})") from exc
             self.sleep(min(2.0, 0.05 * 2**attempt) * random.uniform(0.5, 1.0))  # noqa: S311 - jitter, not crypto
 
     def _write(self, token: str) -> None:
@@ -107,7 +108,7 @@ class Transaction:
                         apply(tx)
 
     def _failed(self, exc: TransactWriteError) -> frozenset[str]:
-        if exc.cause_response_code != "TransactionCanceledException":
+        if code_of(exc) != "TransactionCanceledException":
             return frozenset()
         reasons = exc.cancellation_reasons or []
         return frozenset(
@@ -118,7 +119,10 @@ class Transaction:
 
     @staticmethod
     def _retryable(exc: TransactWriteError) -> bool:
-        if exc.cause_response_code in _RETRYABLE or exc.cause_response_code == "ThrottlingException":
+        if isinstance(exc.cause, _LOST):  # the answer was lost: the same token makes a repeat of a commit a no-op
+            return True
+        throttled = ("ThrottlingException", "ProvisionedThroughputExceededException", "RequestLimitExceeded")
+        if code_of(exc) in _RETRYABLE or code_of(exc) in throttled:
             return True
         codes = {reason.code for reason in exc.cancellation_reasons or [] if reason is not None}
-        return exc.cause_response_code == "TransactionCanceledException" and codes <= _RETRYABLE | {"None"}
+        return code_of(exc) == "TransactionCanceledException" and codes <= _RETRYABLE | {"None"}

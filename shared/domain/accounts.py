@@ -40,6 +40,19 @@ class Commitment:
 
 
 @dataclass(frozen=True)
+class ImportMark:
+    """The last import chunk that wrote an account: a retry of that chunk finds its part done and counts it as the
+    first try did (`change`, the lines that only repeated an invoice the file had listed before, and the lines
+    turned away because the account holds as many invoices as it may)."""
+
+    source: str
+    chunk: int  # the first line of the chunk
+    change: str
+    repeat_lines: tuple[int, ...] = ()
+    rejected_lines: tuple[int, ...] = ()  # new invoices past the per-account cap
+
+
+@dataclass(frozen=True)
 class Account:
     """A debtor at one creditor, with contact points, holds, the ledger and the state of collection.
 
@@ -71,6 +84,7 @@ class Account:
     created_at: datetime | None = None
     last_contact_at: datetime | None = None
     source: str | None = None
+    last_import: ImportMark | None = None
     # derived
     oldest_due: date | None = None
     status: str = OPEN

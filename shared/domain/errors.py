@@ -23,3 +23,23 @@ class NotAllowedError(ArrearsError):
 
 class UpstreamUnavailableError(ArrearsError):
     """A dependency (AWS, Slack, mail) failed in a way worth retrying."""
+
+
+class RateLimitedError(UpstreamUnavailableError):
+    """The dependency asked us to wait (HTTP 429); `retry_after` is how long, in seconds."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class DeliveryUnknownError(UpstreamUnavailableError):
+    """The provider's response was lost (read timeout, dropped connection): it may have accepted the message."""
+
+
+class IncompleteRunError(UpstreamUnavailableError):
+    """A scheduled run did all it could but left some items unfinished; `report` says which (keys, no PII)."""
+
+    def __init__(self, message: str, report: dict[str, object]) -> None:
+        super().__init__(message)
+        self.report = report

@@ -67,7 +67,12 @@ def hold_flags(account: Account, hold: str, at: datetime, note: str) -> dict[str
     stamp = _instant(at)
     if hold == "dispute":
         if not account.open_invoices():
-            raise InvalidInputError("there is no open invoice to dispute on this account")
+            # Refused rather than kept as an account-level dispute: a dispute (Reg F) is about a debt, and what
+            # ends the hold is verification of that debt; with nothing owed there is nothing to verify or to stop.
+            raise InvalidInputError(
+                "Nothing recorded: this account has no open invoice, so there is nothing open to dispute. "
+                "If the debtor disputes a debt already paid or closed, keep it as a note with `/collect log`."
+            )
         added = _dispute(account, at, note)
     elif hold == "cease":
         added = {"cease": {"received_at": stamp, "written": True, "channel": "mail", "debt_ids": None}}

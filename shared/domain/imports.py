@@ -9,7 +9,8 @@ from typing import Any
 from shared.domain.accounts import Account, Activity, Invoice
 from shared.domain.ledger import Reconciled, reconcile
 from shared.domain.money import Money
-from shared.domain.receivables import ReceivableRow
+from shared.domain.receivables import ReceivableRow, RejectedRow
+from shared.domain.receivables.bounds import MAX_INVOICES_PER_ACCOUNT
 from shared.domain.settings import Settings
 from shared.domain.state import recompute
 
@@ -21,6 +22,7 @@ class Merge:
     activities: list[Activity] = field(default_factory=list)
     repeats: list[ReceivableRow] = field(default_factory=list)  # rows this file had already listed
     listed: tuple[str, ...] = ()  # invoice numbers these rows listed (a snapshot's marker keeps them)
+    rejected: list[RejectedRow] = field(default_factory=list)  # new invoices past MAX_INVOICES_PER_ACCOUNT
 
 
 def _rfc3339(at: datetime) -> str:
@@ -165,18 +167,14 @@ def merge_rows(
     )
     invoices = {i.number: i for i in base.invoices}
     before = dict(invoices)
-    repeats: list[ReceivableRow] = []
-    for row in rows:
-        if invoices.get(row.invoice, _NONE).source == source:
-            repeats.append(row)  # this file listed the invoice already (a scattered line-item repeat)
-            continue
-        invoices[row.invoice] = Invoice(
-            row.invoice, row.balance, row.due_date, row.invoice_date, row.warnings, source=source, as_of=now
-        )
+    repeats, rejected = _upsert_invoices(invoices, rows, source, now)
     listed = tuple(dict.fromkeys(row.invoice for row in rows))
-    merged = _contacts(replace(base, invoices=tuple(invoices.values())), rows, now)
+    taken = {id(row) for row in rejected}
+    kept = [row for row in rows if id(row) not in taken]
+    merged = replace(base, invoices=tuple(invoices.values()))
+    merged = _contacts(merged, kept, now) if kept else merged
     if existing is not None and _same(merged, existing):
-        return Merge(existing, "unchanged", repeats=repeats, listed=listed)
+        return Merge(existing, "unchanged", repeats=repeats, listed=listed, rejected=rejected)
     reconciled = reconcile(tuple(before.values()), merged.invoices, base.entries, source, now, settings.match)
     merged = replace(merged, entries=tuple(reconciled.entries))
     owes = any(p.owed > 0 for p in merged.positions.values())
@@ -184,4 +182,35 @@ def merge_rows(
         merged = replace(merged, dunning_step=0)  # a reopened account starts its cadence again
     activities = _invoice_changes(before, invoices, now, source) + ledger_activities(reconciled, now, source)
     change = "new" if existing is None else "updated"
-    return Merge(recompute(merged, now, settings), change, activities if existing else [], repeats, listed)
+    return Merge(recompute(merged, now, settings), change, activities if existing else [], repeats, listed, rejected)
+
+
+def past_cap(row: ReceivableRow) -> RejectedRow:
+    """The rejection of a new invoice on an account that holds MAX_INVOICES_PER_ACCOUNT already."""
+    reason = (
+        f"invoice {row.invoice!r}: account {row.account_id!r} already holds {MAX_INVOICES_PER_ACCOUNT} invoices, "
+        f"the bound of {MAX_INVOICES_PER_ACCOUNT} invoices per account"
+    )
+    return RejectedRow(line=row.line, raw=row.raw, reason=reason)
+
+
+def _upsert_invoices(
+    invoices: dict[str, Invoice], rows: list[ReceivableRow], source: str, now: datetime
+) -> tuple[list[ReceivableRow], list[RejectedRow]]:
+    """Upsert the rows' invoices into `invoices`; (rows this file listed already, new invoices past the cap).
+
+    An account holds at most MAX_INVOICES_PER_ACCOUNT invoices, so its item stays well under DynamoDB's 400 KB:
+    the invoices it has are still updated, new ones past the cap are rejected rather than failing the import.
+    """
+    repeats: list[ReceivableRow] = []
+    rejected: list[RejectedRow] = []
+    for row in rows:
+        if invoices.get(row.invoice, _NONE).source == source:
+            repeats.append(row)  # this file listed the invoice already (a scattered line-item repeat)
+        elif row.invoice not in invoices and len(invoices) >= MAX_INVOICES_PER_ACCOUNT:
+            rejected.append(past_cap(row))
+        else:
+            invoices[row.invoice] = Invoice(
+                row.invoice, row.balance, row.due_date, row.invoice_date, row.warnings, source=source, as_of=now
+            )
+    return repeats, rejected

@@ -18,5 +18,6 @@ def recorder() -> Iterator[SlackRecorder]:
 
 @pytest.fixture(scope="module")
 def runner(recorder: SlackRecorder) -> Iterator[LocalRunner]:
-    with embedded_aws(recorder.api_url) as runner:
+    # U-ANA is the collector the e2e tests act as: writes are for AUTHORIZED_USERS only (empty denies everyone)
+    with embedded_aws(recorder.api_url, parameters={"AuthorizedUsers": "U-ANA"}) as runner:
         yield runner

@@ -77,14 +77,19 @@ def test_function_specs_resolved_from_template(runner: LocalRunner, recorder: Sl
     # Given the resolved functions
     functions, stack = runner.stack.functions, runner.stack
 
-    # Then every variable is a plain string pointing at this deployment, Slack at the recorder
+    # Then every variable is a plain string pointing at this deployment, Slack at the recorder (only the functions
+    # that call Slack: the Slack function replies, the notify function delivers everyone else's notices)
     for spec in functions.values():
         assert spec.environment["TABLE_NAME"] == stack.table_name
-        assert spec.environment["SLACK_API_URL"] == recorder.api_url
+    talking = {lid for lid, spec in functions.items() if "SLACK_API_URL" in spec.environment}
+    assert talking == {"SlackFunction", "NotifyFunction"}
+    assert {functions[lid].environment["SLACK_API_URL"] for lid in talking} == {recorder.api_url}
     assert functions["IntakeFunction"].environment["INTAKE_QUEUE_URL"] == stack.intake_queue_url
     # And the triggers are the template's
     assert functions["IntakeFunction"].s3_prefixes == ("incoming/", "policies/")
     assert [t.queue_url for t in functions["IntakeFunction"].sqs_triggers] == [stack.intake_queue_url]
+    notices = functions["IntakeFunction"].environment["NOTIFY_QUEUE_URL"]
+    assert [t.queue_url for t in functions["NotifyFunction"].sqs_triggers] == [notices]
     assert functions["RemindersFunction"].schedule_expressions == ("rate(1 hour)",)
     assert functions["PlansFunction"].schedule_expressions == ("rate(1 hour)",)
     assert functions["SlackFunction"].function_name == f"{stack.stack_name}-slack"

@@ -102,6 +102,23 @@ def test_scheduled_handler_runs_a_real_scheduler_event_from_the_runtime_lock(run
     assert isinstance(out["result"], dict) and out["result"]
 
 
+def test_notify_handler_posts_a_queued_notice_from_the_runtime_lock(runner, recorder, tmp_path) -> None:
+    # Given SQS's real event shape, carrying one queued Slack notice
+    recorder.clear()
+    event = _sample("aws_events", "powertools_s3SqsEvent.json")
+    record = event["Records"][0]
+    record["body"] = json.dumps({"key": "runtime-check", "channel": "C-OPS", "text": "runtime check", "seq": 0})
+    event["Records"] = [record]
+
+    # When the staged notify handler delivers it
+    out = _invoke(runner, "NotifyFunction", event, tmp_path)
+
+    # Then nothing is handed back and the message reached Slack
+    assert out["result"] == {"batchItemFailures": []}
+    posted = recorder.wait_for(lambda call: call.method == "chat.postMessage")
+    assert posted.params["text"] == "runtime check"
+
+
 def _signed_collect(runner: LocalRunner, recorder: SlackRecorder, text: str) -> dict[str, Any]:
     """Slack's captured Function URL request with our command in its body, signed with the stack's secret."""
     event = _sample("slack", "lambda_function_url_slash_command_captured.json")

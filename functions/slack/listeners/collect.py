@@ -8,11 +8,11 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from functions.slack.commands import parse_command
+from functions.slack.commands import GUARDED, Command, parse_command
 from functions.slack.env import Settings
 from functions.slack.listeners.errors import attempt, tell_ephemeral
 from functions.slack.logic import run_command
-from functions.slack.replies import Caller
+from functions.slack.replies import Caller, not_allowed_text
 from shared import clock as wallclock
 from shared.domain.errors import InvalidInputError
 
@@ -32,6 +32,31 @@ def ack_collect(ack: Ack, command: dict[str, Any]) -> None:
     ack()
 
 
+def _refused(cmd: Command, user_id: str, settings: Settings) -> str | None:
+    """Why `user_id` may not run `cmd` (a write for AUTHORIZED_USERS only), or None when they may."""
+    if cmd.name in GUARDED and not settings.is_authorized(user_id):
+        return not_allowed_text(user_id, GUARDED[cmd.name])
+    return None
+
+
+def make_ack(settings: Settings) -> Any:
+    """The ack: bad input gets its usage, a write the user may not make gets the refusal (settings only, no AWS)."""
+
+    def ack_authorized(ack: Ack, command: dict[str, Any]) -> None:
+        try:
+            cmd = parse_command(command.get("text", ""))
+        except InvalidInputError as exc:
+            ack(text=str(exc))
+            return
+        refusal = _refused(cmd, str(command.get("user_id") or ""), settings)
+        if refusal:
+            ack(text=refusal)
+            return
+        ack()
+
+    return ack_authorized
+
+
 def make_worker(settings: Settings) -> Any:
     def work_collect(command: dict[str, Any], respond: Respond, client: WebClient) -> None:
         try:
@@ -39,6 +64,8 @@ def make_worker(settings: Settings) -> Any:
         except InvalidInputError:
             return  # already answered in the ack
         user = command["user_id"]
+        if _refused(cmd, user, settings):
+            return  # refused in the ack; the write itself checks again (actions.require_authorized)
         caller = Caller(user, settings.is_authorized(user), command.get("trigger_id", ""))
         reply = attempt(lambda: run_command(cmd, caller, _now()), lambda text: tell_ephemeral(respond, text), cmd.name)
         if reply is None:
@@ -51,4 +78,4 @@ def make_worker(settings: Settings) -> Any:
 
 
 def register(app: App, settings: Settings) -> None:
-    app.command("/collect")(ack=ack_collect, lazy=[make_worker(settings)])
+    app.command("/collect")(ack=make_ack(settings), lazy=[make_worker(settings)])

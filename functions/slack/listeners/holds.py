@@ -11,13 +11,21 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from functions.slack import actions, blocks, modals
-from functions.slack.commands import Command
+from functions.slack.commands import GUARDED, Command
 from functions.slack.env import Settings
 from functions.slack.listeners.errors import attempt, tell_ephemeral
-from functions.slack.listeners.interactive import ACCOUNTS, Listener, ack_button, modal_opener, report_to
-from functions.slack.replies import Caller, Reply, resolve_account
+from functions.slack.listeners.interactive import (
+    ACCOUNTS,
+    Listener,
+    ack_button,
+    guarded_submission,
+    modal_opener,
+    report_to,
+)
+from functions.slack.replies import Caller, Reply, require_authorized, resolve_account
 from shared import clock as wallclock
 from shared.domain.errors import InvalidInputError
+from shared.domain.mrkdwn import escape
 from shared.source_gaps import confirm_open, confirm_paid
 
 
@@ -52,6 +60,8 @@ def make_release_worker(settings: Settings) -> Listener:
             return  # already answered in the ack
         user = body["user"]["id"]
         caller = Caller(user, settings.is_authorized(user), body["view"]["id"])
+        if not caller.authorized:
+            return  # refused in the ack; release_hold checks again
         command = Command("release", (entry.ref, entry.hold, *entry.reason.split()))
         report_to(settings, client, caller, lambda: actions.release_hold(command, caller, _now(), ACCOUNTS), "release")
 
@@ -75,15 +85,14 @@ def make_snapshot_worker(settings: Settings, paid: bool) -> Listener:
         ref = modals.check_ref(str(_action(body).get("value") or ""))
 
         def work() -> Reply:
-            if not caller.authorized:
-                return Reply("Only users allowed to see and change account data can confirm this (AUTHORIZED_USERS).")
+            require_authorized(caller, "confirm invoices a snapshot left out")
             account = resolve_account(ref, ACCOUNTS)
             confirm = confirm_paid if paid else confirm_open
             stored = confirm(ACCOUNTS, account.key, _now(), caller.user_id, f"REQ#{caller.request_id}")
             if stored is None:
-                return Reply(f"`{ref}` was already confirmed.")
+                return Reply(f"`{escape(ref)}` was already confirmed.")
             done = "closed as paid per source" if paid else "kept open: reminders resume"
-            return Reply(f"`{ref}`: {done}. Balance now {stored.balance_text()}.")
+            return Reply(f"`{escape(ref)}`: {done}. Balance now {stored.balance_text()}.")
 
         _reply(respond, work, "snapshot button")
 
@@ -97,8 +106,10 @@ def _reply(respond: Respond, work: Any, what: str) -> None:
 
 
 def register(app: App, settings: Settings) -> None:
-    app.block_action(blocks.ACTION_RELEASE)(ack=modal_opener(modals.release_modal), lazy=[])
-    app.view_submission(modals.RELEASE_VIEW)(ack=ack_release, lazy=[make_release_worker(settings)])
+    releases = GUARDED["release"]
+    app.block_action(blocks.ACTION_RELEASE)(ack=modal_opener(modals.release_modal, (settings, releases)), lazy=[])
+    release_ack = guarded_submission(settings, modals.HOLD[0], releases, lambda ack, view, _: ack_release(ack, view))
+    app.view_submission(modals.RELEASE_VIEW)(ack=release_ack, lazy=[make_release_worker(settings)])
     app.block_action(blocks.ACTION_RESUME)(ack=ack_button, lazy=[make_resume_worker(settings)])
     app.block_action(re.compile(r"^snapshot_paid:"))(ack=ack_button, lazy=[make_snapshot_worker(settings, True)])
     app.block_action(re.compile(r"^snapshot_owed:"))(ack=ack_button, lazy=[make_snapshot_worker(settings, False)])

@@ -12,11 +12,11 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from functions.slack import actions, blocks, modals
-from functions.slack.commands import Command
+from functions.slack.commands import GUARDED, Command
 from functions.slack.env import Settings
 from functions.slack.listeners.errors import attempt, tell_ephemeral
 from functions.slack.logic import run_command
-from functions.slack.replies import Caller, Reply
+from functions.slack.replies import Caller, Reply, not_allowed_text
 from shared import clock as wallclock
 from shared.db.accounts import DynamoAccounts
 from shared.domain.errors import InvalidInputError
@@ -45,11 +45,18 @@ def _button_ref(body: dict[str, Any]) -> str:
     return modals.check_ref(str(actions_[0].get("value") or ""))
 
 
-def modal_opener(build: Callable[[str], modals.View]) -> Listener:
-    """An ack listener that opens the modal `build` makes from the button's value: Slack API only, no AWS."""
+def modal_opener(build: Callable[[str], modals.View], guard: tuple[Settings, str] | None = None) -> Listener:
+    """An ack listener that opens the modal `build` makes from the button's value: Slack API only, no AWS.
+
+    With `guard` (the settings and what the form does), a user not in AUTHORIZED_USERS is told so instead.
+    """
 
     def open_modal(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         ack()
+        user = str((body.get("user") or {}).get("id") or "")
+        if guard is not None and not guard[0].is_authorized(user):
+            tell_ephemeral(respond, not_allowed_text(user, guard[1]))
+            return
         try:
             client.views_open(trigger_id=body["trigger_id"], view=build(_button_ref(body)))
         except InvalidInputError as exc:
@@ -102,6 +109,19 @@ def ack_plan(ack: Ack, view: dict[str, Any], request: BoltRequest) -> None:
     _ack_submission(ack, lambda: modals.read_plan(view, _request_day(request)))
 
 
+def guarded_submission(settings: Settings, field: str, what: str, check: Listener) -> Listener:
+    """A view submission's ack that refuses, beside `field`, a user not in AUTHORIZED_USERS; else `check` acks it."""
+
+    def ack_if_authorized(ack: Ack, body: dict[str, Any], view: dict[str, Any], request: BoltRequest) -> None:
+        user = str((body.get("user") or {}).get("id") or "")
+        if not settings.is_authorized(user):
+            ack(response_action="errors", errors={field: not_allowed_text(user, what)})
+            return
+        check(ack, view, request)
+
+    return ack_if_authorized
+
+
 def _submitter(settings: Settings, body: dict[str, Any]) -> Caller:
     """The view id is the request id: a resubmitted or retried view writes nothing twice."""
     user = body["user"]["id"]
@@ -143,6 +163,8 @@ def make_promise_worker(settings: Settings) -> Listener:
         except InvalidInputError:
             return  # already answered in the ack
         caller = _submitter(settings, body)
+        if not caller.authorized:
+            return  # refused in the ack; promise_for checks again
         work = partial(actions.promise_for, entry.ref, entry.amount_text, entry.due, None, caller, _now(), ACCOUNTS)
         report_to(settings, client, caller, work, "promise modal")
 
@@ -156,16 +178,21 @@ def make_plan_worker(settings: Settings) -> Listener:
         except InvalidInputError:
             return  # already answered in the ack
         caller = _submitter(settings, body)
+        if not caller.authorized:
+            return  # refused in the ack; plan_for checks again
         report_to(settings, client, caller, partial(actions.plan_for, terms, caller, _now(), ACCOUNTS), "plan modal")
 
     return plan_from_modal
 
 
 def register(app: App, settings: Settings) -> None:
+    promises, plans = (settings, GUARDED["promise"]), (settings, GUARDED["plan"])
     app.block_action(blocks.ACTION_LOG_CALL)(ack=modal_opener(modals.log_call_modal), lazy=[])
-    app.block_action(blocks.ACTION_PROMISE)(ack=modal_opener(modals.promise_modal), lazy=[])
-    app.block_action(blocks.ACTION_PLAN)(ack=modal_opener(modals.plan_modal), lazy=[])
+    app.block_action(blocks.ACTION_PROMISE)(ack=modal_opener(modals.promise_modal, promises), lazy=[])
+    app.block_action(blocks.ACTION_PLAN)(ack=modal_opener(modals.plan_modal, plans), lazy=[])
     app.block_action(blocks.ACTION_ACCOUNT)(ack=ack_button, lazy=[make_account_worker(settings)])
     app.view_submission(modals.LOG_CALL_VIEW)(ack=ack_log_call, lazy=[make_log_call_worker(settings)])
-    app.view_submission(modals.PROMISE_VIEW)(ack=ack_promise, lazy=[make_promise_worker(settings)])
-    app.view_submission(modals.PLAN_VIEW)(ack=ack_plan, lazy=[make_plan_worker(settings)])
+    promise_ack = guarded_submission(settings, modals.AMOUNT[0], GUARDED["promise"], ack_promise)
+    app.view_submission(modals.PROMISE_VIEW)(ack=promise_ack, lazy=[make_promise_worker(settings)])
+    plan_ack = guarded_submission(settings, modals.TOTAL[0], GUARDED["plan"], ack_plan)
+    app.view_submission(modals.PLAN_VIEW)(ack=plan_ack, lazy=[make_plan_worker(settings)])

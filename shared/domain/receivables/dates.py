@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
+from shared.domain.receivables.bounds import date_in_window, date_window
+
 _MONTHS = {
     name: number
     for number, names in enumerate(
@@ -92,9 +94,12 @@ def _year(text: str) -> int:
 
 def _make(year: int, month: int, day: int) -> date:
     try:
-        return date(year, month, day)
+        value = date(year, month, day)
     except ValueError as exc:
         raise DateError(f"is not a valid date ({exc})") from exc
+    if not date_in_window(value):
+        raise DateError(f"is outside {date_window()}")
+    return value
 
 
 def parse_terms(text: str) -> int:
@@ -112,4 +117,11 @@ def parse_terms(text: str) -> int:
 
 
 def add_days(start: date, days: int) -> date:
-    return start + timedelta(days=days)
+    """`start` plus `days`; DateError when the result leaves the accepted window of years."""
+    try:
+        value = start + timedelta(days=days)
+    except OverflowError as exc:
+        raise DateError(f"is outside {date_window()}") from exc
+    if not date_in_window(value):
+        raise DateError(f"is outside {date_window()}")
+    return value

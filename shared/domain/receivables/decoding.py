@@ -28,6 +28,29 @@ def split_physical(items: Iterable[bytes]) -> Iterator[bytes]:
         yield from item.splitlines() or [b""]
 
 
+def split_chunks(chunks: Iterable[bytes], limit: int) -> Iterator[bytes]:
+    """Byte lines with their endings (CR, LF or CRLF) from chunks of any size, in time linear in the input.
+
+    A line longer than `limit` bytes keeps only its first `limit + 1` (then its ending): the rest is read past,
+    so memory stays bounded by `limit` and a chunk, and the reader can still tell the line was too long.
+    A CRLF split between two chunks comes out as two items, `...\\r` and `\\n`, as split_physical expects.
+    """
+    carry: list[bytes] = []
+    size = 0
+    for chunk in chunks:
+        for piece in chunk.splitlines(keepends=True):
+            body = piece.rstrip(b"\r\n")
+            if size <= limit:
+                kept = body[: limit + 1 - size]
+                carry.append(kept)
+                size += len(kept)
+            if len(body) < len(piece):
+                yield b"".join(carry) + piece[len(body) :]
+                carry, size = [], 0
+    if carry:
+        yield b"".join(carry)
+
+
 def choose_encoding(head: list[bytes]) -> str:
     """Pick the codec from the first lines; refuse content that is not delimited text."""
     first = head[0] if head else b""

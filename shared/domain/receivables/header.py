@@ -6,6 +6,7 @@ import csv
 import re
 from dataclasses import dataclass
 
+from shared.domain.receivables.bounds import MAX_LINE_CHARS
 from shared.domain.receivables.profiles import Profile
 
 DELIMITERS = (",", ";", "\t")
@@ -18,7 +19,11 @@ def normalize_name(name: str) -> str:
 
 
 def split_line(text: str, delimiter: str) -> list[str]:
-    return next(csv.reader([text], delimiter=delimiter), [])
+    """The cells of one line; none for a line csv cannot split (a header is never such a line)."""
+    try:
+        return next(csv.reader([text], delimiter=delimiter), [])
+    except csv.Error:
+        return []
 
 
 def map_columns(cells: list[str], profile: Profile) -> dict[str, int]:
@@ -67,6 +72,8 @@ _Scored = list[tuple[int, int, str, Profile, dict[str, int], list[str]]]
 
 def _score_line(text: str, profiles: list[Profile]) -> _Scored:
     scored: _Scored = []
+    if len(text) > MAX_LINE_CHARS:
+        return scored
     for delimiter in DELIMITERS:
         if delimiter not in text:
             continue

@@ -11,6 +11,7 @@ from operator import attrgetter
 
 from shared.domain.errors import InvalidInputError
 from shared.domain.money import Money, add_by_currency
+from shared.domain.receivables.bounds import MAX_COLUMNS
 from shared.domain.receivables.decoding import (
     UnreadableFileError,
     choose_encoding,
@@ -76,6 +77,10 @@ class ReceivablesParser:
         encoding = choose_encoding(head_raw)
         head = [(number, decode_line(raw, encoding)[0]) for number, raw in enumerate(head_raw, start=1)]
         match = self._find_header(head)
+        if len(match.cells) > MAX_COLUMNS:
+            raise UnreadableFileError(
+                f"header on line {match.line} has {len(match.cells):,} columns, over the bound of {MAX_COLUMNS}"
+            )
         report.profile, report.profile_reason = match.profile.name, match.reason
         report.encoding, report.delimiter, report.header_line = encoding, match.delimiter, match.line
         rest = chain(
@@ -138,7 +143,7 @@ class ReceivablesParser:
 
     def _step(self, record: Record, state: _State) -> Iterator[Result]:
         if record.broken:
-            yield RejectedRow(record.line, record.raw, "a quoted field opened on this line is never closed")
+            yield RejectedRow(record.line, record.raw, record.reason)
             return
         kind = state.reader.kind(record.cells)
         if kind != "data":
@@ -153,10 +158,13 @@ class ReceivablesParser:
         elif key is not None and (key == state.last_key or key in state.seen):
             self._count(state, record.line, "duplicates")
         else:
-            state.last_key = key
-            if key is not None and self._remember_all:
-                state.seen.add(key)
-            yield build_row(state.reader, record.line, record.raw, record.cells)
+            result = build_row(state.reader, record.line, record.raw, record.cells)
+            # Only an accepted row folds the rows after it: a valid row after a rejected one with its key imports.
+            if isinstance(result, ReceivableRow):
+                state.last_key = key
+                if key is not None and self._remember_all:
+                    state.seen.add(key)
+            yield result
 
     def _ledger_step(
         self, record: Record, state: _State, ledger: LedgerBook, key: tuple[str, str] | None

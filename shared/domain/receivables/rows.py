@@ -10,6 +10,7 @@ from decimal import Decimal
 from shared.domain.errors import InvalidInputError
 from shared.domain.money import Money, normalize_currency
 from shared.domain.receivables.amounts import AmountError, parse_amount
+from shared.domain.receivables.bounds import MAX_AMOUNT, MAX_CELL_CHARS, field_limit, shown, too_long
 from shared.domain.receivables.contacts import build_address, clean_email, clean_phone, derive_timezone
 from shared.domain.receivables.dates import DateError, add_days, parse_date, parse_terms
 from shared.domain.receivables.header import normalize_name
@@ -74,6 +75,8 @@ class RowReader:
             value, written = parse_amount(text, self.profile.decimal_comma)
         except (AmountError, ArithmeticError) as exc:
             raise RowError(f"balance {text!r} {exc}") from exc
+        if abs(value) >= MAX_AMOUNT:
+            raise RowError(f"balance {shown(text)} is above the bound of {MAX_AMOUNT - 1:,} units of its currency")
         currency = self._currency(cells, written)
         try:
             return Money.from_decimal(value, currency)
@@ -115,7 +118,20 @@ class RowReader:
             raise RowError("due_date is missing and there are no terms to derive it (set terms_days)")
         if invoice_date is None:
             raise RowError("due_date is missing and invoice_date is missing, so terms cannot derive it")
-        return add_days(invoice_date, days)
+        try:
+            return add_days(invoice_date, days)
+        except DateError as exc:
+            raise RowError(f"due_date derived from invoice_date {invoice_date} and {days} days {exc}") from exc
+
+    def check_bounds(self, cells: list[str]) -> None:
+        """Refuse a row whose cells are longer than their bounds, before any of them is read."""
+        for index, cell in enumerate(cells):
+            if len(cell) > MAX_CELL_CHARS:
+                raise RowError(too_long(f"column {index + 1}", len(cell), MAX_CELL_CHARS))
+        for name in self.columns:
+            text = self.cell(cells, name)
+            if len(text) > field_limit(name):
+                raise RowError(too_long(name, len(text), field_limit(name)))
 
 
 def build_row(reader: RowReader, line: int, raw: str, cells: list[str]) -> ReceivableRow | RejectedRow:
@@ -130,6 +146,7 @@ def _build(reader: RowReader, line: int, raw: str, cells: list[str]) -> Receivab
     if any(cell.strip() for cell in cells[reader.width :]):
         width = reader.width
         raise RowError(f"row has {len(cells)} fields but the header has {width}: is a separator unquoted?")
+    reader.check_bounds(cells)
     invoice = reader.cell(cells, "invoice")
     account, debtor = reader.cell(cells, "account_id"), reader.cell(cells, "debtor_name")
     if not invoice:

@@ -86,23 +86,50 @@ def test_claim_marker_is_true_once(aws):
     assert activity_repo.claim_marker("ACCT#x", "SEND#1", NOW) is False
 
 
-def test_claim_import_repeat_is_refused_until_lease_expires(aws):
-    state = import_repo.claim_import("b", "incoming/x.csv", "v1", NOW, resume=False)
-    assert state is not None and state.checkpoint_line == 0
-    assert import_repo.claim_import("b", "incoming/x.csv", "v1", NOW, resume=False) is None
+def test_claim_import_is_held_while_the_lease_lives_and_finished_imports_are_never_claimed(aws):
+    # Given an import claimed by one invocation
+    state = import_repo.claim_import("b", "incoming/x.csv", "v1", NOW, "first")
+    assert isinstance(state, import_repo.ImportState) and state.checkpoint_line == 0
+    # Then another delivery meanwhile is told when the lease ends
+    assert import_repo.claim_import("b", "incoming/x.csv", "v1", NOW, "second") == import_repo.Held(
+        NOW + import_repo.LEASE
+    )
+    # When the holder checkpoints and hands over, the next delivery takes it at the checkpoint at once
     state.checkpoint_line = 1000
     import_repo.save_progress(state, NOW)
-    resumed = import_repo.claim_import("b", "incoming/x.csv", "v1", NOW, resume=True)
-    assert resumed is not None and resumed.checkpoint_line == 1000
+    import_repo.release_lease(state, NOW)
+    resumed = import_repo.claim_import("b", "incoming/x.csv", "v1", NOW, "second")
+    assert isinstance(resumed, import_repo.ImportState)
+    assert (resumed.checkpoint_line, resumed.interrupted, resumed.interruptions) == (1000, False, 0)
+    # and the old holder can no longer write it
+    with pytest.raises(import_repo.LeaseLostError):
+        import_repo.save_progress(state, NOW)
     resumed.status = "done"
     import_repo.save_progress(resumed, NOW)
-    assert import_repo.claim_import("b", "incoming/x.csv", "v1", NOW + timedelta(hours=1), resume=False) is None
+    assert import_repo.claim_import("b", "incoming/x.csv", "v1", NOW + timedelta(hours=1), "third") is None
+
+
+def test_claim_import_takes_over_from_a_holder_that_died_once_its_lease_ran_out(aws):
+    # Given a holder that died at line 500 (it never released the lease)
+    state = import_repo.claim_import("b", "incoming/x.csv", "v1", NOW, "dead")
+    assert isinstance(state, import_repo.ImportState)
+    state.checkpoint_line = 500
+    import_repo.save_progress(state, NOW)
+    # When a retry comes a minute later, then after the lease
+    early = import_repo.claim_import("b", "incoming/x.csv", "v1", NOW + timedelta(minutes=1), "retry")
+    late = import_repo.claim_import(
+        "b", "incoming/x.csv", "v1", NOW + import_repo.LEASE + timedelta(seconds=1), "retry"
+    )
+    # Then the early one waits, and the late one resumes at the checkpoint, counting the interruption
+    assert isinstance(early, import_repo.Held)
+    assert isinstance(late, import_repo.ImportState)
+    assert (late.checkpoint_line, late.interrupted, late.interruptions) == (500, True, 1)
 
 
 def test_imports_are_listed_by_file_and_by_month(aws):
-    import_repo.claim_import("b", "incoming/a.csv", "v1", NOW, resume=False)
-    import_repo.claim_import("b", "incoming/a.csv", "v2", NOW + timedelta(minutes=5), resume=False)
-    import_repo.claim_import("b", "incoming/b.csv", "v1", NOW + timedelta(days=30), resume=False)
+    import_repo.claim_import("b", "incoming/a.csv", "v1", NOW, "one")
+    import_repo.claim_import("b", "incoming/a.csv", "v2", NOW + timedelta(minutes=5), "two")
+    import_repo.claim_import("b", "incoming/b.csv", "v1", NOW + timedelta(days=30), "three")
     assert [s.version for s in import_repo.query_imports_of_file("b", "incoming/a.csv")] == ["v1", "v2"]
     assert [s.key for s in import_repo.query_imports_by_month("2026-11")] == ["incoming/a.csv", "incoming/a.csv"]
     assert [s.key for s in import_repo.query_imports_by_month("2026-12")] == ["incoming/b.csv"]

@@ -21,7 +21,7 @@ from shared.db import activity as activity_repo
 from shared.domain.accounts import account_key
 from shared.domain.receivables import BUILTIN_PROFILES, preview
 from tests.factories import BUCKET
-from tests.support import moto_without_transaction_backup
+from tests.support import deliver_notices, moto_without_transaction_backup
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "receivables"
 ARN = "arn:aws:lambda:us-east-1:123456789012:function:arrears-intake"
@@ -41,7 +41,10 @@ def put(key: str, body: bytes) -> dict[str, Any]:
 
 
 def run(handler: Any, event: dict[str, Any], timeout_s: int = 900) -> dict[str, str]:
-    return handler.lambda_handler(event, LambdaContext("arrears-intake", ARN, timeout_s=timeout_s))["results"]
+    """Invoke the intake function, then deliver the Slack notices it queued (as the notify function does)."""
+    results = handler.lambda_handler(event, LambdaContext("arrears-intake", ARN, timeout_s=timeout_s))["results"]
+    deliver_notices()
+    return results
 
 
 def keys_under(prefix: str) -> list[str]:
@@ -323,12 +326,12 @@ def test_two_imports_creating_the_same_account_at_once_keep_both_invoices(aws, m
     def other_file_creates_x_after_read(keys):
         found = read_accounts(keys)
         monkeypatch.setattr(upsert.account_repo, "get_accounts", read_accounts)
-        apply_rows([receivable("X", "I-B", 2, line=2)], second, now)  # lands between our BatchGet and create
+        apply_rows([receivable("X", "I-B", 2, line=2)], second, now, 2)  # lands between our BatchGet and create
         return found
 
     monkeypatch.setattr(upsert.account_repo, "get_accounts", other_file_creates_x_after_read)
     # When file A's chunk is applied
-    result = apply_rows([receivable("X", "I-A", 1, line=2), receivable("Y", "I-Y", 3, line=3)], first, now)
+    result = apply_rows([receivable("X", "I-A", 1, line=2), receivable("Y", "I-Y", 3, line=3)], first, now, 2)
     # Then X holds both files' invoices, Y was created, and A counts X as an update of an existing account
     stored = account_repo.get_account(account_key("acme", "X"))
     assert sorted(i.number for i in stored.invoices) == ["I-A", "I-B"]

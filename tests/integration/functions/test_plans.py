@@ -14,6 +14,7 @@ from shared.db import activity as activity_repo
 from shared.db import plans as plan_repo
 from tests import seeding
 from tests.factories import account
+from tests.support import deliver_notices
 
 ARN = "arn:aws:scheduler:us-east-1:123456789012:schedule/default/plans"
 CREATED = datetime(2026, 11, 1, 15, 0, tzinfo=UTC)
@@ -36,7 +37,9 @@ def plans(handler: Any) -> Any:
 
 
 def run(handler: Any, at: datetime) -> dict[str, Any]:
+    """The scheduled run, then the Slack notices it queued, delivered as the notify function does."""
     result: dict[str, Any] = handler.lambda_handler(scheduler_event(at, ARN), LambdaContext("plans", ARN))
+    deliver_notices()
     return result
 
 

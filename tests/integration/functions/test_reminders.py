@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
+import json
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
+import pytest
+from botocore.awsrequest import AWSResponse
+from botocore.exceptions import ReadTimeoutError
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 
 from local.events import LambdaContext, scheduler_event
+from shared.adapters.sending import one_try_client
 from shared.db import accounts as account_repo
 from shared.db import activity as activity_repo
 from shared.db import keys
+from shared.db.models import AccountItem
+from shared.domain.errors import IncompleteRunError
 from shared.domain.state import recompute
 from tests.factories import account
+from tests.support import deliver_notices
 
 MORNING = datetime(2026, 11, 23, 16, 0, tzinfo=UTC)  # 10:00 in Chicago
 LATE = datetime(2026, 11, 24, 3, 30, tzinfo=UTC)  # 21:30 in Chicago
@@ -26,7 +39,9 @@ def _sent() -> list:
 
 def _run(handler, at: datetime) -> dict:
     handler.clock = lambda: at  # the run sends at the schedule's instant (the handler reads the real clock)
-    return handler.lambda_handler(scheduler_event(at, ARN), LambdaContext("reminders", ARN))
+    report = handler.lambda_handler(scheduler_event(at, ARN), LambdaContext("reminders", ARN))
+    deliver_notices()  # the Slack notices it queued, delivered as the notify function does
+    return report
 
 
 def test_reminder_due_in_window_sends_one_email_and_logs_decision(load_handler):
@@ -123,3 +138,208 @@ def test_hold_recorded_after_the_due_index_was_read_stops_the_send(load_handler,
     # Then the account is read again: its cease took it off the cadence, and nothing is sent
     assert report["outcomes"] == {"not-due": 1}
     assert _sent() == []
+
+
+# --- Faults injected through botocore's event hooks: the calls reach moto, the answers are what AWS can give. ---
+
+THROTTLED = {"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"}}
+FORTY = [f"C-{n:04d}" for n in range(1, 41)]
+
+
+@pytest.fixture(autouse=True)
+def _one_try_clients() -> Iterator[None]:
+    """The senders' clients are cached per process: each test gets its own, with its own hooks."""
+    one_try_client.cache_clear()
+    yield
+    one_try_client.cache_clear()
+
+
+@dataclass
+class SesFaults:
+    """Hooks on the reminders' SES client: every accepted email is noted (with its attempt tag, as SES's event
+    publishing sees it); for the addresses in `lose`, the response is lost after SES accepted (read timeout)."""
+
+    lose: set[str] = field(default_factory=set)
+    accepted: list[tuple[str, str, str]] = field(default_factory=list)  # (to, attempt id, message id)
+
+    def install(self) -> None:
+        events = one_try_client("ses").meta.events
+        events.register("before-parameter-build.ses.SendEmail", self._note_request)
+        events.register("after-call.ses.SendEmail", self._answer)
+
+    def _note_request(self, params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+        context["to"] = params["Destination"]["ToAddresses"][0]
+        context["attempt"] = {t["Name"]: t["Value"] for t in params.get("Tags", [])}.get("attempt", "")
+
+    def _answer(self, parsed: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+        self.accepted.append((context["to"], context["attempt"], parsed["MessageId"]))
+        if context["to"] in self.lose:
+            raise ReadTimeoutError(endpoint_url="https://email.us-east-1.amazonaws.com/")
+
+
+@dataclass
+class TableFaults:
+    """Hooks on the table's client: every GetItem of the accounts in `unreadable`, and every TransactWriteItems
+    while `throttle_writes` is set (until the next account is read), answered with ThrottlingException before
+    reaching moto."""
+
+    unreadable: set[str] = field(default_factory=set)
+    throttle_writes: bool = False
+    refused: Counter[str] = field(default_factory=Counter)
+
+    def install(self) -> None:
+        AccountItem._get_connection().connection.client.meta.events.register("before-call.dynamodb", self._call)
+
+    def _call(self, model: Any, params: dict[str, Any], **_: Any) -> tuple[AWSResponse, dict[str, Any]] | None:
+        body = json.loads(params["body"] or b"{}")
+        if model.name == "GetItem" and body["Key"]["sk"]["S"] == "A":
+            self.throttle_writes = self.throttle_writes and body["Key"]["pk"]["S"] in self.unreadable
+        unreadable = model.name == "GetItem" and body["Key"]["pk"]["S"] in self.unreadable
+        if unreadable or (model.name == "TransactWriteItems" and self.throttle_writes):
+            self.refused[model.name] += 1
+            return AWSResponse("https://dynamodb.us-east-1.amazonaws.com/", 400, {}, None), THROTTLED
+        return None
+
+
+def _seed_forty() -> None:
+    due = MORNING - timedelta(hours=1)
+    account_repo.put_new_accounts([account(a, due=FRESH, next_action_at=due) for a in FORTY])
+
+
+def _publish(handler: Any, accepted: list[tuple[str, str, str]]) -> dict:
+    """What SES's configuration set publishes (a Send event a message, tags included) and SNS delivers."""
+    records = [_sns_record(_ses_send_event(to, attempt, message_id)) for to, attempt, message_id in accepted]
+    return handler.lambda_handler({"Records": records}, LambdaContext("reminders", ARN))
+
+
+def _ses_send_event(to: str, attempt: str, message_id: str) -> dict[str, Any]:
+    return {
+        "eventType": "Send",
+        "mail": {
+            "timestamp": "2026-11-23T16:00:01.012Z",
+            "source": "collections@example.com",
+            "sourceArn": "arn:aws:ses:us-east-1:123456789012:identity/collections@example.com",
+            "sendingAccountId": "123456789012",
+            "messageId": message_id,
+            "destination": [to],
+            "headersTruncated": False,
+            "tags": {
+                "ses:configuration-set": ["arrears-reminders"],
+                "ses:source-ip": ["192.0.2.0"],
+                "ses:from-domain": ["example.com"],
+                "ses:caller-identity": ["arrears-RemindersFunctionRole"],
+                "attempt": [attempt],
+            },
+        },
+        "send": {},
+    }
+
+
+def _sns_record(message: dict[str, Any]) -> dict[str, Any]:
+    topic = "arn:aws:sns:us-east-1:123456789012:arrears-reminder-events"
+    return {
+        "EventVersion": "1.0",
+        "EventSubscriptionArn": f"{topic}:2bcfbf39-05c3-41de-beaa-fcfcc21c8f55",
+        "EventSource": "aws:sns",
+        "Sns": {
+            "SignatureVersion": "1",
+            "Timestamp": "2026-11-23T16:00:02.000Z",
+            "Signature": "EXAMPLE",
+            "SigningCertUrl": "https://sns.us-east-1.amazonaws.com/SimpleNotificationService-0000.pem",
+            "MessageId": str(uuid.uuid4()),
+            "Message": json.dumps(message),
+            "MessageAttributes": {},
+            "Type": "Notification",
+            "UnsubscribeUrl": f"https://sns.us-east-1.amazonaws.com/?Action=Unsubscribe&SubscriptionArn={topic}:x",
+            "TopicArn": topic,
+            "Subject": None,
+        },
+    }
+
+
+def _tally() -> tuple[int, int, int]:
+    """(emails sent, debtors emailed twice or more, debtors never emailed) over the forty."""
+    per = Counter(m.destinations["ToAddresses"][0] for m in _sent())
+    wanted = {f"{a.lower()}@example.com" for a in FORTY}
+    return sum(per.values()), sum(1 for n in per.values() if n > 1), len(wanted - set(per))
+
+
+def test_lost_ses_response_is_settled_by_its_send_event_not_sent_again(load_handler):
+    # Given forty due reminders, and SES losing its response (read timeout) after accepting two of them
+    handler = load_handler("functions.reminders.handler")
+    _seed_forty()
+    ses = SesFaults(lose={"c-0007@example.com", "c-0031@example.com"})
+    ses.install()
+
+    # When the run goes out, SES's Send events arrive through SNS, and the next hourly run comes
+    first = _run(handler, MORNING)
+    recorded = _publish(handler, ses.accepted)
+    second = _run(handler, MORNING + timedelta(hours=1))
+
+    # Then the two stayed unknown, then were confirmed from their events: 40 sent, 0 doubled, 0 missing
+    assert first["outcomes"] == {"sent": 38, "unknown": 2}
+    assert recorded == {"recorded": 40}
+    assert second["outcomes"] == {"confirmed": 2}
+    assert _tally() == (40, 0, 0)
+    lost = account("C-0007").key
+    (contact,) = activity_repo.query_activity(lost, kinds=frozenset({"contact"}))
+    (message_id,) = [mid for to, _, mid in ses.accepted if to == "c-0007@example.com"]
+    assert contact.outcome == "sent" and contact.data["message_id"] == message_id
+    assert account_repo.get_account(lost).dunning_step == 1
+
+
+def test_throttled_contact_record_write_after_send_keeps_the_record(load_handler):
+    # Given forty due reminders, and DynamoDB throttling every transaction right after C-0012's email went out
+    handler = load_handler("functions.reminders.handler")
+    _seed_forty()
+    ses, table = SesFaults(), TableFaults()
+    ses.install()
+    table.install()
+    events = one_try_client("ses").meta.events
+
+    def throttle_after_c12(context: dict[str, Any], **_: Any) -> None:
+        table.throttle_writes = context["to"] == "c-0012@example.com"
+
+    events.register("after-call.ses.SendEmail", throttle_after_c12)
+
+    # When the run goes out (the throttling ends when the next account is read), then SES's events arrive
+    first = _run(handler, MORNING)
+    table.throttle_writes = False
+    _publish(handler, ses.accepted)
+    second = _run(handler, MORNING + timedelta(hours=1))
+
+    # Then the email's contact record was written before the send and kept (unknown, then sent with its message
+    # id from the Send event); nothing went twice
+    assert table.refused["TransactWriteItems"] >= 3
+    assert first["outcomes"]["unrecorded"] == 1 and first["unsettled"] == [account("C-0012").key]
+    assert second["outcomes"] == {"confirmed": 1}
+    (contact,) = activity_repo.query_activity(account("C-0012").key, kinds=frozenset({"contact"}))
+    assert contact.outcome == "sent" and contact.data["message_id"]
+    assert _tally() == (40, 0, 0)
+
+
+def test_account_throttled_on_every_get_leaves_the_others_sent_then_the_run_raises(load_handler):
+    # Given forty-one due reminders, and DynamoDB throttling every GetItem of one account
+    handler = load_handler("functions.reminders.handler")
+    _seed_forty()
+    stuck = account("C-0099", due=FRESH, next_action_at=MORNING - timedelta(hours=1))
+    account_repo.put_new_accounts([stuck])
+    table = TableFaults(unreadable={keys.account_pk(stuck.key)})
+    table.install()
+
+    # When the run goes out
+    with pytest.raises(IncompleteRunError) as raised:
+        _run(handler, MORNING)
+
+    # Then the forty others went out, the stuck account was tried three times and is named in the report, and the
+    # run raised only after the others (so Lambda retries it and the alarm sees it)
+    assert _tally() == (40, 0, 0)
+    assert table.refused["GetItem"] == 3
+    assert raised.value.report["unfinished"] == [stuck.key]
+    assert raised.value.report["outcomes"] == {"sent": 40, "unfinished": 1}
+
+    # When DynamoDB recovers and the next run comes / Then only the stuck one is sent, still due
+    table.unreadable.clear()
+    again = _run(handler, MORNING + timedelta(hours=1))
+    assert again["outcomes"] == {"sent": 1}
+    assert len(_sent()) == 41

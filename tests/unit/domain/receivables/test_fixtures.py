@@ -97,7 +97,7 @@ BAD_ROWS_REJECTED = [
     (17, "terms 'whenever' is not payment terms"),
     (18, "balance '12.345' has more decimals than USD allows"),
     (19, "row has 11 fields but the header has 10: is a separator unquoted?"),
-    (20, "a quoted field opened on this line is never closed"),
+    (20, "a quoted field opened on this line is never closed (within 100 lines and 65,536 characters)"),
 ]
 
 CASES = [

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -18,24 +18,11 @@ from shared.domain.money import Money
 from shared.domain.state import recompute
 from tests.factories import account
 from tests.fakes import InMemoryAccounts
+from tests.fakes import InMemoryNotifier as Poster
 
 MADE = datetime(2026, 11, 1, 15, 0, tzinfo=UTC)
 CHECK = datetime(2026, 11, 4, 12, 0, tzinfo=UTC)  # past the deadline of promises due Nov 2 (Chicago)
 CHANNELS = ("C-REPORTS", "C-OPS")
-
-
-@dataclass
-class Poster:
-    posts: list[str] = field(default_factory=list)
-    channels: list[str] = field(default_factory=list)
-
-    def post(self, channel: str, text: str, blocks: Any = None) -> str:
-        self.posts.append(text)
-        self.channels.append(channel)
-        return "1.0"
-
-    def update(self, channel: str, ts: str, text: str, blocks: Any = None) -> None:
-        raise AssertionError("the follow-up only posts")
 
 
 class FlakyAccounts(InMemoryAccounts):

@@ -1,0 +1,129 @@
+"""One reminder step's send: recorded as an `unknown` attempt before the provider is called, settled after it
+answers, and resolved by a later run when the answer was lost, so no step is ever sent twice."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from shared import contacts
+from shared.domain.accounts import Account
+from shared.domain.contact_check import ProposedContact
+from shared.domain.errors import DeliveryUnknownError, UpstreamUnavailableError
+from shared.domain.messages import render_reminder
+from shared.domain.sends import FAILED, SENT, UNKNOWN, DeliveryEvent, SendAttempt, resolve, settled
+from shared.observability import logger
+from shared.ports import SendLog, TrackedMailer, TrackedSms
+
+ACTOR = "reminders"
+KEEP_TRIES = 3  # writes of a send's outcome; then the attempt stays unknown and its delivery events settle it
+
+
+@dataclass(frozen=True)
+class Senders:
+    mailer: TrackedMailer
+    sms: TrackedSms
+    log: SendLog
+    clock: Callable[[], datetime]
+    sleep: Callable[[float], None] = time.sleep
+
+
+def step_of(account: Account, index: int) -> str:
+    """One reminder step of one debt: the oldest due date and the cadence index."""
+    return f"{account.oldest_due}#{index}"
+
+
+def resolve_earlier(
+    senders: Senders, account: Account, index: int, now: datetime
+) -> tuple[str | None, SendAttempt | None]:
+    """Settle the step's earlier attempt, if any. Returns an outcome when that decides the step (`repeat`: sent
+    before; `confirmed`: its delivery events show it sent; `unsettled`: unknown, waiting for them), else None and
+    the attempt a new try replaces (None: the first try)."""
+    previous = senders.log.attempt(account.key, step_of(account, index))
+    if previous is None:
+        return None, None
+    events = senders.log.events(previous.id) if previous.state == UNKNOWN else []
+    action = resolve(previous, events, now)
+    if action in ("done", "wait"):
+        return ("repeat" if action == "done" else "unsettled"), previous
+    if action != "retry" or previous.state == UNKNOWN:
+        previous = _outcome_of(previous, events, action)
+        senders.log.settle(previous)
+    return ("confirmed" if previous.state == SENT else None), previous
+
+
+def _outcome_of(attempt: SendAttempt, events: list[DeliveryEvent], action: str) -> SendAttempt:
+    if action == "settle":
+        return settled(attempt, events)
+    if action == "assume-sent":
+        return replace(attempt, state=SENT, error="no answer; counted as sent")
+    return replace(attempt, state=FAILED, error="no delivery event within the settling window")
+
+
+def send_step(
+    senders: Senders,
+    checked: contacts.Checked,
+    proposed: ProposedContact,
+    template: str,
+    index: int,
+    previous: SendAttempt | None,
+) -> str:
+    """Record the attempt (with the decision and the contact as `unknown`), then call the provider, then keep its
+    answer. Outcomes: sent, unknown (response lost), failed (refused), unrecorded (sent, outcome not kept yet),
+    unsettled (another run claimed this try a moment ago)."""
+    account = checked.account
+    tries = previous.tries + 1 if previous else 1
+    attempt = SendAttempt(account.key, step_of(account, index), proposed.at, proposed.channel, tries)
+    message = render_reminder(template, proposed.channel, account, proposed.at.date())
+    summary = f"{template} reminder by {proposed.channel}"
+    extra = {"template": template, "step": index, "attempt_id": attempt.id, "tries": tries}
+    contact = replace(contacts.contact_activity(checked, proposed, ACTOR, UNKNOWN, summary, extra), id=attempt.id)
+    if not senders.log.claim(attempt, previous, [contacts.decision_activity(checked, proposed, ACTOR), contact]):
+        return "unsettled"
+    try:
+        message_id = _deliver(proposed, attempt.id, message.subject, message.body, senders)
+    except DeliveryUnknownError as exc:
+        _warn("reminder response lost; the next run resolves it", attempt, exc)
+        return "unknown"
+    except UpstreamUnavailableError as exc:
+        _warn("reminder not delivered; it will be retried", attempt, exc)
+        _keep(senders, replace(attempt, state=FAILED, error=_error_code(exc)))  # if not kept: unknown, retried later
+        return "failed"
+    return "sent" if _keep(senders, replace(attempt, state=SENT, message_id=message_id)) else "unrecorded"
+
+
+def _keep(senders: Senders, attempt: SendAttempt) -> bool:
+    """Write the send's outcome, a few tries with backoff; False leaves the attempt unknown (its record says which
+    message it is, and a later run settles it from the provider's events)."""
+    for n in range(KEEP_TRIES):
+        try:
+            senders.log.settle(attempt)
+            return True
+        except UpstreamUnavailableError:
+            senders.sleep(0.1 * 2**n)
+    logger.warning("send outcome not recorded; it stays unknown", extra={"account": attempt.account_key})
+    return False
+
+
+def _deliver(proposed: ProposedContact, attempt_id: str, subject: str, body: str, senders: Senders) -> str:
+    if proposed.to is None:
+        raise UpstreamUnavailableError("no address to deliver to")
+    if proposed.channel == "sms":
+        return senders.sms.send_sms(proposed.to, body)
+    return senders.mailer.send_email(proposed.to, subject, body, attempt_id)
+
+
+def _warn(message: str, attempt: SendAttempt, exc: Exception) -> None:
+    # No traceback: the provider's message can name the recipient; the account key is enough.
+    logger.warning(message, extra={"account": attempt.account_key, "attempt": attempt.id, "error": _error_code(exc)})
+
+
+def _error_code(exc: Exception) -> str:
+    """The provider's error code (e.g. MessageRejected) without its message, which may contain an address."""
+    cause = exc.__cause__
+    response = getattr(cause, "response", None)
+    if isinstance(response, dict):
+        return str(response.get("Error", {}).get("Code", type(cause).__name__))
+    return type(cause or exc).__name__

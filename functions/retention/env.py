@@ -1,0 +1,7 @@
+"""Settings of the retention function."""
+
+from shared.settings import BaseFunctionSettings
+
+
+class Settings(BaseFunctionSettings):
+    pass

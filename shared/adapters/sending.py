@@ -1,0 +1,74 @@
+"""SES and SNS senders that tell a lost response (the message may be out) from a refusal (it is not).
+
+Their clients make one try each: botocore retries a read timeout or a dropped connection by sending the request
+again, which for SendEmail or Publish is a second message. A retry is decided by the caller, who knows the attempt.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError, ConnectionError, HTTPClientError
+
+from shared.domain.errors import DeliveryUnknownError, UpstreamUnavailableError
+from shared.domain.sends import ATTEMPT_TAG
+
+_ONE_TRY = Config(retries={"total_max_attempts": 1, "mode": "standard"}, connect_timeout=5, read_timeout=10)
+# A read timeout or a closed connection (HTTPClientError) comes after the request was written; a connection error
+# (EndpointConnectionError, ConnectTimeoutError) is taken as unknown too: the settling window costs only a delay.
+_LOST = (HTTPClientError, ConnectionError)
+
+
+@cache
+def one_try_client(service: str) -> Any:
+    """One client per service per process, created on first use (after mocks and env are set)."""
+    return boto3.client(service, config=_ONE_TRY)  # type: ignore[call-overload]
+
+
+def _call(service: str, operation: str, what: str, **params: Any) -> str:
+    try:
+        answer = getattr(one_try_client(service), operation)(**params)
+    except _LOST as exc:
+        raise DeliveryUnknownError(f"{what}: the response was lost") from exc
+    except (ClientError, BotoCoreError) as exc:
+        raise UpstreamUnavailableError(f"{what}: refused") from exc
+    return str(answer["MessageId"])
+
+
+class TaggedSesMailer:
+    """SendEmail tagged with the attempt id, through the configuration set that publishes its delivery events."""
+
+    def __init__(self, sender: str, configuration_set: str | None) -> None:
+        self.sender = sender
+        self.configuration_set = configuration_set
+
+    def send_email(self, to: str, subject: str, body: str, attempt_id: str) -> str:
+        extra = {"ConfigurationSetName": self.configuration_set} if self.configuration_set else {}
+        return _call(
+            "ses",
+            "send_email",
+            "SES email",
+            Source=self.sender,
+            Destination={"ToAddresses": [to]},
+            Message={
+                "Subject": {"Data": subject, "Charset": "UTF-8"},
+                "Body": {"Text": {"Data": body, "Charset": "UTF-8"}},
+            },
+            Tags=[{"Name": ATTEMPT_TAG, "Value": attempt_id}],
+            **extra,
+        )
+
+
+class OneTrySnsSms:
+    def send_sms(self, to: str, body: str) -> str:
+        return _call(
+            "sns",
+            "publish",
+            "SNS text message",
+            PhoneNumber=to,
+            Message=body,
+            MessageAttributes={"AWS.SNS.SMS.SMSType": {"DataType": "String", "StringValue": "Transactional"}},
+        )

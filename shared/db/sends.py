@@ -1,0 +1,120 @@
+"""Repository of reminder send attempts (the step's `SEND#<oldest due>#<step>` marker, now with a state) and of the
+provider events recorded against them (`ATTEMPT#<attempt id>` / `EVENT#<kind>`)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from pynamodb.exceptions import DoesNotExist, PynamoDBException
+
+from shared.db import keys
+from shared.db.activity import activity_item
+from shared.db.models import ActivityItem, MarkerItem
+from shared.db.transact import MARKER_TTL, Cancelled, Transaction
+from shared.domain.accounts import Activity
+from shared.domain.errors import ConflictError, UpstreamUnavailableError
+from shared.domain.sends import SENT, DeliveryEvent, SendAttempt
+
+
+def _sk(step: str) -> str:
+    return f"SEND#{step}"
+
+
+def _marker(attempt: SendAttempt) -> MarkerItem:
+    data = {
+        "state": attempt.state,
+        "tries": attempt.tries,
+        "channel": attempt.channel,
+        "attempt_id": attempt.id,
+        "message_id": attempt.message_id,
+        "error": attempt.error,
+    }
+    pk = keys.account_pk(attempt.account_key)
+    return MarkerItem(pk, _sk(attempt.step), at=attempt.at, data=data, expires_at=attempt.at + MARKER_TTL)
+
+
+def _attempt(account_key: str, step: str, item: MarkerItem) -> SendAttempt:
+    """A marker written before attempts had a state was only ever kept for a step that was sent."""
+    data: dict[str, Any] = item.data or {}
+    return SendAttempt(
+        account_key,
+        step,
+        item.at,
+        str(data.get("channel", "email")),
+        int(data.get("tries", 1)),
+        str(data.get("state", SENT)),
+        data.get("message_id"),
+        data.get("error"),
+    )
+
+
+class DynamoSendLog:
+    """The SendLog port on the table: a claim is one transaction (marker, decision, contact)."""
+
+    def attempt(self, account_key: str, step: str) -> SendAttempt | None:
+        try:
+            item = MarkerItem.get(keys.account_pk(account_key), _sk(step), consistent_read=True)
+        except DoesNotExist:
+            return None
+        except PynamoDBException as exc:
+            raise UpstreamUnavailableError("DynamoDB could not read the send attempt") from exc
+        return _attempt(account_key, step, item)
+
+    def claim(self, attempt: SendAttempt, previous: SendAttempt | None, activities: Sequence[Activity]) -> bool:
+        tx = Transaction()
+        only_if = MarkerItem.pk.does_not_exist() if previous is None else MarkerItem.at == previous.at
+        tx.put("attempt", _marker(attempt), only_if)
+        for n, activity in enumerate(activities):
+            tx.put(f"activity-{n}", activity_item(attempt.account_key, activity, n))
+        try:
+            tx.commit()
+        except Cancelled:
+            return False
+        return True
+
+    def settle(self, attempt: SendAttempt) -> None:
+        """Conditioned on the attempt still being the step's latest; ConflictError when a newer try replaced it."""
+        tx = Transaction()
+        tx.put("attempt", _marker(attempt), MarkerItem.at == attempt.at)
+        contact = self._contact(attempt)
+        if contact is not None:
+            contact.outcome = attempt.state
+            contact.data = (contact.data or {}) | {"message_id": attempt.message_id, "error": attempt.error}
+            tx.put("contact", contact)
+        try:
+            tx.commit()
+        except Cancelled as exc:
+            raise ConflictError(f"a newer send attempt replaced {attempt.id}") from exc
+
+    @staticmethod
+    def _contact(attempt: SendAttempt) -> ActivityItem | None:
+        pk, sk = keys.account_pk(attempt.account_key), keys.activity_sk(attempt.at, attempt.id)
+        try:
+            return ActivityItem.get(pk, sk, consistent_read=True)
+        except DoesNotExist:
+            return None
+        except PynamoDBException as exc:
+            raise UpstreamUnavailableError("DynamoDB could not read the contact record") from exc
+
+    def record_event(self, event: DeliveryEvent) -> None:
+        item = MarkerItem(
+            f"ATTEMPT#{event.attempt_id}",
+            f"EVENT#{event.kind}",
+            at=event.at,
+            data={"message_id": event.message_id},
+            expires_at=event.at + MARKER_TTL,
+        )
+        try:
+            item.save()
+        except PynamoDBException as exc:
+            raise UpstreamUnavailableError("DynamoDB could not record the delivery event") from exc
+
+    def events(self, attempt_id: str) -> list[DeliveryEvent]:
+        try:
+            items = list(
+                MarkerItem.query(f"ATTEMPT#{attempt_id}", MarkerItem.sk.startswith("EVENT#"), consistent_read=True)
+            )
+        except PynamoDBException as exc:
+            raise UpstreamUnavailableError("DynamoDB could not read delivery events") from exc
+        return [DeliveryEvent(attempt_id, i.sk.removeprefix("EVENT#"), i.at, str(i.data["message_id"])) for i in items]

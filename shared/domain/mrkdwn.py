@@ -1,0 +1,15 @@
+"""Text that came from a user or a file, made safe to put in a Slack message.
+
+Slack reads `<...>` in mrkdwn as a mention, a channel-wide ping (`<!channel>`, `<!here>`, `<!everyone>`) or a link,
+and `&` starts an entity. Escaping the three control characters shows such text literally, exactly as typed.
+Formatting characters (`*`, `_`, `~`, backticks) are left alone: they can only style, not ping or link.
+"""
+
+from __future__ import annotations
+
+_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+
+
+def escape(text: object) -> str:
+    """`text` (a debtor name, a note, an import value, a command argument) shown literally in a Slack message."""
+    return str(text).translate(_ESCAPES)

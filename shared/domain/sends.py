@@ -1,0 +1,74 @@
+"""A reminder step's send attempts: recorded before the provider is called, so a lost response never sends twice.
+
+An attempt is `unknown` from the moment it is recorded until the provider's answer is kept: a run that dies in
+the call, or whose response is lost, leaves it so. The provider's delivery events (tagged with the attempt id)
+settle it later; with none after `SETTLE`, an email was not accepted and is sent again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+UNKNOWN, SENT, FAILED = "unknown", "sent", "failed"
+ATTEMPT_TAG = "attempt"  # the SES message tag that carries the attempt id into its delivery events
+# SES publishes the Send event when it accepts a message; an hour with none means it never took it.
+SETTLE = timedelta(hours=1)
+REFUSED_EVENTS = frozenset({"Reject", "Rendering Failure"})  # accepted as a request, never sent
+
+
+@dataclass(frozen=True)
+class SendAttempt:
+    """One try at one reminder step (`step` = "<oldest due>#<step index>") of one account."""
+
+    account_key: str
+    step: str
+    at: datetime  # when this try was recorded: the contact's instant
+    channel: str
+    tries: int = 1
+    state: str = UNKNOWN
+    message_id: str | None = None
+    error: str | None = None
+
+    @property
+    def id(self) -> str:
+        return attempt_id(self.account_key, self.step, self.tries)
+
+
+@dataclass(frozen=True)
+class DeliveryEvent:
+    """A provider event recorded against an attempt (SES: Send, Delivery, Bounce, Reject, ...)."""
+
+    attempt_id: str
+    kind: str
+    at: datetime
+    message_id: str
+
+
+def attempt_id(account_key: str, step: str, tries: int) -> str:
+    """Deterministic, so a rerun names the same attempt; only letters and digits (an SES tag value)."""
+    return hashlib.sha256(f"{account_key}\n{step}\n{tries}".encode()).hexdigest()[:32]
+
+
+def resolve(attempt: SendAttempt, events: Sequence[DeliveryEvent], now: datetime) -> str:
+    """What a run does with a step's earlier attempt: `done` (sent), `settle` (events tell its outcome),
+    `wait` (unknown, still inside the settling window), `retry` (failed, or an email no event ever confirmed),
+    `assume-sent` (an unknown text: no event can confirm it, and a second text costs more than a missed one)."""
+    if attempt.state == SENT:
+        return "done"
+    if attempt.state == FAILED:
+        return "retry"
+    if events:
+        return "settle"
+    if now - attempt.at < SETTLE:
+        return "wait"
+    return "retry" if attempt.channel == "email" else "assume-sent"
+
+
+def settled(attempt: SendAttempt, events: Sequence[DeliveryEvent]) -> SendAttempt:
+    """The attempt as its provider events show it: refused, or sent with the provider's message id."""
+    if any(e.kind in REFUSED_EVENTS for e in events):
+        return replace(attempt, state=FAILED, error=next(e.kind for e in events if e.kind in REFUSED_EVENTS))
+    return replace(attempt, state=SENT, message_id=events[0].message_id)
