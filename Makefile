@@ -16,7 +16,7 @@ SAM_VENV := .venv-sam
 SAM      := $(SAM_VENV)/bin/sam
 SAM_CLI  := aws-sam-cli==1.170.0
 COMPILE  := pip compile pyproject.toml --universal --python-version 3.11 --generate-hashes --custom-compile-command "make lock" --quiet
-FUNCTIONS := IntakeFunction RemindersFunction PlansFunction SlackFunction NotifyFunction
+FUNCTIONS := IntakeFunction RemindersFunction PlansFunction SlackFunction NotifyFunction RetentionFunction
 
 .PHONY: install demo test lint unit integration e2e parity bench serve lock build validate deploy destroy slack-manifest clean
 
@@ -51,8 +51,9 @@ integration: $(STAMP)
 e2e: $(STAMP)
 	$(BIN)/pytest tests/e2e
 
+# Every tier, a test file per worker on each CPU (the fault and fuzz suites are long; files keep their fixtures).
 test: lint
-	$(BIN)/pytest tests
+	$(BIN)/pytest tests -n auto --dist loadfile
 	@$(MAKE) --no-print-directory parity
 
 # Lambda runs python3.13: where that interpreter exists, the unit tier runs on it as well.

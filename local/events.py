@@ -94,6 +94,30 @@ def sqs_event(messages: list[dict[str, Any]], queue_arn: str, region: str = "us-
     return {"Records": [sqs_record(message, queue_arn, region) for message in messages]}
 
 
+def ttl_removal_event(keys: list[tuple[str, str]], stream_arn: str, region: str = "us-east-1") -> dict[str, Any]:
+    """A DynamoDB stream batch (KEYS_ONLY) of items removed by DynamoDB's TTL, as Lambda delivers it."""
+    records = [
+        {
+            "eventID": uuid.uuid4().hex,
+            "eventName": "REMOVE",
+            "eventVersion": "1.1",
+            "eventSource": "aws:dynamodb",
+            "awsRegion": region,
+            "dynamodb": {
+                "ApproximateCreationDateTime": int(time.time()),
+                "Keys": {"pk": {"S": pk}, "sk": {"S": sk}},
+                "SequenceNumber": str(100000000000000000000 + n),
+                "SizeBytes": 40 + len(pk) + len(sk),
+                "StreamViewType": "KEYS_ONLY",
+            },
+            "userIdentity": {"type": "Service", "principalId": "dynamodb.amazonaws.com"},
+            "eventSourceARN": stream_arn,
+        }
+        for n, (pk, sk) in enumerate(keys)
+    ]
+    return {"Records": records}
+
+
 def scheduler_event(
     at: datetime, schedule_arn: str, region: str = "us-east-1", account: str = ACCOUNT_ID
 ) -> dict[str, Any]:

@@ -234,7 +234,8 @@ def _sqs_triggers(cfn: dict[str, Any], resolver: Resolver, function_id: str) -> 
     triggers = []
     for _, properties in resources_of(cfn, "AWS::Lambda::EventSourceMapping"):
         queue_id = _first_reference(properties["EventSourceArn"])
-        if _first_reference(properties["FunctionName"]) == function_id and queue_id in cfn["Resources"]:
+        is_queue = cfn["Resources"].get(queue_id, {}).get("Type") == "AWS::SQS::Queue"  # not a table's stream
+        if _first_reference(properties["FunctionName"]) == function_id and is_queue:
             arn = resolver.resolve(properties["EventSourceArn"])
             triggers.append(SqsTrigger(arn, resolver.physical_ids[queue_id], int(properties.get("BatchSize", 10))))
     return tuple(triggers)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
@@ -10,6 +11,7 @@ from shared.db.models import AccountItem
 from shared.domain.accounts import Account, Commitment, ImportMark, Invoice
 from shared.domain.ledger import LedgerEntry
 from shared.domain.money import Money
+from shared.domain.retention import retain_until
 
 ACCOUNT_SK = "A"
 DUE_KINDS = {"reminder": "REMIND", "promise": "FOLLOWUP"}  # next actions a schedule picks up from gsi2
@@ -131,7 +133,8 @@ def mark_of(data: dict[str, Any] | None) -> ImportMark | None:
     return ImportMark(data["source"], int(data["chunk"]), data["change"], **lines)
 
 
-def to_item(account: Account) -> AccountItem:
+def to_item(account: Account, touched: Iterable[datetime] = ()) -> AccountItem:
+    """The account's item; `touched` are the instants of activities written with it (they count for retention)."""
     item = AccountItem(
         keys.account_pk(account.key),
         ACCOUNT_SK,
@@ -152,6 +155,7 @@ def to_item(account: Account) -> AccountItem:
         defer_until=account.defer_until,
         source=account.source,
         last_import=mark_json(account.last_import),
+        expires_at=retain_until(account, touched),
         oldest_due=_iso(account.oldest_due),
         status=account.status,
         flags=account.flags,

@@ -67,7 +67,7 @@ def save_account(account: Account, activities: Sequence[Activity] = (), once: st
     tx = Transaction()
     if once is not None:
         tx.once(account.key, once, max((a.at for a in activities), default=datetime.now(UTC)))
-    item = to_item(account)
+    item = to_item(account, (a.at for a in activities))
     condition = AccountItem.pk.does_not_exist() if account.version is None else None
     tx.put("account", item, condition=condition)  # pynamodb adds the version condition and the bump
     for number, activity in enumerate(activities):

@@ -104,6 +104,7 @@ class AccountItem(_Item):
     defer_until = UTCDateTimeAttribute(null=True)
     source = UnicodeAttribute(null=True)
     last_import = JSONAttribute(null=True)  # the import chunk that wrote it last (a retried chunk replays it)
+    expires_at = TTLAttribute(null=True)  # three years after the last activity (shared.domain.retention)
     oldest_due = UnicodeAttribute(null=True)
     status = UnicodeAttribute(default="open")
     flags = JSONAttribute(default=dict)

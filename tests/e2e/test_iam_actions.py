@@ -14,11 +14,13 @@ from typing import Any
 
 import pytest
 
-from local.events import slash_command_body
+from local.events import slash_command_body, ttl_removal_event
 from local.runner import LocalRunner, embedded_aws, simulated_clock
 from local.sample_data import HEADER, sample_csv
 from local.slack_recorder import SlackRecorder
 from local.template import TEMPLATE_PATH, load_template, translate_template
+from shared.db import keys
+from shared.domain.accounts import account_key
 from tests.e2e.iam_calls import CallLog, granted_actions, iam_actions, recording_calls
 
 pytestmark = pytest.mark.e2e
@@ -37,6 +39,7 @@ NOT_DRIVEN: dict[str, dict[str, str]] = {
         "sqs:ChangeMessageVisibility": "only when Slack rate-limits a post: the notice waits out Retry-After",
     },
     "PlansFunction": {},
+    "RetentionFunction": {},
     "SlackFunction": {},
 }
 FUNCTIONS = sorted(
@@ -98,6 +101,12 @@ def _drive(runner: LocalRunner, recorder: SlackRecorder) -> None:
         _collect(runner, recorder, text, at)
     for days in (5, 9, 12):  # the promise breaks, installments fall due
         runner.tick(IMPORTED_AT + timedelta(days=days))
+    # Three years on, TTL removes an account's item and the table's stream tells the retention function
+    expired = keys.account_pk(account_key("acme", "CUST-0020"))
+    stream = (
+        f"arn:aws:dynamodb:{runner.stack.region}:{runner.stack.account_id}:table/{runner.stack.table_name}/stream/x"
+    )
+    runner.invoke("RetentionFunction", ttl_removal_event([(expired, "A")], stream, runner.stack.region))
 
 
 @pytest.fixture(scope="module")

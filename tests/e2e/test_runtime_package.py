@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl, urlencode
 
 import pytest
 
-from local.events import sign_slack_request
+from local.events import sign_slack_request, ttl_removal_event
 from local.package import stage_function
 from local.runner import LocalRunner
 from local.slack_recorder import SlackRecorder
@@ -117,6 +117,14 @@ def test_notify_handler_posts_a_queued_notice_from_the_runtime_lock(runner, reco
     assert out["result"] == {"batchItemFailures": []}
     posted = recorder.wait_for(lambda call: call.method == "chat.postMessage")
     assert posted.params["text"] == "runtime check"
+
+
+def test_retention_handler_takes_a_stream_batch_from_the_runtime_lock(runner, tmp_path) -> None:
+    # Given a stream batch with the TTL removal of an account that has nothing left under it
+    event = ttl_removal_event([("ACCT#acme:NOBODY", "A")], "arn:aws:dynamodb:us-east-1:123456789012:table/t/stream/x")
+
+    # When the staged retention handler takes it, Then it ran and found nothing to delete
+    assert _invoke(runner, "RetentionFunction", event, tmp_path)["result"] == {"deleted": 0}
 
 
 def _signed_collect(runner: LocalRunner, recorder: SlackRecorder, text: str) -> dict[str, Any]:

@@ -192,7 +192,7 @@ def test_every_function_retries_twice_then_fails_to_failure_queue(sam: dict[str,
     configs = {lid: props["EventInvokeConfig"] for lid, props in _functions(sam).items()}
 
     # Then each retries twice and sends exhausted events to the failure queue
-    assert len(configs) == 5
+    assert len(configs) == 6
     for config in configs.values():
         assert config["MaximumRetryAttempts"] == 2
         assert config["DestinationConfig"]["OnFailure"] == {
