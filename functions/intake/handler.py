@@ -24,6 +24,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         queue=SqsQueue(settings.intake_queue_url),
         channel=settings.ops_channel,
         default_creditor=settings.default_creditor,
+        clock=wallclock.utcnow,
     )
     results = {
         obj.key: handle_object(obj, ports, wallclock.utcnow(), context.get_remaining_time_in_millis)

@@ -51,6 +51,7 @@ class IntakePorts:
     queue: Queue
     channel: str
     default_creditor: str
+    clock: Callable[[], datetime]  # the time now, for the lease's heartbeat (`now` is when the invocation began)
 
     def tell(self, key: str, text: str, blocks: list[dict[str, Any]] | None = None, seq: int = 0) -> None:
         """Queue a message to the ops channel (the import never waits for Slack)."""
@@ -159,7 +160,7 @@ def import_object(obj: ObjectRef, ports: IntakePorts, now: datetime, time_left_m
     except import_repo.LeaseLostError:
         return "superseded"  # this invocation lost the lease (it ran past it); the holder carries on
     except Exception:
-        import_repo.release_lease(claim, now, failed=True)  # the next delivery resumes at once
+        import_repo.release_lease(claim, ports.clock(), failed=True)  # the next delivery resumes at once
         _requeue(obj, RETRY_AFTER, ports)  # and there is one, whatever Lambda does with this error
         raise
 
@@ -214,7 +215,7 @@ def _run_import(
     delta = _ReportDelta(job.parser)
     for number, chunk in enumerate(_chunks(results), start=1):
         _apply_chunk(job, chunk, delta, ports.store)
-        import_repo.save_progress(state, now)
+        import_repo.save_progress(state, ports.clock())  # the heartbeat: the lease runs on from now
         if time_left_ms() < SAFETY_MS:
             return _continue(job.obj, state, ports, now)
         if number % PROGRESS_EVERY == 0:
@@ -228,7 +229,7 @@ def _apply_chunk(job: _Job, chunk: list[ReceivableRow | RejectedRow], delta: _Re
     accepted = [r for r in chunk if isinstance(r, ReceivableRow)]
     result = apply_rows(accepted, job.target, job.as_of, chunk[0].line)
     rejected = [r for r in chunk if isinstance(r, RejectedRow)] + result.rejected
-    keep_rejects(job.obj.key, sorted(rejected, key=lambda r: r.line), store)
+    keep_rejects(job.obj.key, sorted(rejected, key=lambda r: r.line), store, job.obj.version)
     left_out = {id(row) for row in result.repeats}
     turned_away = {r.line for r in result.rejected}
     totals: dict[str, int] = {}
@@ -271,7 +272,7 @@ def _show(obj: ObjectRef, state: import_repo.ImportState, ports: IntakePorts, er
 
 
 def _continue(obj: ObjectRef, state: import_repo.ImportState, ports: IntakePorts, now: datetime) -> str:
-    import_repo.release_lease(state, now)  # handed over: the continuation takes it at once
+    import_repo.release_lease(state, ports.clock())  # handed over: the continuation takes it at once
     _requeue(obj, timedelta(0), ports)
     _show(obj, state, ports, None, state.checkpoint_line)
     return "continued"
@@ -280,10 +281,14 @@ def _continue(obj: ObjectRef, state: import_repo.ImportState, ports: IntakePorts
 def _finish(job: _Job, ports: IntakePorts, now: datetime, time_left_ms: Callable[[], int]) -> str:
     obj, state = job.obj, job.state
     if job.target.snapshot and not snapshots.missing_pass(
-        job.target, state, now, lambda: time_left_ms() > SAFETY_MS, lambda: import_repo.save_progress(state, now)
+        job.target,
+        state,
+        now,
+        lambda: time_left_ms() > SAFETY_MS,
+        lambda: import_repo.save_progress(state, ports.clock()),
     ):
         return _continue(obj, state, ports, now)
-    errors_key = assemble_rejects(obj.key, ports.store)
+    errors_key = assemble_rejects(obj.key, ports.store, obj.version)
     if errors_key is None and state.counts.get("rejected"):
         errors_key = rejects_key(obj.key)  # an earlier try assembled it, then stopped before the file moved
     ports.store.move(obj.key, f"processed/{_rest(obj.key)}", obj.version_id)
@@ -293,7 +298,7 @@ def _finish(job: _Job, ports: IntakePorts, now: datetime, time_left_ms: Callable
     # The summary is queued before the import is marked done: a retry after a stop in between queues it again
     # (delivered once: same key and seq), while after `done` no retry would.
     _show(obj, state, ports, f"s3://{obj.bucket}/{errors_key}" if errors_key else None, FINAL)
-    import_repo.save_progress(state, now)
+    import_repo.save_progress(state, ports.clock())
     logger.info("import finished", extra={"key": obj.key, "counts": state.counts})
     return "imported"
 

@@ -17,17 +17,18 @@ def _rest(key: str) -> str:
     return key.removeprefix(INCOMING)
 
 
-def pieces_prefix(key: str) -> str:
-    return f"rejected/{_rest(key)}.errors.d/"
+def pieces_prefix(key: str, version: str = "") -> str:
+    """Where one object version's pieces wait: a re-upload of the same name never mixes its rows into them."""
+    return f"rejected/{_rest(key)}.errors.d/{version + '/' if version else ''}"
 
 
 def errors_key(key: str) -> str:
     return f"rejected/{_rest(key)}.errors.csv"
 
 
-def assembled_key(key: str) -> str:
+def assembled_key(key: str, version: str = "") -> str:
     """Written once the errors file holds every piece: from then on only the pieces' deletion is left to do."""
-    return f"rejected/{_rest(key)}.errors.assembled"
+    return f"rejected/{_rest(key)}.errors.assembled{'.' + version if version else ''}"
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -48,29 +49,30 @@ def rejects_csv(rejected: Iterable[RejectedRow], header: bool) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
-def keep_rejects(key: str, rows: list[RejectedRow], store: ObjectStore) -> None:
+def keep_rejects(key: str, rows: list[RejectedRow], store: ObjectStore, version: str = "") -> None:
     """Rejected rows of one chunk, stored before its checkpoint so that no retry can lose them."""
     if rows:
-        store.put(f"{pieces_prefix(key)}{rows[0].line:012d}.csv", rejects_csv(rows, header=False), "text/csv")
+        piece = f"{pieces_prefix(key, version)}{rows[0].line:012d}.csv"
+        store.put(piece, rejects_csv(rows, header=False), "text/csv")
 
 
-def assemble_rejects(key: str, store: ObjectStore) -> str | None:
+def assemble_rejects(key: str, store: ObjectStore, version: str = "") -> str | None:
     """Join the chunk pieces, in line order, into one errors file; None when no row was rejected.
 
     The pieces are deleted only after the whole file and then its `assembled` marker are stored, and a rerun that
     finds the marker only finishes the deletion: a failure part-way never leaves the errors file rebuilt from
     the pieces that were left.
     """
-    pieces = sorted(store.list_keys(pieces_prefix(key)))
-    marker = store.read_text(assembled_key(key))
+    pieces = sorted(store.list_keys(pieces_prefix(key, version)))
+    marker = store.read_text(assembled_key(key, version))
     if marker is None:
         if not pieces:
             return None
         _assemble(key, pieces, store)
-        store.put(assembled_key(key), "\n".join(pieces).encode())
+        store.put(assembled_key(key, version), "\n".join(pieces).encode())
     for piece in pieces:
         store.delete(piece)
-    store.delete(assembled_key(key))
+    store.delete(assembled_key(key, version))
     return errors_key(key)
 
 

@@ -12,8 +12,6 @@ from shared.source_gaps import settle_missing
 
 PHASE = "missing"
 SAMPLE = 20  # accounts listed (with buttons) in the summary
-PAGES_A_CHECKPOINT = 10  # 500 accounts; a pass restarted from a checkpoint settles nothing twice (settling repeats
-# as a no-op: a held account stays held, a closed invoice is no longer open)
 
 
 def missing_pass(
@@ -25,9 +23,9 @@ def missing_pass(
 ) -> bool:
     """Go through the creditor's open accounts from the stored cursor; True when the pass is complete.
 
-    Each page is 50 accounts (one Query and one BatchGetItem). The cursor is checkpointed every
-    PAGES_A_CHECKPOINT pages and whenever time runs short, so a continuation starts where this invocation
-    stopped.
+    Each page is 50 accounts (one Query and one BatchGetItem). The cursor and the counts are checkpointed after
+    every page, so a retry or a continuation starts at the next page and counts none twice (settling again
+    would be a no-op anyway: a held account stays held, a closed invoice is no longer open).
     """
     counts = state.counts
     if counts.get("phase") == "missing-done":
@@ -38,7 +36,6 @@ def missing_pass(
     counts["creditor"] = target.creditor
     counts["missing_action"] = target.settings.missing_from_snapshot
     accounts = account_repo.DynamoAccounts()
-    pages = 0
     while True:
         page = account_repo.query_missing_from_snapshot(target.creditor, target.source, counts.get("missing_cursor"))
         for account, invoices in page.missing:
@@ -47,12 +44,9 @@ def missing_pass(
             if len(counts["missing_sample"]) < SAMPLE:
                 counts["missing_sample"].append(f"{account.creditor}:{account.account_id}")
         counts["missing_cursor"] = page.next_key
-        pages += 1
         if page.next_key is None:
             counts["phase"] = "missing-done"
             return True  # the import's final save records it
-        out_of_time = not has_time()
-        if out_of_time or pages % PAGES_A_CHECKPOINT == 0:
-            checkpoint()
-        if out_of_time:
+        checkpoint()  # one write a page of 50 accounts, and the lease's heartbeat
+        if not has_time():
             return False

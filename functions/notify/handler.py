@@ -28,5 +28,6 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     ]
     poster = SlackWebPoster(secret(settings.slack_bot_token_param), settings.slack_api_url)
     outcome = deliver_batch(messages, poster, wallclock.utcnow(), lambda m, seconds: queue.hide(m.receipt, seconds))
-    logger.info("notices delivered", extra={"delivered": outcome.delivered, "repeats": outcome.repeats})
+    counted = {"delivered": outcome.delivered, "repeats": outcome.repeats, "dropped": outcome.dropped}
+    logger.info("notices delivered", extra=counted)
     return {"batchItemFailures": [{"itemIdentifier": message_id} for message_id in outcome.failed]}

@@ -2,18 +2,20 @@
 
 The queue is FIFO with one group per message key, so the notices of one message arrive in order. A notice at or
 below the seq already delivered is a repeat and is dropped. Slack's 429 hides the notice (and the rest of the
-batch) for `Retry-After` seconds; any other Slack failure leaves them for the queue's redelivery. Nothing here
+batch) for `Retry-After` seconds; a notice Slack will never accept (unknown channel, too long) is logged and
+dropped; any other Slack failure leaves them for the queue's redelivery. Nothing here
 fails the work that produced the notice: that work finished before the notice was queued.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from shared.db import notices as notice_repo
-from shared.domain.errors import ConflictError, RateLimitedError, UpstreamUnavailableError
+from shared.domain.errors import ConflictError, InvalidInputError, RateLimitedError, UpstreamUnavailableError
 from shared.domain.notices import Notice, should_deliver
 from shared.observability import logger
 from shared.ports import SlackPoster
@@ -32,7 +34,11 @@ class Message:
 class Outcome:
     delivered: int = 0
     repeats: int = 0
+    dropped: int = 0  # notices Slack will never accept (unknown channel, message too long): logged, not retried
     failed: list[str] = field(default_factory=list)  # message ids to hand back to the queue
+
+
+RECORD_TRIES = 3
 
 
 def deliver(notice: Notice, poster: SlackPoster, now: datetime) -> bool:
@@ -46,11 +52,23 @@ def deliver(notice: Notice, poster: SlackPoster, now: datetime) -> bool:
     else:
         poster.update(before.channel, before.ts, notice.text, notice.blocks)
         ts, channel = before.ts, before.channel
-    try:
-        notice_repo.put_delivered(notice.key, notice_repo.Delivered(channel, ts, notice.seq), now)
-    except ConflictError:
-        logger.info("a later notice was delivered meanwhile", extra={"key_hash": notice.group[:12]})
+    _record(notice, notice_repo.Delivered(channel, ts, notice.seq), now)
     return True
+
+
+def _record(notice: Notice, delivered: notice_repo.Delivered, now: datetime) -> None:
+    """Keep what was posted, retried here: a notice redelivered without its record would be posted again."""
+    for attempt in range(RECORD_TRIES):
+        try:
+            notice_repo.put_delivered(notice.key, delivered, now)
+            return
+        except ConflictError:
+            logger.info("a later notice was delivered meanwhile", extra={"key_hash": notice.group[:12]})
+            return
+        except UpstreamUnavailableError:
+            if attempt == RECORD_TRIES - 1:
+                raise
+            time.sleep(0.2 * 2**attempt)
 
 
 def deliver_batch(
@@ -64,6 +82,12 @@ def deliver_batch(
                 outcome.delivered += 1
             else:
                 outcome.repeats += 1
+        except InvalidInputError as exc:
+            outcome.dropped += 1
+            logger.error(
+                "Slack will never accept this notice: dropped",
+                extra={"key_hash": message.notice.group[:12], "error": str(exc)},
+            )
         except RateLimitedError as exc:
             for waiting in messages[position:]:
                 hide(waiting, exc.retry_after)

@@ -16,7 +16,7 @@ from shared.domain.accounts import Account, Activity
 from shared.domain.errors import ArrearsError
 from shared.domain.ledger import MatchRule, stale_pending
 from shared.domain.mrkdwn import escape
-from shared.domain.notices import Notice
+from shared.domain.notices import run_notice
 from shared.observability import logger
 from shared.ports import Accounts, Notifier
 from shared.writes import change_account
@@ -111,12 +111,12 @@ def run_follow_ups(now: datetime, notifier: Notifier, channels: tuple[str, str],
 
 def _post_report(report: FollowUpReport, notifier: Notifier, channels: tuple[str, str], now: datetime) -> None:
     """Queue what closed in this run (with what failed); a closure is reported once, by the run that made it, and
-    a repeat of the run's schedule (same `now`) is delivered once."""
+    a repeat of the run saying the same is delivered once, a retry with more to say is posted too."""
     channel, ops = channels
     if report.unreconciled:
         shown = [f"• {escape(line)}" for line in report.unreconciled[:MAX_REPORT_LINES]]
         head = ":mag: Payments posted in Arrears that the creditor's books still do not show (check the exports):"
-        notifier.notify(Notice(f"unreconciled:{now.isoformat()}", ops, "\n".join([head, *shown])))
+        notifier.notify(run_notice("unreconciled", now, ops, "\n".join([head, *shown])))
     lines = report.lines()
     if not lines:
         return
@@ -124,4 +124,4 @@ def _post_report(report: FollowUpReport, notifier: Notifier, channels: tuple[str
     lines = failed + [escape(line) for line in lines]
     more = f"\n…and {len(lines) - MAX_REPORT_LINES} more" if len(lines) > MAX_REPORT_LINES else ""
     text = "Promise and plan follow-up\n" + "\n".join(lines[:MAX_REPORT_LINES]) + more
-    notifier.notify(Notice(f"follow-up:{now.isoformat()}", channel, text))
+    notifier.notify(run_notice("follow-up", now, channel, text))

@@ -13,7 +13,7 @@ from shared.domain.compliance import Decision
 from shared.domain.contact_check import ProposedContact
 from shared.domain.dunning import Step
 from shared.domain.errors import ConflictError, IncompleteRunError, UpstreamUnavailableError
-from shared.domain.notices import Notice
+from shared.domain.notices import run_notice
 from shared.domain.sends import SendAttempt
 from shared.observability import logger
 from shared.ports import Accounts, Notifier
@@ -121,8 +121,8 @@ def _tell_stopped(report: RunReport, notify: tuple[Notifier, str] | None) -> Non
         ":octagonal_sign: Reminders stopped for review on these accounts (a contact rule blocks every channel): "
         "see `/collect why <id>`, then `/collect resume <id>` to restart.\n" + "\n".join(lines)
     )
-    try:  # one message per scheduled run: a repeat of the run is delivered once
-        notifier.notify(Notice(f"reminders-stopped:{report.at.isoformat()}", channel, text))
+    try:  # a repeat of the run saying the same is delivered once (run_notice)
+        notifier.notify(run_notice("reminders-stopped", report.at, channel, text))
     except UpstreamUnavailableError:
         logger.warning("could not queue the stopped-reminders notice", extra={"accounts": len(report.stopped)})
 

@@ -7,18 +7,34 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from shared.domain.errors import RateLimitedError, UpstreamUnavailableError
+from shared.domain.errors import ArrearsError, InvalidInputError, RateLimitedError, UpstreamUnavailableError
 
 DEFAULT_RETRY_AFTER = 30  # seconds, when Slack rate-limits without saying how long
+# Answers that no retry changes: the message itself or its channel is wrong (a bad token is not among them: an
+# operator fixes it, and the messages wait).
+PERMANENT = frozenset(
+    {
+        "channel_not_found",
+        "not_in_channel",
+        "is_archived",
+        "msg_too_long",
+        "no_text",
+        "invalid_blocks",
+        "invalid_ts_latest",
+    }
+)
 
 
-def _refused(what: str, exc: SlackApiError) -> UpstreamUnavailableError:
+def _refused(what: str, exc: SlackApiError) -> ArrearsError:
     response = exc.response
     if response.status_code == 429:
         wait = response.headers.get("Retry-After") or response.headers.get("retry-after")
         retry_after = int(wait) if str(wait or "").isdigit() else DEFAULT_RETRY_AFTER
         return RateLimitedError(f"Slack rate-limited the {what}; retry after {retry_after} s", retry_after)
-    return UpstreamUnavailableError(f"Slack refused the {what}: {response.get('error')}")
+    error = response.get("error")
+    if error in PERMANENT:
+        return InvalidInputError(f"Slack will never accept this {what}: {error}")
+    return UpstreamUnavailableError(f"Slack refused the {what}: {error}")
 
 
 class SlackWebPoster:

@@ -235,8 +235,10 @@ class DynamoAccounts:
 
 
 def delete_partition(pk: str) -> int:
-    """Every item under one account's partition (activities, markers, plans, the account if still there),
-    deleted in batches; returns how many. Used once retention has run out for the account."""
+    """Every item under one account's partition (activities, markers, plans), deleted in batches, unless the
+    account item is there again; returns how many. Used once retention has run out for the account."""
     found = [(item.pk, item.sk) for item in MarkerItem.query(pk, attributes_to_get=["pk", "sk"])]
+    if any(sk == ACCOUNT_SK for _, sk in found):
+        return 0  # the account came back meanwhile (an import re-created it): its records are kept with it
     batch_delete(MarkerItem, found)
     return len(found)

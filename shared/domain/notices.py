@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 FINAL = 2**53  # the seq of a job's last word (its summary): nothing after it replaces it
@@ -38,6 +39,13 @@ class Notice:
     @property
     def dedup_id(self) -> str:
         return hashlib.sha256(f"{self.key}#{self.seq}".encode()).hexdigest()
+
+
+def run_notice(kind: str, run_at: datetime, channel: str, text: str) -> Notice:
+    """A scheduled run's report: a repeat of the run saying the same is delivered once; a retry of the run that has
+    something else to say (other accounts closed or stopped) is a message of its own."""
+    digest = hashlib.sha256(text.encode()).hexdigest()[:16]
+    return Notice(f"{kind}:{run_at.isoformat()}:{digest}", channel, text)
 
 
 def should_deliver(notice: Notice, delivered_seq: int | None) -> bool:

@@ -103,6 +103,8 @@ def _drive(runner: LocalRunner, recorder: SlackRecorder) -> None:
         runner.tick(IMPORTED_AT + timedelta(days=days))
     # Three years on, TTL removes an account's item and the table's stream tells the retention function
     expired = keys.account_pk(account_key("acme", "CUST-0020"))
+    table = runner.stack.table_name
+    runner.stack.client("dynamodb").delete_item(TableName=table, Key={"pk": {"S": expired}, "sk": {"S": "A"}})
     stream = (
         f"arn:aws:dynamodb:{runner.stack.region}:{runner.stack.account_id}:table/{runner.stack.table_name}/stream/x"
     )

@@ -7,7 +7,7 @@ import io
 import json
 from collections import Counter
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -355,8 +355,9 @@ def test_import_of_1000_new_accounts_stays_within_41_write_calls(intake, monkeyp
     # When it is imported (moto's per-transaction table copy skipped: every account is new, nothing rolls back)
     with moto_without_transaction_backup():
         assert run(intake, event) == {key: "imported"}
-    # Then the whole import (claim, account creation, checkpoint, finish) made at most 41 write calls
-    assert sum(writes.values()) <= 41, writes
+    # Then the whole import (claim, account creation, checkpoint, finish) made at most 41 write calls, and a full
+    # snapshot one more for each page of 50 accounts its missing-items pass checkpoints (20 here)
+    assert sum(writes.values()) <= 41 + (20 if snapshot else 0), writes
     creditor = "globex" if snapshot else "acme"
     assert account_repo.get_account(account_key(creditor, "B0999")).balances == {"USD": 99900}
 
@@ -399,3 +400,35 @@ def receivable(account_id: str, invoice: str, dollars: int, line: int) -> Any:
         warnings=(),
         raw=f"{account_id},{invoice}",
     )
+
+
+def test_long_import_keeps_its_lease_by_heartbeat_so_a_duplicate_event_waits(intake, monkeypatch):
+    # Given a file read in chunks of 2 rows, each chunk taking 100 s (a slow table), and S3 delivering the same
+    # event again while the first invocation is on its third chunk, 250 s after it began
+    import functions.intake.logic as logic
+    from shared import clock
+
+    monkeypatch.setattr(logic, "CHUNK_ROWS", 2)
+    started = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
+    moment = {"now": started}
+    monkeypatch.setattr(clock, "utcnow", lambda: moment["now"])
+    header = "account_id,debtor_name,invoice,invoice_date,due_date,balance,currency\n"
+    rows = "".join(f"H{i},Debtor {i},I-{i},2026-09-01,2026-10-01,{i}.00,USD\n" for i in range(1, 7))
+    event = put("incoming/generic/slow.csv", (header + rows).encode())
+    real_apply, duplicate = logic.apply_rows, {}
+
+    def slow_apply(*args, **kwargs):
+        moment["now"] += timedelta(seconds=100)
+        if moment["now"] == started + timedelta(seconds=300):  # the third chunk: the duplicate arrives
+            moment["now"] -= timedelta(seconds=50)
+            duplicate.update(run(intake, event))
+            moment["now"] += timedelta(seconds=50)
+        return real_apply(*args, **kwargs)
+
+    monkeypatch.setattr(logic, "apply_rows", slow_apply)
+    # When both run
+    first = run(intake, event)
+    # Then the duplicate found the lease alive (renewed at the last checkpoint, not run out 120 s after the
+    # start) and only queued a look for later; the first finished the import alone
+    assert duplicate == {"incoming/generic/slow.csv": "watching"}
+    assert first == {"incoming/generic/slow.csv": "imported"}

@@ -5,16 +5,19 @@ from __future__ import annotations
 import json
 import os
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 import boto3
 import pytest
 
+from functions.notify.logic import Message, deliver_batch
 from local.events import LambdaContext, s3_put_event
 from local.slack_recorder import SlackRecorder
 from shared.adapters.aws import QueuedNotifier
 from shared.db import accounts as account_repo
 from shared.domain.accounts import account_key
+from shared.domain.errors import InvalidInputError
 from shared.domain.notices import FINAL, Notice
 from tests.factories import BUCKET
 from tests.support import deliver_notices
@@ -135,3 +138,33 @@ def test_notice_body_is_what_the_notify_function_reads(slack):
     _notify(notice)
     message = boto3.client("sqs").receive_message(QueueUrl=os.environ["NOTIFY_QUEUE_URL"])["Messages"][0]
     assert Notice.of(json.loads(message["Body"])) == notice
+
+
+class _RefusingPoster:
+    """Slack answering `channel_not_found` to the first channel, and accepting the rest."""
+
+    def __init__(self) -> None:
+        self.posted: list[str] = []
+
+    def post(self, channel: str, text: str, blocks: Any = None) -> str:
+        if channel == "C-GONE":
+            raise InvalidInputError("Slack will never accept this message: channel_not_found")
+        self.posted.append(text)
+        return "1.0"
+
+    def update(self, channel: str, ts: str, text: str, blocks: Any = None) -> None:
+        raise AssertionError("no update expected")
+
+
+def test_notice_slack_will_never_accept_is_dropped_and_the_rest_go_out(aws):
+    # Given a batch whose first notice names a channel that no longer exists
+    messages = [
+        Message("m1", "r1", Notice("a", "C-GONE", "to a deleted channel")),
+        Message("m2", "r2", Notice("b", "C-OPS", "to ops")),
+    ]
+    poster = _RefusingPoster()
+    # When the batch is delivered
+    outcome = deliver_batch(messages, poster, datetime(2026, 11, 23, tzinfo=UTC), lambda m, s: None)
+    # Then the refused notice is dropped (not handed back to loop until the failure queue), the next one posted
+    assert (outcome.dropped, outcome.delivered, outcome.failed) == (1, 1, [])
+    assert poster.posted == ["to ops"]

@@ -54,3 +54,14 @@ def test_ttl_removal_of_an_account_removes_everything_under_it_and_nothing_else(
     assert _partition(f"ACCT#{gone.key}") == []
     assert result["deleted"] == 3  # its activity, its request marker, its send marker
     assert "A" in _partition(f"ACCT#{kept.key}") and len(_partition(f"ACCT#{kept.key}")) == 3
+
+
+def test_ttl_removal_of_an_account_re_created_meanwhile_deletes_nothing(load_handler: Any):
+    # Given an expired account that an import created again before the stream record arrived
+    handler = load_handler("functions.retention.handler")
+    back = account("C-1")
+    account_repo.save_account(back, [Activity(at=NOTED, kind="note", summary="n")])
+    # When the late removal record is handled
+    result = handler.lambda_handler(ttl_removal_event([(f"ACCT#{back.key}", "A")], STREAM), LambdaContext("r", ARN))
+    # Then the account and its history are kept
+    assert result["deleted"] == 0 and len(_partition(f"ACCT#{back.key}")) == 2

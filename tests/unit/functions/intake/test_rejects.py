@@ -97,3 +97,17 @@ def test_assemble_rejects_without_rejected_rows_writes_nothing() -> None:
     store = MemoryStore()
     assert assemble_rejects(KEY, store) is None
     assert store.objects == {}
+
+
+def test_assemble_rejects_of_one_version_leaves_a_re_upload_s_pieces_alone() -> None:
+    # Given the same file name uploaded twice, both imports running, each with a rejected row at line 2
+    store = MemoryStore()
+    keep_rejects(KEY, [RejectedRow(line=2, raw="first upload", reason="balance is missing")], store, "v1")
+    keep_rejects(KEY, [RejectedRow(line=2, raw="second upload", reason="due date is missing")], store, "v2")
+    # When the first import assembles its errors file
+    assert assemble_rejects(KEY, store, "v1") == errors_key(KEY)
+    # Then it holds only its own row, and the second import still finds its own piece
+    assert "first upload" in store.objects[errors_key(KEY)].decode()
+    assert "second upload" not in store.objects[errors_key(KEY)].decode()
+    assert assemble_rejects(KEY, store, "v2") == errors_key(KEY)
+    assert "second upload" in store.objects[errors_key(KEY)].decode()
