@@ -217,7 +217,7 @@ def _run_import(
         _apply_chunk(job, chunk, delta, ports.store)
         import_repo.save_progress(state, ports.clock())  # the heartbeat: the lease runs on from now
         if time_left_ms() < SAFETY_MS:
-            return _continue(job.obj, state, ports, now)
+            return _continue(job.obj, state, ports)
         if number % PROGRESS_EVERY == 0:
             _show(job.obj, state, ports, None, state.checkpoint_line)
     _merge_counts(state.counts, delta.take(), Counter(), {})  # lines after the last row: footers, totals
@@ -271,7 +271,7 @@ def _show(obj: ObjectRef, state: import_repo.ImportState, ports: IntakePorts, er
     ports.tell(_name(obj), text, summary_blocks(text, state.counts), seq)
 
 
-def _continue(obj: ObjectRef, state: import_repo.ImportState, ports: IntakePorts, now: datetime) -> str:
+def _continue(obj: ObjectRef, state: import_repo.ImportState, ports: IntakePorts) -> str:
     import_repo.release_lease(state, ports.clock())  # handed over: the continuation takes it at once
     _requeue(obj, timedelta(0), ports)
     _show(obj, state, ports, None, state.checkpoint_line)
@@ -287,7 +287,7 @@ def _finish(job: _Job, ports: IntakePorts, now: datetime, time_left_ms: Callable
         lambda: time_left_ms() > SAFETY_MS,
         lambda: import_repo.save_progress(state, ports.clock()),
     ):
-        return _continue(obj, state, ports, now)
+        return _continue(obj, state, ports)
     errors_key = assemble_rejects(obj.key, ports.store, obj.version)
     if errors_key is None and state.counts.get("rejected"):
         errors_key = rejects_key(obj.key)  # an earlier try assembled it, then stopped before the file moved

@@ -21,6 +21,7 @@ from functions.slack.listeners.interactive import (
     guarded_submission,
     modal_opener,
     report_to,
+    submitter,
 )
 from functions.slack.replies import Caller, Reply, require_authorized, resolve_account
 from shared import clock as wallclock
@@ -58,8 +59,7 @@ def make_release_worker(settings: Settings) -> Listener:
             entry = modals.read_release(view)
         except InvalidInputError:
             return  # already answered in the ack
-        user = body["user"]["id"]
-        caller = Caller(user, settings.is_authorized(user), body["view"]["id"])
+        caller = submitter(settings, body)
         if not caller.authorized:
             return  # refused in the ack; release_hold checks again
         command = Command("release", (entry.ref, entry.hold, *entry.reason.split()))

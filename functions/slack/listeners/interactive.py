@@ -122,7 +122,7 @@ def guarded_submission(settings: Settings, field: str, what: str, check: Listene
     return ack_if_authorized
 
 
-def _submitter(settings: Settings, body: dict[str, Any]) -> Caller:
+def submitter(settings: Settings, body: dict[str, Any]) -> Caller:
     """The view id is the request id: a resubmitted or retried view writes nothing twice."""
     user = body["user"]["id"]
     return Caller(user, settings.is_authorized(user), body["view"]["id"])
@@ -148,7 +148,7 @@ def make_log_call_worker(settings: Settings) -> Listener:
             entry = modals.read_log_call(view)
         except InvalidInputError:
             return  # already answered in the ack
-        caller = _submitter(settings, body)
+        caller = submitter(settings, body)
         outcome = parse_outcome(entry.outcome)
         work = partial(actions.log_contact_for, entry.ref, "call", outcome, entry.note, caller, _now(), ACCOUNTS)
         report_to(settings, client, caller, work, "log call modal")
@@ -162,7 +162,7 @@ def make_promise_worker(settings: Settings) -> Listener:
             entry = modals.read_promise(view, _request_day(request))
         except InvalidInputError:
             return  # already answered in the ack
-        caller = _submitter(settings, body)
+        caller = submitter(settings, body)
         if not caller.authorized:
             return  # refused in the ack; promise_for checks again
         work = partial(actions.promise_for, entry.ref, entry.amount_text, entry.due, None, caller, _now(), ACCOUNTS)
@@ -177,7 +177,7 @@ def make_plan_worker(settings: Settings) -> Listener:
             terms = modals.read_plan(view, _request_day(request))
         except InvalidInputError:
             return  # already answered in the ack
-        caller = _submitter(settings, body)
+        caller = submitter(settings, body)
         if not caller.authorized:
             return  # refused in the ack; plan_for checks again
         report_to(settings, client, caller, partial(actions.plan_for, terms, caller, _now(), ACCOUNTS), "plan modal")
