@@ -73,6 +73,8 @@ $(STAMP313): pyproject.toml $(LOCKS)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.intake
+	$(BIN)/python -m bench.check
+	$(BIN)/python -m bench.detection
 
 # requirements.txt (what Lambda gets) and requirements-dev.txt (that plus the tools) from pyproject.toml.
 lock: $(STAMP)

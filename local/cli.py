@@ -14,6 +14,7 @@ from shared.domain.errors import InvalidInputError
 
 if TYPE_CHECKING:
     from shared.domain.receivables import Profile
+    from shared.domain.receivables.preview import Progress
 
 MAPPING_SUFFIXES = (".json", ".yaml", ".yml")
 
@@ -27,10 +28,23 @@ def _parser() -> argparse.ArgumentParser:
     tick = sub.add_parser("tick", help="run the schedules once against a running `arrears serve`")
     tick.add_argument("--at", type=_instant, default=None, help="ISO-8601 instant with offset (default: now)")
     tick.add_argument("--url", default="http://127.0.0.1:8790", help="control URL printed by `arrears serve`")
-    check = sub.add_parser("check", help="preview a receivables file without writing anything")
-    check.add_argument("file", type=Path)
+    check = sub.add_parser(
+        "check",
+        help="preview a receivables file without writing anything",
+        description="Read a receivables file as the import would, streaming: memory stays flat however long the "
+        "file. Exit 0 when every row is accepted, 1 when some rows are rejected, 2 when the file cannot be read. "
+        "A check running longer than 2 s prints its progress to stderr every 2 s.",
+    )
+    check.add_argument("file", type=Path, help="the receivables export to read")
     check.add_argument("--profile", help="built-in profile name or a mapping file (.json/.yaml)")
-    check.add_argument("--json", action="store_true", help="print one JSON object")
+    check.add_argument(
+        "--json",
+        action="store_true",
+        help='JSON Lines, one object a line as the file is read: {"type": "row", ...} per accepted row, '
+        '{"type": "rejected", "line", "reason"} per rejected row, then {"type": "summary", "profile", "rows_read", '
+        '"accepted", "rejected", "duplicates", "skipped", "totals": {currency: minor units}, "warnings"}',
+    )
+    check.add_argument("--summary", action="store_true", help="print only the summary (with --json: its one object)")
     manifest = sub.add_parser("slack-manifest", help="print the Slack app manifest with the stack's request URL")
     manifest.add_argument("--stack", default="arrears", help="deployed stack to read SlackRequestUrl from")
     manifest.add_argument("--url", help="use this request URL instead of reading the stack")
@@ -68,13 +82,28 @@ def _profile(name: str | None) -> Profile | None:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from shared.domain.receivables import preview, render_preview
+    import os
+    import time
+
+    from shared.domain.receivables.preview import HumanCheck, ProgressMeter, check_rows
 
     profile = _profile(args.profile)
+    human = None if args.json else HumanCheck(args.summary)
     with args.file.open("rb") as lines:
-        result = preview(lines, profile)
-    print(json.dumps(result, ensure_ascii=False) if args.json else render_preview(result))
-    return 0
+        meter = ProgressMeter(time.monotonic, _print_progress, os.fstat(lines.fileno()).st_size)
+        for event in check_rows(lines, profile, meter):
+            sys.stdout.write(human.feed(event) if human else _json_line(event, args.summary))
+    return 1 if event["rejected"] else 0  # the last event is the summary
+
+
+def _json_line(event: dict[str, object], summary_only: bool) -> str:
+    if summary_only and event["type"] != "summary":
+        return ""
+    return json.dumps(event, ensure_ascii=False) + "\n"
+
+
+def _print_progress(progress: Progress) -> None:
+    print(progress.render(), file=sys.stderr, flush=True)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

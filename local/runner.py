@@ -130,18 +130,23 @@ class LocalRunner:
 
     def put_object(self, key: str, body: bytes) -> list[Any]:
         """Puts an object, delivers the S3 notification to subscribed functions, then drains their queues."""
-        s3 = self.stack.client("s3")
+        self.stack.client("s3").put_object(Bucket=self.stack.bucket_name, Key=key, Body=body)
+        return self.notify_object(key)
+
+    def notify_object(self, key: str) -> list[Any]:
+        """Delivers the S3 notification of an object already in the bucket (one a function wrote: moto sends
+        none) to the functions subscribed to its prefix, then drains their queues."""
         bucket = self.stack.bucket_name
-        put = s3.put_object(Bucket=bucket, Key=key, Body=body)
+        head = self.stack.client("s3").head_object(Bucket=bucket, Key=key)
         results = []
         for spec in self.stack.functions.values():
             if any(trigger.matches(bucket, key) for trigger in spec.s3_triggers):
                 event = events.s3_put_event(
                     bucket,
                     key,
-                    size=len(body),
-                    etag=put["ETag"],
-                    version_id=put.get("VersionId"),
+                    size=int(head["ContentLength"]),
+                    etag=head["ETag"],
+                    version_id=head.get("VersionId"),
                     region=self.stack.region,
                 )
                 results.append(self.invoke(spec.logical_id, event))

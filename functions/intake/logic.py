@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from itertools import islice
 from typing import Any
 
-from functions.intake import snapshots
+from functions.intake import layouts, snapshots
 from functions.intake.models import ObjectRef
 from functions.intake.rejects import assemble_rejects, keep_rejects
 from functions.intake.rejects import errors_key as rejects_key
@@ -30,6 +32,7 @@ from shared.domain.receivables import (
     RejectedRow,
     load_mapping,
 )
+from shared.domain.receivables.parser import LayoutUncertainError
 from shared.domain.settings import parse_settings
 from shared.observability import logger
 from shared.ports import Notifier, ObjectStore, Queue
@@ -101,6 +104,9 @@ def _merge_counts(
         counts[name] = counts.get(name, 0) + report[name]
     for name in ("new", "updated", "unchanged"):
         counts[name] = counts.get(name, 0) + chunk_counts.get(name, 0)
+    not_owed = counts.setdefault("not_owed", {})
+    for reason, number in report.get("not_owed", {}).items():
+        not_owed[reason] = not_owed.get(reason, 0) + number
     summed = counts.setdefault("totals", {})
     for currency, minor in totals.items():
         summed[currency] = summed.get(currency, 0) + minor
@@ -119,6 +125,23 @@ def quarantine(obj: ObjectRef, state: import_repo.ImportState, reason: str, port
     import_repo.save_progress(state, now)
     logger.warning("file quarantined", extra={"key": obj.key, "reason": reason})
     return "quarantined"
+
+
+def ask(
+    obj: ObjectRef, state: import_repo.ImportState, error: LayoutUncertainError, ports: IntakePorts, now: datetime
+) -> str:
+    """No layout is certain: the file waits in pending/ beside its proposal, and the ops channel is asked."""
+    pending = f"{layouts.PENDING}{_rest(obj.key)}"
+    data = layouts.proposal_data(pending, error.proposal)
+    ports.store.put(f"{pending}{layouts.PROPOSAL}", json.dumps(data).encode(), "application/json")
+    ports.store.move(obj.key, pending, obj.version_id)
+    text = layouts.ask_text(obj.key, pending, str(error), data)
+    ports.tell(f"pending:{_name(obj)}", text, layouts.ask_blocks(text, data))
+    state.status = "pending"
+    state.counts = {"reason": str(error), "pending": pending}
+    import_repo.save_progress(state, now)
+    logger.info("file waits for a mapping", extra={"key": obj.key})
+    return "pending"
 
 
 @dataclass
@@ -189,8 +212,12 @@ def _start_import(
 ) -> str:
     try:
         profile, creditor = resolve_profile(obj.key, ports.store, ports.default_creditor)
-        parser = ReceivablesParser(profile)
+        parser = ReceivablesParser(profile, layouts=() if profile else layouts.confirmed_layouts(ports.store))
         results = parser.parse(ports.store.iter_lines(obj.key, obj.version_id), start_line=state.checkpoint_line)
+    except LayoutUncertainError as exc:
+        if exc.proposal is None:  # nothing there looks like a receivables header: no mapping would help
+            return quarantine(obj, state, str(exc), ports, now)
+        return ask(obj, state, exc, ports, now)
     except InvalidInputError as exc:  # includes UnreadableFileError
         return quarantine(obj, state, str(exc), ports, now)
     kind = (profile.account_type, profile.collector_role) if profile else ("consumer", "first_party")
@@ -234,7 +261,7 @@ def _apply_chunk(job: _Job, chunk: list[ReceivableRow | RejectedRow], delta: _Re
     turned_away = {r.line for r in result.rejected}
     totals: dict[str, int] = {}
     for row in accepted:
-        if id(row) not in left_out and row.line not in turned_away:
+        if id(row) not in left_out and row.line not in turned_away and not row.settled:
             add_by_currency(totals, row.balance)
     report = delta.take()
     report["accepted"] -= len(left_out) + len(turned_away)
@@ -253,13 +280,16 @@ class _ReportDelta:
     def __init__(self, parser: ReceivablesParser) -> None:
         self.parser = parser
         self.seen = dict.fromkeys(self.FIELDS, 0)
+        self.not_owed: dict[str, int] = {}
 
     def take(self) -> dict[str, Any]:
         report = self.parser.report
         now = {name: getattr(report, name) for name in self.FIELDS}
         delta = {name: now[name] - self.seen[name] for name in self.FIELDS}
-        self.seen = now
+        not_owed = {r: n - self.not_owed.get(r, 0) for r, n in report.not_owed.items() if n > self.not_owed.get(r, 0)}
+        self.seen, self.not_owed = now, dict(report.not_owed)
         return delta | {
+            "not_owed": not_owed,
             "profile": report.profile,
             "profile_reason": report.profile_reason,
             "warnings": list(report.warnings),
@@ -322,7 +352,16 @@ def import_policy(obj: ObjectRef, ports: IntakePorts, now: datetime) -> str:
 
 
 def handle_object(obj: ObjectRef, ports: IntakePorts, now: datetime, time_left_ms: Callable[[], int]) -> str:
-    """Route an object by its folder: receivables under incoming/, policies under policies/."""
+    """Route an object by its folder: receivables under incoming/, policies under policies/, mappings under
+    mappings/."""
     if obj.key.startswith(POLICIES) and obj.start_line is None:
         return import_policy(obj, ports, now)
+    if obj.key.startswith(layouts.MAPPINGS) and obj.start_line is None:
+
+        def release(pending: str, incoming: str) -> None:
+            ports.store.move(pending, incoming)
+            ports.store.delete(f"{pending}{layouts.PROPOSAL}")
+
+        tell = partial(ports.tell, f"mapping:{_name(obj)}")
+        return layouts.check_mapping(obj.key, ports.store, tell, release)
     return import_object(obj, ports, now, time_left_ms)

@@ -29,6 +29,10 @@ def summary_text(key: str, counts: dict[str, Any], status: str, errors_at: str |
         f"{counts.get('unchanged', 0)} unchanged",
         f"Totals: {_totals(counts.get('totals', {}))}",
     ]
+    not_owed = counts.get("not_owed") or {}
+    if not_owed:
+        reasons = " · ".join(f"{n} {escape(reason)}" for reason, n in sorted(not_owed.items(), key=lambda i: -i[1]))
+        lines.append(f"Skipped, nothing to collect (counted among the skipped lines): {reasons}")
     if "missing" in counts:
         sample = ", ".join(f"`{escape(a)}`" for a in counts.get("missing_sample", []))
         done = MISSING_ACTIONS.get(counts.get("missing_action", "confirm"), "")

@@ -66,6 +66,9 @@ def apply_rows(rows: list[ReceivableRow], target: ImportTarget, now: datetime, c
     for row in rows:
         groups[account_key(target.creditor, row.account_id)].append(row)
     existing = account_repo.get_accounts(groups)
+    for key in list(groups):  # a row that owes nothing only closes an invoice held already: no new account
+        if key not in existing and not [row for row in groups[key] if not row.settled]:
+            del groups[key]
     plans = {key: _plan(existing.get(key), group, target, chunk, now) for key, group in groups.items()}
     for key, plan in plans.items():
         if plan.merge.change == "updated" and not plan.done:

@@ -8,6 +8,7 @@ from shared.settings import SlackPostingSettings
 class Settings(SlackPostingSettings):
     slack_signing_secret_param: str = Field(pattern=r"^/")
     report_channel: str
+    bucket_name: str = Field(default="", description="inbox bucket: the mapping form reads pending/, writes mappings/")
     authorized_users: str = Field(
         default="",
         description="comma-separated Slack user ids who may change accounts and see contact data; empty = nobody",

@@ -155,7 +155,7 @@ def merge_rows(
     `kind` (account type, collector role) comes from the file's profile and applies to new accounts.
     """
     settings = settings or Settings()
-    first = rows[0]
+    first = next((row for row in rows if not row.settled), rows[0])
     base = existing or Account(
         creditor=creditor,
         account_id=first.account_id,
@@ -170,7 +170,7 @@ def merge_rows(
     repeats, rejected = _upsert_invoices(invoices, rows, source, now)
     listed = tuple(dict.fromkeys(row.invoice for row in rows))
     taken = {id(row) for row in rejected}
-    kept = [row for row in rows if id(row) not in taken]
+    kept = [row for row in rows if id(row) not in taken and not row.settled]
     merged = replace(base, invoices=tuple(invoices.values()))
     merged = _contacts(merged, kept, now) if kept else merged
     if existing is not None and _same(merged, existing):
@@ -205,6 +205,12 @@ def _upsert_invoices(
     repeats: list[ReceivableRow] = []
     rejected: list[RejectedRow] = []
     for row in rows:
+        held = invoices.get(row.invoice)
+        if row.settled:
+            # The source says the invoice owes nothing (paid, void, zero): close it if held, never create it.
+            if held is not None and held.balance.minor:
+                invoices[row.invoice] = replace(held, balance=Money(0, held.balance.currency), source=source, as_of=now)
+            continue
         if invoices.get(row.invoice, _NONE).source == source:
             repeats.append(row)  # this file listed the invoice already (a scattered line-item repeat)
         elif row.invoice not in invoices and len(invoices) >= MAX_INVOICES_PER_ACCOUNT:

@@ -7,37 +7,10 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import total_ordering
 
+from iso4217 import Currency
+
 from shared.domain.errors import InvalidInputError
 
-# ISO 4217 minor-unit exponents that differ from 2 (the common case).
-_EXPONENTS = {
-    "BHD": 3,
-    "BIF": 0,
-    "CLF": 4,
-    "CLP": 0,
-    "DJF": 0,
-    "GNF": 0,
-    "IQD": 3,
-    "ISK": 0,
-    "JOD": 3,
-    "JPY": 0,
-    "KMF": 0,
-    "KRW": 0,
-    "KWD": 3,
-    "LYD": 3,
-    "OMR": 3,
-    "PYG": 0,
-    "RWF": 0,
-    "TND": 3,
-    "UGX": 0,
-    "UYI": 0,
-    "UYW": 4,
-    "VND": 0,
-    "VUV": 0,
-    "XAF": 0,
-    "XOF": 0,
-    "XPF": 0,
-}
 _CODE = re.compile(r"^[A-Z]{3}$")
 MAX_MAJOR = 10**12  # amounts must stay below a trillion units of their currency (no real receivable is larger)
 
@@ -47,12 +20,27 @@ def normalize_currency(code: str) -> str:
     norm = code.strip().upper()
     if not _CODE.match(norm):
         raise InvalidInputError(f"currency {code!r} is not a three-letter ISO 4217 code")
+    if _currency(norm) is None:
+        raise InvalidInputError(f"currency {code!r} is not an ISO 4217 currency code")
     return norm
+
+
+def is_currency(text: str) -> bool:
+    """Whether `text` is an ISO 4217 code (any case, surrounding spaces allowed)."""
+    return _currency(text.strip().upper()) is not None
+
+
+def _currency(code: str) -> Currency | None:
+    try:
+        return Currency(code)
+    except ValueError:
+        return None
 
 
 def minor_exponent(currency: str) -> int:
     """How many decimal places the currency's minor unit has (2 for USD, 0 for JPY, 3 for KWD)."""
-    return _EXPONENTS.get(normalize_currency(currency), 2)
+    exponent = Currency(normalize_currency(currency)).exponent
+    return 2 if exponent is None else exponent  # no minor unit (gold, SDR...): hundredths
 
 
 @total_ordering

@@ -15,6 +15,8 @@ from typing import Any
 
 FINAL = 2**53  # the seq of a job's last word (its summary): nothing after it replaces it
 
+MAPPING_REVIEW = "mapping_review"  # the action of a waiting file's "Review mapping" button (intake → Slack)
+
 
 @dataclass(frozen=True)
 class Notice:

@@ -1,10 +1,11 @@
-"""The `arrears` command line: `check` previews receivables files, `compliance check` decides one contact."""
+"""The `arrears` command line: `check` streams a receivables file's check, `compliance check` decides one contact."""
 
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from local.cli import main
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "receivables"
 COMPLIANCE = ROOT.parent / "shared" / "compliance"
-PREVIEW_KEYS = {"profile", "rows_read", "accepted", "rejected", "totals"}
+SUMMARY_KEYS = {"type", "profile", "rows_read", "accepted", "rejected", "duplicates", "skipped", "totals", "warnings"}
 ITEM_KEYS = {"line", "account_id", "invoice", "debtor", "email", "phone", "balance_minor", "currency", "due_date"}
 needs_compliance_suite = pytest.mark.skipif(
     not (COMPLIANCE / "check_runner.py").is_file() or not (COMPLIANCE / "cases").is_dir(),
@@ -37,22 +38,37 @@ def only_json_object(out: str) -> dict[str, Any]:
     return document
 
 
-def test_check_json_bad_rows_prints_one_preview_object(capsys: pytest.CaptureFixture[str]) -> None:
+def json_lines(out: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The `--json` output parsed: one object a line, the summary last and only there."""
+    assert out.endswith("\n"), out
+    events = [json.loads(line) for line in out.splitlines()]
+    assert [event["type"] for event in events].count("summary") == 1 and events[-1]["type"] == "summary"
+    assert set(events[-1]) == SUMMARY_KEYS
+    return events[:-1], events[-1]
+
+
+def write_csv(tmp_path: Path, *rows: str) -> Path:
+    path = tmp_path / "ar.csv"
+    path.write_text("account_id,debtor_name,invoice,due_date,balance,currency\n" + "".join(rows), encoding="utf-8")
+    return path
+
+
+def test_check_json_bad_rows_streams_one_line_per_row_and_exits_1(capsys: pytest.CaptureFixture[str]) -> None:
     # Given a generic export with good and bad rows
     path = FIXTURES / "bad_rows.csv"
 
-    # When previewed as JSON
+    # When checked as JSON
     code = main(["check", str(path), "--json"])
 
-    # Then one object with the preview's keys: good rows accepted, bad rows rejected with a reason
+    # Then a JSON line per accepted and per rejected row, the summary last, and exit 1 for the rejections
     out = capsys.readouterr()
-    assert (code, out.err) == (0, "")
-    preview = only_json_object(out.out)
-    assert set(preview) == PREVIEW_KEYS
-    assert (preview["profile"], preview["rows_read"]) == ("generic", 20)
-    assert (len(preview["accepted"]), len(preview["rejected"])) == (6, 14)
-    assert all(set(item) == ITEM_KEYS for item in preview["accepted"])
-    assert preview["accepted"][0] == {
+    assert (code, out.err) == (1, "")
+    events, summary = json_lines(out.out)
+    rows = [event for event in events if event["type"] == "row"]
+    rejected = [event for event in events if event["type"] == "rejected"]
+    assert all(set(row) == {"type", *ITEM_KEYS} for row in rows)
+    assert rows[0] == {
+        "type": "row",
         "line": 2,
         "account_id": "B1",
         "invoice": "G-1",
@@ -63,64 +79,153 @@ def test_check_json_bad_rows_prints_one_preview_object(capsys: pytest.CaptureFix
         "currency": "USD",
         "due_date": "2026-07-01",
     }
-    assert {"line": 3, "reason": "invoice is missing"} in preview["rejected"]
-    assert preview["totals"] == {"USD": -11000}
+    assert {"type": "rejected", "line": 3, "reason": "invoice is missing"} in rejected
+    assert (summary["profile"], summary["accepted"], summary["rejected"]) == ("generic", len(rows), len(rejected))
+    assert summary["rows_read"] == len(events)
+    assert summary["totals"] == {"USD": sum(row["balance_minor"] for row in rows)}
 
 
 def test_check_json_quickbooks_profile_totals_match_report(capsys: pytest.CaptureFixture[str]) -> None:
     # Given a QuickBooks A/R Aging Detail report whose TOTAL row is $4,744.02
     path = FIXTURES / "quickbooks_ar_aging_detail.csv"
 
-    # When previewed as JSON with the quickbooks profile
+    # When checked as JSON with the quickbooks profile
     code = main(["check", str(path), "--profile", "quickbooks", "--json"])
 
-    # Then every invoice line is accepted (credit memo negative) and the totals equal the report's
-    preview = only_json_object(capsys.readouterr().out)
+    # Then every invoice line is accepted (credit memo negative), the totals equal the report's, and exit 0
+    events, summary = json_lines(capsys.readouterr().out)
     assert code == 0
-    assert set(preview) == PREVIEW_KEYS
-    assert (preview["profile"], preview["rows_read"], preview["rejected"]) == ("quickbooks", 6, [])
-    assert all(set(item) == ITEM_KEYS for item in preview["accepted"])
-    assert [item["invoice"] for item in preview["accepted"]] == ["1001", "1004", "1019", "1027", "1030", "0001042"]
-    assert preview["accepted"][4]["balance_minor"] == -5000
-    assert preview["totals"] == {"USD": 474402}
+    assert (summary["profile"], summary["rows_read"], summary["rejected"]) == ("quickbooks", 6, 0)
+    assert [event["invoice"] for event in events] == ["1001", "1004", "1019", "1027", "1030", "0001042"]
+    assert events[4]["balance_minor"] == -5000
+    assert summary["totals"] == {"USD": 474402}
 
 
-def test_check_json_in_subprocess_prints_only_the_object() -> None:
+def test_check_json_in_subprocess_prints_only_json_lines() -> None:
     # Given the quickbooks report, When `arrears check --json` runs as its own process
     result = run_arrears("check", str(FIXTURES / "quickbooks_ar_aging_detail.csv"), "--profile", "quickbooks", "--json")
 
-    # Then stdout is exactly the one object and nothing else was written
+    # Then stdout is the JSON lines and nothing else was written
     assert (result.returncode, result.stderr) == (0, "")
-    preview = only_json_object(result.stdout)
-    assert set(preview) == PREVIEW_KEYS
-    assert preview["totals"] == {"USD": 474402}
+    events, summary = json_lines(result.stdout)
+    assert len(events) == 6
+    assert summary["totals"] == {"USD": 474402}
+
+
+def test_check_json_summary_prints_only_the_summary_object(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Given a file with an invoice listed twice in a row and a row without an invoice number
+    path = write_csv(
+        tmp_path,
+        "A1,Ann,INV-1,2026-07-01,10.00,USD\n",
+        "A1,Ann,INV-1,2026-07-01,10.00,USD\n",
+        "A2,Bob,,2026-07-01,5.00,USD\n",
+        "A3,Cy,INV-3,2026-07-01,7.50,EUR\n",
+    )
+
+    # When checked with --json --summary
+    code = main(["check", str(path), "--json", "--summary"])
+
+    # Then one line: the summary, with the folded repeat counted
+    assert code == 1
+    assert only_json_object(capsys.readouterr().out) == {
+        "type": "summary",
+        "profile": "generic",
+        "rows_read": 3,
+        "accepted": 2,
+        "rejected": 1,
+        "duplicates": 1,
+        "skipped": 0,
+        "totals": {"EUR": 750, "USD": 1000},
+        "warnings": [],
+    }
+
+
+def test_check_every_row_accepted_exits_0(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write_csv(tmp_path, "A1,Ann,INV-1,2026-07-01,10.00,USD\n", "A2,Bob,INV-2,2026-07-01,2.00,USD\n")
+
+    code = main(["check", str(path)])
+
+    out = capsys.readouterr()
+    assert (code, out.err) == (0, "")
+    assert "Rows read: 2 (2 accepted, 0 rejected)" in out.out
+    assert out.out.endswith("Totals: USD 12.00\n")
 
 
 def test_check_without_json_prints_readable_summary(capsys: pytest.CaptureFixture[str]) -> None:
     code = main(["check", str(FIXTURES / "bad_rows.csv")])
 
     out = capsys.readouterr().out
-    assert code == 0
+    assert code == 1
     assert "Profile: generic" in out
-    assert "Rows read: 20 (6 accepted, 14 rejected)" in out
+    assert "Rows read: " in out and "Duplicates folded: " in out
     assert "line 3: invoice is missing" in out
+    assert "Accepted (first " in out and "G-1 " in out
+    assert out.splitlines()[-1].startswith("Totals: ")
     with pytest.raises(json.JSONDecodeError):
         json.loads(out)
+
+
+def test_check_summary_prints_no_rows_or_rejections(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write_csv(tmp_path, "A1,Ann,INV-1,2026-07-01,10.00,USD\n", "A2,Bob,,2026-07-01,5.00,USD\n")
+
+    code = main(["check", str(path), "--summary"])
+
+    out = capsys.readouterr().out
+    assert code == 1
+    assert out.startswith("Profile: generic\nRows read: 2 (1 accepted, 1 rejected)\nDuplicates folded: 0 ")
+    assert "Rejected" not in out and "INV-1" not in out
+    assert out.endswith("Totals: USD 10.00\n")
+
+
+def test_check_slow_file_prints_progress_on_stderr(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a clock that moves a second each time the check reads it (once at the start, then once a line)
+    ticks = iter(range(10_000))
+    monkeypatch.setattr(time, "monotonic", lambda: float(next(ticks)))
+    path = write_csv(tmp_path, *(f"A{n},Ann,INV-{n},2026-07-01,10.00,USD\n" for n in range(1, 6)))
+
+    # When checked
+    code = main(["check", str(path), "--summary"])
+
+    # Then a progress line every 2 s of that clock on stderr, with the share of the file read; stdout unchanged
+    out = capsys.readouterr()
+    assert code == 0
+    size = path.stat().st_size
+    assert out.err.splitlines()[0].startswith("arrears check: 2 lines read, 1 lines/s, ")
+    assert out.err.splitlines()[-1] == f"arrears check: 6 lines read, 1 lines/s, 0.0 of {size / 2**20:.1f} MiB (100%)"
+    assert len(out.err.splitlines()) == 3
+    assert out.out.startswith("Profile: generic\n")
 
 
 def test_check_with_mapping_file_uses_its_profile(capsys: pytest.CaptureFixture[str]) -> None:
     # Given a Windows-1252, semicolon-separated export and the mapping file that describes it
     mapping = FIXTURES / "windows1252_semicolon.yaml"
 
-    # When previewed with the mapping as the profile
+    # When checked with the mapping as the profile
     code = main(["check", str(FIXTURES / "windows1252_semicolon.csv"), "--profile", str(mapping), "--json"])
 
     # Then the mapping's columns were used and the accented names decoded
-    preview = only_json_object(capsys.readouterr().out)
+    events, summary = json_lines(capsys.readouterr().out)
     assert code == 0
-    assert (preview["profile"], preview["rows_read"], preview["rejected"]) == ("de-erp", 3, [])
-    assert [item["debtor"] for item in preview["accepted"]] == ["Müller GmbH", "Café Crème SARL", "Søren Ærø ApS"]
-    assert preview["totals"] == {"DKK": 45000, "EUR": 132446}
+    assert (summary["profile"], summary["rows_read"], summary["rejected"]) == ("de-erp", 3, 0)
+    assert [event["debtor"] for event in events] == ["Müller GmbH", "Café Crème SARL", "Søren Ærø ApS"]
+    assert summary["totals"] == {"DKK": 45000, "EUR": 132446}
+
+
+def test_check_unreadable_file_exits_2_with_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Given a file that is not a receivables export at all
+    path = tmp_path / "export.csv"
+    path.write_bytes(b"PK\x03\x04\x00\x00binary zip")
+
+    # When checked, as JSON or not
+    for flags in ([], ["--json"]):
+        code = main(["check", str(path), *flags])
+
+        # Then nothing on stdout, one line on stderr, exit 2
+        out = capsys.readouterr()
+        assert (code, out.out) == (2, "")
+        assert out.err.startswith("arrears: ") and out.err.count("\n") == 1
 
 
 def test_check_missing_file_exits_2_naming_it(capsys: pytest.CaptureFixture[str]) -> None:

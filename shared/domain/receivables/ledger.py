@@ -28,15 +28,18 @@ class LedgerBook:
     def __init__(self) -> None:
         self._entries: dict[tuple[str, str], _Entry] = {}
 
-    def add_invoice(self, key: tuple[str, str], row: ReceivableRow) -> bool:
-        """Record the invoice row; False when the key already had one (a repeated line item)."""
+    def add_invoice(self, key: tuple[str, str], row: ReceivableRow, sums: bool = False) -> bool:
+        """Record the invoice row; False when the key already had one (a repeated line item, whose amount is
+        added to the invoice's when `sums`: line items and ledger entries each carry a part)."""
         entry = self._entries.get(key)
         if entry is None:
             self._entries[key] = _Entry(row.line, row.raw, row)
             return True
-        if entry.row is not None:
-            return False
-        entry.row = row
+        if entry.row is None:
+            entry.row = row
+        elif sums:
+            currency = row.balance.currency
+            entry.payments[currency] = entry.payments.get(currency, 0) + row.balance.minor
         return False
 
     def add_payment(self, key: tuple[str, str], amount: Money, line: int, raw: str) -> bool:
@@ -75,4 +78,5 @@ def _net(entry: _Entry, account: str, invoice: str) -> ReceivableRow | RejectedR
     notes = [*row.warnings, *entry.notes]
     if net.minor < 0 <= row.balance.minor:
         notes.append("balance is negative after payments (overpaid): nothing to collect")
-    return replace(row, balance=net, warnings=tuple(notes))
+    settled = "zero balance: nothing owed" if net.minor == 0 else None
+    return replace(row, balance=net, warnings=tuple(notes), settled=settled)

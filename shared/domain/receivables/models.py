@@ -25,6 +25,10 @@ class ReceivableRow:
     due_date: date
     warnings: tuple[str, ...]
     raw: str
+    settled: str | None = None  # why the row owes nothing (paid, void, zero): it closes the invoice if held
+
+
+NO_DATE = date(1900, 1, 1)  # a settled row's due date, never read
 
 
 @dataclass(frozen=True)
@@ -41,7 +45,8 @@ class ParseReport:
     """Counts and facts about one parse; `accepted + rejected == rows_read` always holds.
 
     `duplicates` counts repeated (account, invoice) rows folded into the first (line-item exports) and, for
-    ledger profiles, payment/credit rows netted into their invoice; `rows_skipped` counts non-data rows.
+    ledger profiles, payment/credit rows netted into their invoice; `rows_skipped` counts non-data rows and the
+    rows that owe nothing (`not_owed` says why: paid, void, bills, drafts, zero balances).
     """
 
     profile: str = ""
@@ -54,5 +59,6 @@ class ParseReport:
     accepted: int = 0
     rejected: int = 0
     duplicates: int = 0
+    not_owed: dict[str, int] = field(default_factory=dict)  # skipped rows that owe nothing, by reason
     totals: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)

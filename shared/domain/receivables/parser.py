@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from heapq import merge
@@ -19,23 +19,35 @@ from shared.domain.receivables.decoding import (
     decode_lines,
     split_physical,
 )
-from shared.domain.receivables.header import HeaderMatch, find_header, normalize_name
+from shared.domain.receivables.header import HeaderMatch, checked, find_confirmed, find_header, normalize_name
+from shared.domain.receivables.infer import Proposal, infer
 from shared.domain.receivables.ledger import LedgerBook
 from shared.domain.receivables.models import ParseReport, ReceivableRow, RejectedRow
 from shared.domain.receivables.profiles import BUILTIN_PROFILES, Profile, get_profile
 from shared.domain.receivables.records import Record, iter_records
-from shared.domain.receivables.rows import RowError, RowReader, build_row
+from shared.domain.receivables.rows import RowError, RowReader, build_row, settled_row
 
-HEAD_LINES = 50
+HEAD_LINES = 50  # the header is looked for in these first lines
+SAMPLE_LINES = 200  # and the values of the lines up to here check what its columns hold
 Result = ReceivableRow | RejectedRow
+
+
+class LayoutUncertainError(UnreadableFileError):
+    """No layout reads the file for certain; `proposal` is the best guess (None: no line looks like a header)."""
+
+    def __init__(self, message: str, proposal: Proposal | None) -> None:
+        super().__init__(message)
+        self.proposal = proposal
 
 
 @dataclass(frozen=True)
 class _Count:
-    """One increment of a report counter (`duplicates`, `rows_skipped`) that belongs to a line of the file."""
+    """One increment of a report counter (`duplicates`, `rows_skipped`) that belongs to a line of the file;
+    `reason`: a skipped row that owes nothing, counted under its reason too."""
 
     line: int
     name: str
+    reason: str | None = None
 
 
 @dataclass
@@ -44,6 +56,7 @@ class _State:
     start_line: int
     seen: set[tuple[str, str]] = field(default_factory=set)
     last_key: tuple[str, str] | None = None
+    group: str = ""  # the customer whose group of rows a report download is in
     ledger: LedgerBook | None = None
     grand_total: tuple[int, Decimal] | None = None
     held: list[Result | _Count] = field(default_factory=list)  # ledger mode: what is released at the end
@@ -58,9 +71,12 @@ class ReceivablesParser:
     `remember_all` every key of the file is remembered (a preview, which holds every row anyway).
     """
 
-    def __init__(self, profile: Profile | str | None = None, remember_all: bool = False) -> None:
+    def __init__(
+        self, profile: Profile | str | None = None, remember_all: bool = False, layouts: Sequence[Profile] = ()
+    ) -> None:
         self._profile = profile
         self._remember_all = remember_all
+        self._layouts = layouts  # confirmed mappings, each for the header it names
         self.report = ParseReport()
 
     def parse(self, lines: Iterable[bytes], start_line: int = 0) -> Iterator[Result]:
@@ -73,7 +89,9 @@ class ReceivablesParser:
         """
         self.report = report = ParseReport()
         physical = split_physical(lines)
-        head_raw = list(islice(physical, HEAD_LINES))
+        head_raw = list(islice(physical, SAMPLE_LINES))
+        if not any(raw.strip() for raw in head_raw):
+            raise UnreadableFileError("the file is empty: it has no header and no rows to import")
         encoding = choose_encoding(head_raw)
         head = [(number, decode_line(raw, encoding)[0]) for number, raw in enumerate(head_raw, start=1)]
         match = self._find_header(head)
@@ -89,24 +107,42 @@ class ReceivablesParser:
         )
         header = tuple(name for name in map(normalize_name, match.cells) if name)
         reader = RowReader(match.profile, match.columns, header, len(match.cells))
-        state = _State(reader, start_line, ledger=LedgerBook() if match.profile.ledger else None)
+        state = _State(reader, start_line, ledger=LedgerBook() if match.profile.nets_rows else None)
         return self._stream(iter_records(rest, match.delimiter), state)
 
     def _find_header(self, head: list[tuple[int, str]]) -> HeaderMatch:
+        """A named profile, else a confirmed mapping for this very header, else a built-in layout the values
+        agree with and no other ties, else a layout inferred for certain; otherwise LayoutUncertainError."""
         chosen = get_profile(self._profile) if isinstance(self._profile, str) else self._profile
-        candidates = [chosen] if chosen else list(BUILTIN_PROFILES.values())
-        match = find_header(head, candidates, detect=chosen is None)
-        if match is not None:
-            return match
         if chosen:
-            raise UnreadableFileError(
-                f"no header row for profile {chosen.name!r} in the first {HEAD_LINES} lines: it needs "
-                f"columns for invoice, balance and account_id or debtor_name named {dict(chosen.columns)}"
+            match = find_header(head[:HEAD_LINES], [chosen], detect=False)
+            if match is None:
+                raise UnreadableFileError(
+                    f"no header row for profile {chosen.name!r} in the first {HEAD_LINES} lines: it needs "
+                    f"columns for invoice, balance and account_id or debtor_name named {dict(chosen.columns)}"
+                )
+            return match
+        confirmed = find_confirmed(head[:HEAD_LINES], self._layouts)
+        if confirmed is not None:
+            return confirmed
+        builtin = find_header(head[:HEAD_LINES], list(BUILTIN_PROFILES.values()), detect=True)
+        verified = checked(builtin, head) if builtin is not None and builtin.certain else None
+        if verified is not None:
+            return verified
+        proposal = infer(head, HEAD_LINES)
+        if proposal is not None and proposal.certain:
+            reason = f"inferred from the column names and values: {'; '.join(proposal.describe())}"
+            return HeaderMatch(
+                proposal.line, proposal.delimiter, proposal.profile(), proposal.columns, proposal.cells, reason
             )
-        raise UnreadableFileError(
-            f"no header row in the first {HEAD_LINES} lines matches a known layout "
-            f"({', '.join(BUILTIN_PROFILES)}): choose a profile or upload a mapping"
-        )
+        if proposal is None:
+            raise LayoutUncertainError(
+                f"no header row in the first {HEAD_LINES} lines: none names an invoice number and an amount "
+                f"(known layouts: {', '.join(BUILTIN_PROFILES)}): is this a receivables export?",
+                None,
+            )
+        doubts = "; ".join(proposal.doubts)
+        raise LayoutUncertainError(f"the layout is not certain: {doubts}", proposal)
 
     def _stream(self, records: Iterator[Record], state: _State) -> Iterator[Result]:
         if state.ledger is None:
@@ -129,17 +165,30 @@ class ReceivablesParser:
         # in the report before the result is yielded, as the checkpoint at that line assumes.
         for item in merge(held, netted, key=attrgetter("line")):
             if isinstance(item, _Count):
-                setattr(self.report, item.name, getattr(self.report, item.name) + 1)
+                self._add(item)
             elif self._tally(item, state):
                 yield item
 
-    def _count(self, state: _State, line: int, name: str) -> None:
+    def _count(self, state: _State, line: int, name: str, reason: str | None = None) -> None:
         if line <= state.start_line:
             return
         if state.ledger is not None:
-            state.held.append(_Count(line, name))
+            state.held.append(_Count(line, name, reason))
         else:
-            setattr(self.report, name, getattr(self.report, name) + 1)
+            self._add(_Count(line, name, reason))
+
+    def _add(self, count: _Count) -> None:
+        setattr(self.report, count.name, getattr(self.report, count.name) + 1)
+        if count.reason is not None:
+            self.report.not_owed[count.reason] = self.report.not_owed.get(count.reason, 0) + 1
+
+    def _non_data(self, record: Record, state: _State, kind: str) -> None:
+        self._count(state, record.line, "rows_skipped")
+        if kind == "total":
+            amount = state.reader.total_amount(record.cells)
+            state.grand_total = (record.line, amount) if amount is not None else state.grand_total
+        elif kind == "group":
+            state.group = next(cell.strip() for cell in record.cells if cell.strip())
 
     def _step(self, record: Record, state: _State) -> Iterator[Result]:
         if record.broken:
@@ -147,18 +196,26 @@ class ReceivablesParser:
             return
         kind = state.reader.kind(record.cells)
         if kind != "data":
-            self._count(state, record.line, "rows_skipped")
-            if kind == "total":
-                amount = state.reader.total_amount(record.cells)
-                state.grand_total = (record.line, amount) if amount is not None else state.grand_total
+            self._non_data(record, state, kind)
             return
-        key = state.reader.key(record.cells)
+        key = state.reader.key(record.cells, state.group)
+        owed = state.reader.not_owed(record.cells)
+        if owed is not None:
+            reason, closes = owed
+            if closes and key is not None:
+                yield settled_row(state.reader, record.line, record.raw, record.cells, reason, state.group)
+            else:
+                self._count(state, record.line, "rows_skipped", reason)
+            return
+        if key is None and state.reader.is_payment(record.cells) and not state.reader.cell(record.cells, "invoice"):
+            self._count(state, record.line, "rows_skipped", "payment or credit applied to no invoice")
+            return
         if state.ledger is not None:
             yield from self._ledger_step(record, state, state.ledger, key)
         elif key is not None and (key == state.last_key or key in state.seen):
             self._count(state, record.line, "duplicates")
         else:
-            result = build_row(state.reader, record.line, record.raw, record.cells)
+            result = build_row(state.reader, record.line, record.raw, record.cells, state.group)
             # Only an accepted row folds the rows after it: a valid row after a rejected one with its key imports.
             if isinstance(result, ReceivableRow):
                 state.last_key = key
@@ -178,16 +235,19 @@ class ReceivablesParser:
             if not ledger.add_payment(key, amount, record.line, record.raw):
                 self._count(state, record.line, "duplicates")
             return
-        result = build_row(state.reader, record.line, record.raw, record.cells)
+        result = build_row(state.reader, record.line, record.raw, record.cells, state.group)
         if isinstance(result, RejectedRow) or key is None:
             yield result
-        elif not ledger.add_invoice(key, result):
+        elif not ledger.add_invoice(key, result, sums=state.reader.sums_rows):
             self._count(state, record.line, "duplicates")
 
     def _tally(self, result: Result, state: _State) -> bool:
         if result.line <= state.start_line:
             return False
         report = self.report
+        if isinstance(result, ReceivableRow) and result.settled:
+            self._add(_Count(result.line, "rows_skipped", result.settled))
+            return True
         report.rows_read += 1
         if isinstance(result, RejectedRow):
             report.rejected += 1

@@ -1,26 +1,154 @@
-"""`arrears check FILE`: the JSON preview of a parse and its human rendering."""
+"""`arrears check FILE`: the streamed check of a parse (events, progress, human text) and the held preview."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 from shared.domain.money import Money
-from shared.domain.receivables.models import ReceivableRow
+from shared.domain.receivables.models import ParseReport, ReceivableRow
 from shared.domain.receivables.parser import ReceivablesParser
 from shared.domain.receivables.profiles import Profile
 
 _SHOWN = 20
+PROGRESS_EVERY_S = 2.0
+Event = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How far a check has read: physical lines and bytes of the file, after `elapsed_s` seconds."""
+
+    lines: int
+    bytes_read: int
+    size_bytes: int
+    elapsed_s: float
+
+    def render(self) -> str:
+        rate = self.lines / self.elapsed_s if self.elapsed_s > 0 else 0.0
+        read = f"{self.bytes_read / 2**20:,.1f}"
+        if self.size_bytes > 0:
+            share = min(100.0, 100 * self.bytes_read / self.size_bytes)
+            read += f" of {self.size_bytes / 2**20:,.1f} MiB ({share:.0f}%)"
+        else:
+            read += " MiB"
+        return f"arrears check: {self.lines:,} lines read, {rate:,.0f} lines/s, {read}"
+
+
+@dataclass(frozen=True)
+class ProgressMeter:
+    """Where progress goes: `report` is called once `every_s` seconds of `clock` have passed, then every
+    `every_s` seconds (a fast file reports nothing). `size_bytes` is the file's size (0: unknown)."""
+
+    clock: Callable[[], float]
+    report: Callable[[Progress], None]
+    size_bytes: int = 0
+    every_s: float = PROGRESS_EVERY_S
+
+
+def check_rows(lines: Iterable[bytes], profile: Profile | None, meter: ProgressMeter | None = None) -> Iterator[Event]:
+    """Stream a check: `{"type": "row", ...}` per accepted row and `{"type": "rejected", "line", "reason"}` per
+    rejection in line order, then one `{"type": "summary", ...}` last (the `--json` lines).
+
+    No row is kept, so memory stays flat however long the file (a ledger profile still nets its invoices at
+    the end, as the parser does). Only a repeat of the row just before is folded (`duplicates`); a repeat
+    further away is yielded as accepted here and folded by the import. Raises UnreadableFileError at once.
+    """
+    parser = ReceivablesParser(profile)
+    for result in parser.parse(lines if meter is None else _metered(lines, meter)):
+        if isinstance(result, ReceivableRow):
+            if not result.settled:  # a row that owes nothing is counted as skipped, not accepted
+                yield {"type": "row", **_accepted(result)}
+        else:
+            yield {"type": "rejected", "line": result.line, "reason": result.reason}
+    yield _summary(parser.report)
+
+
+def _metered(lines: Iterable[bytes], meter: ProgressMeter) -> Iterator[bytes]:
+    started = meter.clock()
+    due = started + meter.every_s
+    size = 0
+    for count, line in enumerate(lines, start=1):
+        size += len(line)
+        now = meter.clock()
+        if now >= due:
+            meter.report(Progress(count, size, meter.size_bytes, now - started))
+            due = now + meter.every_s
+        yield line
+
+
+def _summary(report: ParseReport) -> Event:
+    return {
+        "type": "summary",
+        "profile": report.profile,
+        "rows_read": report.rows_read,
+        "accepted": report.accepted,
+        "rejected": report.rejected,
+        "duplicates": report.duplicates,
+        "skipped": report.rows_skipped,
+        "totals": dict(sorted(report.totals.items())),
+        "warnings": list(report.warnings),
+    }
+
+
+@dataclass
+class HumanCheck:
+    """The human form of a check, fed its events in order: each rejection as it comes, then the first accepted
+    rows and the summary (counts, folded duplicates, totals) at the end. `summary_only`: the summary alone."""
+
+    summary_only: bool = False
+    shown: list[Event] = field(default_factory=list)
+    _rejections: int = 0
+
+    def feed(self, event: Event) -> str:
+        """The text to print now for `event` ("" when there is nothing yet)."""
+        if event["type"] == "summary":
+            return self._end(event)
+        if self.summary_only:
+            return ""
+        if event["type"] == "row":
+            if len(self.shown) < _SHOWN:
+                self.shown.append(event)
+            return ""
+        self._rejections += 1
+        heading = "Rejected:\n" if self._rejections == 1 else ""
+        return f"{heading}  line {event['line']}: {event['reason']}\n"
+
+    def _end(self, summary: Event) -> str:
+        lines = [""] if self._rejections else []
+        if self.shown:
+            lines += [f"Accepted (first {len(self.shown)} of {summary['accepted']}):"]
+            lines += [_accepted_line(row) for row in self.shown] + [""]
+        return "\n".join([*lines, *summary_lines(summary)]) + "\n"
+
+
+def summary_lines(summary: Event) -> list[str]:
+    """Profile, counts, folded duplicates, skipped rows, totals per currency and the parser's warnings."""
+    accepted, rejected, duplicates = summary["accepted"], summary["rejected"], summary["duplicates"]
+    lines = [
+        f"Profile: {summary['profile']}",
+        f"Rows read: {summary['rows_read']} ({accepted} accepted, {rejected} rejected)",
+        f"Duplicates folded: {duplicates} (repeats of the row just before; a repeat further down counts as "
+        "accepted here and is folded by the import)",
+    ]
+    if summary["skipped"]:
+        lines.append(f"Skipped: {summary['skipped']} rows that are not invoices or owe nothing")
+    totals = [Money(minor, currency).format() for currency, minor in summary["totals"].items()]
+    lines.append(f"Totals: {', '.join(totals) if totals else 'none'}")
+    return lines + [f"Warning: {warning}" for warning in summary["warnings"]]
 
 
 def preview(lines: Iterable[bytes], profile: Profile | None) -> dict[str, Any]:
-    """Parse the whole file; the JSON object of `arrears check FILE --json` (raises UnreadableFileError)."""
+    """Parse the whole file holding every row, folding repeats anywhere in it as the import ends up doing
+    (raises UnreadableFileError). For tests and small files: memory grows with the file; `check_rows` does not."""
     parser = ReceivablesParser(profile, remember_all=True)
     accepted: list[dict[str, Any]] = []
     rejected: list[dict[str, Any]] = []
     for result in parser.parse(lines):
         if isinstance(result, ReceivableRow):
-            accepted.append(_accepted(result))
+            if not result.settled:
+                accepted.append(_accepted(result))
         else:
             rejected.append({"line": result.line, "reason": result.reason})
     report = parser.report
@@ -48,7 +176,7 @@ def _accepted(row: ReceivableRow) -> dict[str, Any]:
 
 
 def render_preview(result: dict[str, Any]) -> str:
-    """The human form: a summary, totals per currency, every rejection, then the first accepted rows."""
+    """The human form of `preview`: a summary, totals per currency, every rejection, then the first accepted rows."""
     accepted, rejected = result["accepted"], result["rejected"]
     lines = [
         f"Profile: {result['profile']}",

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -17,7 +19,9 @@ from shared.domain.receivables.decoding import UnreadableFileError
 FIELDS = (
     "account_id", "debtor_name", "invoice", "invoice_date", "due_date", "balance", "currency", "email",
     "phone", "address1", "city", "state", "postal_code", "country", "terms", "txn_type",
+    "status", "deleted", "total", "amount_paid", "line_amount", "debit", "credit", "amount", "gl_account",
 )  # fmt: skip
+AMOUNT_FIELDS = ("balance", "total", "line_amount", "debit", "credit", "amount")  # where what is owed can come from
 
 
 @dataclass(frozen=True)
@@ -36,6 +40,15 @@ class Profile:
     ledger: bool = False
     account_type: Literal["consumer", "commercial"] = "consumer"
     collector_role: Literal["first_party", "third_party"] = "first_party"
+    customer_from_group: bool = False  # report downloads: a customer's name alone on a row heads its invoices
+    header: tuple[str, ...] = ()  # a confirmed mapping: the normalized header it was confirmed for
+
+    @property
+    def nets_rows(self) -> bool:
+        """Rows of one invoice are summed to the end of the file: ledgers, and line items or ledger entries with
+        no invoice-level amount (balance or total) on them."""
+        parts = {"debit", "credit", "amount", "line_amount"} & self.columns.keys()
+        return self.ledger or (bool(parts) and not {"balance", "total"} & self.columns.keys())
 
 
 def _profile(name: str, columns: dict[str, tuple[str, ...]], **options: Any) -> Profile:
@@ -58,7 +71,7 @@ BUILTIN_PROFILES: dict[str, Profile] = {
         "invoice_date": ("Date", "Transaction date"), "due_date": ("Due Date",),
         "balance": ("Open Balance", "Open bal"), "currency": ("Currency",), "terms": ("Terms",),
         "txn_type": ("Transaction Type", "Type"), "email": ("Email",), "phone": ("Phone",),
-    }, date_order="MDY", default_currency="USD", default_region="US"),
+    }, date_order="MDY", default_currency="USD", default_region="US", customer_from_group=True),
     "xero": _profile("xero", {
         "account_id": ("AccountNumber", "Account Number"), "debtor_name": ("ContactName", "Contact"),
         "invoice": ("InvoiceNumber", "Invoice Number"), "invoice_date": ("InvoiceDate", "Invoice Date"),
@@ -66,7 +79,7 @@ BUILTIN_PROFILES: dict[str, Profile] = {
         "currency": ("Currency", "CurrencyCode"), "email": ("EmailAddress",),
         "phone": ("Phone", "PhoneNumber"),
         "address1": ("POAddressLine1",), "city": ("POCity",), "state": ("PORegion",),
-        "postal_code": ("POPostalCode",), "country": ("POCountry",),
+        "postal_code": ("POPostalCode",), "country": ("POCountry",), "status": ("Status",), "txn_type": ("Type",),
     }, date_order="DMY"),
     "zoho": _profile("zoho", {
         "account_id": ("Customer ID",), "debtor_name": ("Customer Name", "Display Name"),
@@ -77,6 +90,7 @@ BUILTIN_PROFILES: dict[str, Profile] = {
         "address1": ("Billing Address", "Billing Street"), "city": ("Billing City",),
         "state": ("Billing State",), "postal_code": ("Billing Code", "Billing Zip"),
         "country": ("Billing Country",), "terms": ("Payment Terms Label", "Payment Terms"),
+        "status": ("Invoice Status", "Status"),
     }, date_order="YMD"),
     "freshbooks": _profile("freshbooks", {
         "account_id": ("Client ID", "Account Number"),
@@ -86,7 +100,7 @@ BUILTIN_PROFILES: dict[str, Profile] = {
         "currency": ("Currency",), "email": ("Email", "Client Email"), "phone": ("Phone", "Business Phone"),
         "address1": ("Street", "Address"), "city": ("City",), "state": ("Province/State", "State"),
         "postal_code": ("Postal Code", "Zip Code"), "country": ("Country",),
-        "terms": ("Terms", "Payment Terms"),
+        "terms": ("Terms", "Payment Terms"), "status": ("Invoice Status", "Status"),
     }, date_order="MDY", default_currency="USD", default_region="US"),
     "stripe": _profile("stripe", {
         "account_id": ("Customer", "Customer ID"), "debtor_name": ("Customer Name", "Customer Description"),
@@ -95,7 +109,7 @@ BUILTIN_PROFILES: dict[str, Profile] = {
         "currency": ("Currency",), "email": ("Customer Email",), "phone": ("Customer Phone",),
         "address1": ("Customer Address Line1",), "city": ("Customer Address City",),
         "state": ("Customer Address State",), "postal_code": ("Customer Address Postal Code",),
-        "country": ("Customer Address Country",),
+        "country": ("Customer Address Country",), "status": ("Status",),
     }, date_order="YMD", default_region="US"),
     "invoiceninja": _profile("invoiceninja", {
         "account_id": ("Client ID Number", "Client Number"), "debtor_name": ("Client Name", "Client"),
@@ -105,6 +119,7 @@ BUILTIN_PROFILES: dict[str, Profile] = {
         "email": ("Contact Email", "Client Email"), "phone": ("Client Phone", "Contact Phone"),
         "address1": ("Client Address1",), "city": ("Client City",), "state": ("Client State",),
         "postal_code": ("Client Postal Code",), "country": ("Client Country",),
+        "status": ("Invoice Status", "Status"),
     }, date_order="YMD", default_region="US"),
     "wave": _profile("wave", {
         "account_id": ("Customer ID", "Account Number"), "debtor_name": ("Customer", "Customer Name"),
@@ -147,6 +162,15 @@ class _MappingModel(BaseModel):
     country: ColumnSpec = None
     terms: ColumnSpec = None
     txn_type: ColumnSpec = None
+    status: ColumnSpec = None
+    deleted: ColumnSpec = None
+    total: ColumnSpec = None
+    amount_paid: ColumnSpec = None
+    line_amount: ColumnSpec = None
+    debit: ColumnSpec = None
+    credit: ColumnSpec = None
+    amount: ColumnSpec = None
+    gl_account: ColumnSpec = None
     date_order: Literal["MDY", "DMY", "YMD"] | None = None
     decimal_comma: bool = False
     default_currency: str | None = None
@@ -157,6 +181,8 @@ class _MappingModel(BaseModel):
     ledger: bool = False
     account_type: Literal["consumer", "commercial"] = "consumer"
     collector_role: Literal["first_party", "third_party"] = "first_party"
+    customer_from_group: bool = False
+    header: list[str] | None = None
 
     @field_validator("default_currency")
     @classmethod
@@ -191,13 +217,39 @@ def load_mapping(text: str, fmt: str) -> Profile:
     except InvalidInputError as exc:
         raise InvalidInputError(f"mapping key 'default_currency': {exc}") from exc
     columns = _columns(model)
-    for required in ("invoice", "balance"):
-        if required not in columns:
-            raise InvalidInputError(f"mapping key {required!r} is missing: name the column that holds it")
-    if "account_id" not in columns and "debtor_name" not in columns:
+    if "invoice" not in columns:
+        raise InvalidInputError("mapping key 'invoice' is missing: name the column that holds it")
+    if not set(AMOUNT_FIELDS) & columns.keys():
+        raise InvalidInputError("mapping key 'balance' (or 'total', 'line_amount', 'debit'/'credit') is missing")
+    if "account_id" not in columns and "debtor_name" not in columns and not model.customer_from_group:
         raise InvalidInputError("mapping key 'account_id' (or 'debtor_name') is missing")
-    options = model.model_dump(exclude={"columns", *FIELDS})
-    return Profile(columns=columns, **options)
+    options = model.model_dump(exclude={"columns", "header", *FIELDS})
+    header = tuple(normalize_name(cell) for cell in model.header or ())
+    return Profile(columns=columns, header=tuple(cell for cell in header if cell), **options)
+
+
+_NOT_ALNUM = re.compile(r"[^0-9a-z]+")
+
+
+def normalize_name(name: str) -> str:
+    """Header names compare ignoring case, accents, spaces, punctuation and Xero's `*` required marker."""
+    folded = unicodedata.normalize("NFKD", name.strip().lower().replace("#", "number"))
+    return _NOT_ALNUM.sub("", folded.encode("ascii", "ignore").decode())
+
+
+def dump_mapping(profile: Profile, cells: list[str] | None = None) -> str:
+    """The YAML of a mapping that `load_mapping` reads back as `profile`; `cells`: the header it is for."""
+    data: dict[str, Any] = {"name": profile.name}
+    data["columns"] = {name: list(names) if len(names) > 1 else names[0] for name, names in profile.columns.items()}
+    defaults = Profile(name="", columns={})
+    for option in ("date_order", "decimal_comma", "default_currency", "default_region", "creditor", "terms_days",
+                   "snapshot", "ledger", "account_type", "collector_role", "customer_from_group"):  # fmt: skip
+        value = getattr(profile, option)
+        if value != getattr(defaults, option):
+            data[option] = value
+    if cells:
+        data["header"] = list(cells)
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
 
 
 def _load_object(text: str, fmt: str) -> object:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
@@ -14,11 +14,29 @@ from shared.domain.receivables.bounds import MAX_AMOUNT, MAX_CELL_CHARS, field_l
 from shared.domain.receivables.contacts import build_address, clean_email, clean_phone, derive_timezone
 from shared.domain.receivables.dates import DateError, add_days, parse_date, parse_terms
 from shared.domain.receivables.header import normalize_name
-from shared.domain.receivables.models import ReceivableRow, RejectedRow
+from shared.domain.receivables.models import NO_DATE, ReceivableRow, RejectedRow
 from shared.domain.receivables.profiles import Profile
 
 _GRAND_TOTALS = {"total", "totals", "grandtotal", "reporttotal", "totalreceivables"}
 _PAYMENT_TYPE = re.compile(r"pay|pmt|credit|receipt", re.IGNORECASE)
+# Documents the creditor owes (bills), and ones not issued yet: skipped, they are nobody's debt to collect.
+_PAYABLE_TYPE = re.compile(r"^(accpay|bill|vendor|supplier|purchase|payable|expense)", re.IGNORECASE)
+_RECEIVABLE_ACCOUNT = re.compile(r"receivable|debtors|\ba/?r\b|deudores|forderungen|clients", re.IGNORECASE)
+_NOT_ISSUED = {"draft", "submitted", "awaitingapproval", "pendingapproval", "notissued"}
+# Documents that owe nothing: skipped, and an invoice Arrears holds is closed by them (the source says so).
+_NOT_OWED = {
+    "paid", "fullypaid", "void", "voided", "deleted", "cancelled", "canceled", "closed", "reversed", "refunded",
+    "settled", "writtenoff", "uncollectible",
+}  # fmt: skip
+_TRUE = {"true", "t", "1", "yes", "y", "x", "deleted"}
+# Where the amount owed comes from, in order: the first whose column the layout maps (sign, field).
+_AMOUNT_SOURCES: tuple[tuple[tuple[int, str], ...], ...] = (
+    ((1, "balance"),),
+    ((1, "total"), (-1, "amount_paid")),
+    ((1, "debit"), (-1, "credit")),
+    ((1, "amount"),),
+    ((1, "line_amount"),),
+)
 
 
 class RowError(Exception):
@@ -39,7 +57,8 @@ class RowReader:
         return cells[index].strip() if index is not None and index < len(cells) else ""
 
     def kind(self, cells: list[str]) -> str:
-        """`data`, `total` (grand total), or `skip` (blank, section, group, subtotal, footer, header)."""
+        """`data`, `total` (grand total), `group` (a customer heading its rows in a report download), or `skip`
+        (blank, section, subtotal, footer, repeated header)."""
         filled = [cell.strip() for cell in cells if cell.strip()]
         if not filled:
             return "skip"
@@ -48,40 +67,91 @@ class RowReader:
             return "total" if first in _GRAND_TOTALS else "skip"
         if first == self.header[0] and tuple(filter(None, map(normalize_name, cells))) == self.header:
             return "skip"
-        keyless = not self.cell(cells, "invoice") and not self.cell(cells, "balance")
+        keyless = not self.cell(cells, "invoice") and not self._amount_text(cells)
+        grouped = self.profile.customer_from_group and not {"account_id", "debtor_name"} & self.columns.keys()
+        if keyless and len(filled) == 1 and grouped:
+            return "group"
         return "skip" if keyless and len(filled) <= 2 else "data"
 
-    def key(self, cells: list[str]) -> tuple[str, str] | None:
+    def key(self, cells: list[str], group: str = "") -> tuple[str, str] | None:
         """The de-duplication key (account or debtor, invoice), or None when either part is empty."""
-        account = self.cell(cells, "account_id") or self.cell(cells, "debtor_name")
+        account = self.cell(cells, "account_id") or self.cell(cells, "debtor_name") or group
         invoice = self.cell(cells, "invoice")
         return (account, invoice) if account and invoice else None
 
     def is_payment(self, cells: list[str]) -> bool:
-        return bool(_PAYMENT_TYPE.search(self.cell(cells, "txn_type")))
+        if _PAYMENT_TYPE.search(self.cell(cells, "txn_type")):
+            return True
+        # A ledger row with only a credit is a payment or credit note.
+        return "credit" in self.columns and bool(self.cell(cells, "credit")) and not self.cell(cells, "debit")
+
+    def not_owed(self, cells: list[str]) -> tuple[str, bool] | None:
+        """Why the row's document is no debt, and whether it closes an invoice Arrears holds; None when owed."""
+        account = self.cell(cells, "gl_account")
+        if account and not _RECEIVABLE_ACCOUNT.search(account):
+            return "ledger line of an account other than receivables", False
+        kind = self.cell(cells, "txn_type")
+        if kind and _PAYABLE_TYPE.match(normalize_name(kind)):
+            return f"type {kind!r}: a bill the creditor owes, not a receivable", False
+        status = self.cell(cells, "status")
+        if normalize_name(status) in _NOT_ISSUED:
+            return f"status {status!r}: not issued yet", False
+        if "deleted" in self.columns and _is_deleted(self.cell(cells, "deleted")):
+            return "deleted in the source", True
+        if normalize_name(status) in _NOT_OWED:
+            return f"status {status!r}: nothing owed", True
+        return None
+
+    @property
+    def sums_rows(self) -> bool:
+        """Each row carries part of its invoice (line items, ledger entries): an invoice's rows are summed."""
+        return self._amount_fields()[0][1] in ("debit", "amount", "line_amount")
+
+    def _amount_fields(self) -> tuple[tuple[int, str], ...]:
+        for source in _AMOUNT_SOURCES:
+            if source[0][1] in self.columns:
+                return source
+        return _AMOUNT_SOURCES[0]
+
+    def _amount_text(self, cells: list[str]) -> str:
+        return "".join(self.cell(cells, name) for _, name in self._amount_fields())
 
     def total_amount(self, cells: list[str]) -> Decimal | None:
         try:
-            return parse_amount(self.cell(cells, "balance"), self.profile.decimal_comma)[0]
+            return parse_amount(self.cell(cells, self._amount_fields()[0][1]), self.profile.decimal_comma)[0]
         except (AmountError, ArithmeticError):
             return None
 
     def money(self, cells: list[str]) -> Money:
-        """The balance in its currency: the currency column, a code beside the amount, or the default."""
-        text = self.cell(cells, "balance")
-        if not text:
-            raise RowError("balance is missing")
-        try:
-            value, written = parse_amount(text, self.profile.decimal_comma)
-        except (AmountError, ArithmeticError) as exc:
-            raise RowError(f"balance {text!r} {exc}") from exc
-        if abs(value) >= MAX_AMOUNT:
-            raise RowError(f"balance {shown(text)} is above the bound of {MAX_AMOUNT - 1:,} units of its currency")
+        """What the row owes in its currency: the balance column (or total less paid, debit less credit, the
+        signed amount, the line's amount, whichever the layout has); currency from the currency column, a code
+        beside the amount, or the default."""
+        value, written, shown_as = Decimal(0), None, ""
+        sources = self._amount_fields()
+        for sign, name in sources:
+            text = self.cell(cells, name)
+            if not text:
+                continue
+            try:
+                part, code = parse_amount(text, self.profile.decimal_comma)
+            except (AmountError, ArithmeticError) as exc:
+                raise RowError(f"{name} {text!r} {exc}") from exc
+            if abs(part) >= MAX_AMOUNT:
+                raise RowError(f"{name} {shown(text)} is above the bound of {MAX_AMOUNT - 1:,} units of its currency")
+            value, written, shown_as = value + sign * part, written or code, shown_as or text
+        if not shown_as:
+            raise RowError(f"{sources[0][1]} is missing")
         currency = self._currency(cells, written)
         try:
             return Money.from_decimal(value, currency)
         except InvalidInputError as exc:
-            raise RowError(f"balance {text!r} has more decimals than {currency} allows") from exc
+            raise RowError(f"{sources[0][1]} {shown_as!r} has more decimals than {currency} allows") from exc
+
+    def currency_or_none(self, cells: list[str]) -> str | None:
+        try:
+            return self._currency(cells, None)
+        except RowError:
+            return None
 
     def _currency(self, cells: list[str], written: str | None) -> str:
         text = self.cell(cells, "currency") or written or self.profile.default_currency or ""
@@ -134,21 +204,49 @@ class RowReader:
                 raise RowError(too_long(name, len(text), field_limit(name)))
 
 
-def build_row(reader: RowReader, line: int, raw: str, cells: list[str]) -> ReceivableRow | RejectedRow:
-    """Every reason a data row can fail becomes a RejectedRow; contact problems only warn."""
+def _is_deleted(text: str) -> bool:
+    """A soft-delete flag (`true`, `1`, `yes`) or a deletion time (`deleted_at` set) says the row is deleted."""
+    lowered = text.strip().lower()
+    return lowered in _TRUE or (
+        lowered not in ("", "null", "none", "false", "f", "0", "no", "n") and lowered[:1].isdigit()
+    )
+
+
+def build_row(reader: RowReader, line: int, raw: str, cells: list[str], group: str = "") -> ReceivableRow | RejectedRow:
+    """Every reason a data row can fail becomes a RejectedRow; contact problems only warn. A row that owes
+    nothing (zero balance) comes back `settled`."""
     try:
-        return _build(reader, line, raw, cells)
+        row = _build(reader, line, raw, cells, group)
     except RowError as exc:
         return RejectedRow(line=line, raw=raw, reason=str(exc))
+    return settle(row, "zero balance: nothing owed") if row.balance.minor == 0 else row
 
 
-def _build(reader: RowReader, line: int, raw: str, cells: list[str]) -> ReceivableRow:
+def settle(row: ReceivableRow, reason: str) -> ReceivableRow:
+    return replace(row, settled=reason)
+
+
+def settled_row(
+    reader: RowReader, line: int, raw: str, cells: list[str], reason: str, group: str = ""
+) -> ReceivableRow:
+    """A document that owes nothing (paid, void, deleted): only its account and invoice matter, to close the
+    invoice if Arrears holds it, so its other cells are not checked."""
+    account = reader.cell(cells, "account_id") or reader.cell(cells, "debtor_name") or group
+    currency = reader.currency_or_none(cells) or "XXX"
+    return ReceivableRow(
+        line=line, account_id=account, invoice=reader.cell(cells, "invoice"), debtor=account, email=None,
+        phone=None, timezone=None, address=None, balance=Money(0, currency), invoice_date=None, due_date=NO_DATE,
+        warnings=(), raw=raw, settled=reason,
+    )  # fmt: skip
+
+
+def _build(reader: RowReader, line: int, raw: str, cells: list[str], group: str) -> ReceivableRow:
     if any(cell.strip() for cell in cells[reader.width :]):
         width = reader.width
         raise RowError(f"row has {len(cells)} fields but the header has {width}: is a separator unquoted?")
     reader.check_bounds(cells)
     invoice = reader.cell(cells, "invoice")
-    account, debtor = reader.cell(cells, "account_id"), reader.cell(cells, "debtor_name")
+    account, debtor = reader.cell(cells, "account_id"), reader.cell(cells, "debtor_name") or group
     if not invoice:
         raise RowError("invoice is missing")
     if not account and not debtor:

@@ -33,6 +33,8 @@ def parse_bytes(
 def split_results(
     results: Iterable[ReceivableRow | RejectedRow],
 ) -> tuple[list[ReceivableRow], list[RejectedRow]]:
-    accepted = [row for row in results if isinstance(row, ReceivableRow)]
+    """(rows that owe something, rejected rows); rows that owe nothing (`settled`) are in neither."""
+    results = list(results)
+    accepted = [row for row in results if isinstance(row, ReceivableRow) and not row.settled]
     rejected = [row for row in results if isinstance(row, RejectedRow)]
     return accepted, rejected

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from shared.domain.errors import InvalidInputError
 from shared.domain.receivables import ReceivableRow, ReceivablesParser, UnreadableFileError
+from shared.domain.receivables.parser import SAMPLE_LINES
 from tests.unit.domain.receivables.support import fixture_bytes, parse_bytes, split_results
 
 HEADER = "account_id,debtor_name,invoice,invoice_date,due_date,balance,currency"
@@ -39,8 +40,8 @@ def test_parser_random_mix_every_data_row_accounted(rows: list[tuple[str, str]])
     # Given a file mixing good rows, bad rows of several kinds and non-data rows
     lines = [HEADER] + [text.format(n=index) for index, (_, text) in enumerate(rows)]
     data = ("\n".join(lines) + "\n").encode()
-    # When parsed
-    accepted, rejected, parser = parse_bytes(data)
+    # When parsed with its layout named (a lone day/month date in a file of one row would rightly be asked about)
+    accepted, rejected, parser = parse_bytes(data, "generic")
     # Then accepted + rejected == data rows, each bad row is reported at its own line, nothing else is lost
     good_lines = [index + 2 for index, (kind, _) in enumerate(rows) if kind == "good"]
     bad_lines = [index + 2 for index, (kind, _) in enumerate(rows) if kind == "bad"]
@@ -117,9 +118,9 @@ def test_parser_parse_is_lazy_and_streams() -> None:
     # When the first row is taken
     rows = ReceivablesParser().parse(source())
     first = next(rows)
-    # Then only the header region (50 lines) was read, not the whole file
+    # Then only the header region and the sample that checks its columns were read, not the whole file
     assert isinstance(first, ReceivableRow)
-    assert consumed <= 50
+    assert consumed <= SAMPLE_LINES
 
 
 def test_parser_start_line_skips_rows_already_done() -> None:
@@ -149,7 +150,7 @@ def test_parser_grand_total_mismatch_only_warns() -> None:
 
 def test_parser_late_non_utf8_line_decoded_with_warning() -> None:
     # Given a UTF-8 file with one Windows-1252 byte after the header region
-    lines = [(HEADER + "\n").encode()] + [(GOOD.format(n=i) + "\n").encode() for i in range(60)]
+    lines = [(HEADER + "\n").encode()] + [(GOOD.format(n=i) + "\n").encode() for i in range(SAMPLE_LINES + 10)]
     lines.append("A99,Caf\u00e9,INV-99,2026-06-01,2026-07-01,1.00,USD\n".encode("cp1252"))
     # When parsed
     parser = ReceivablesParser()
@@ -166,7 +167,8 @@ def test_parser_late_non_utf8_line_decoded_with_warning() -> None:
         (b"PK\x03\x04binary", "xlsx"),
         ("account_id,invoice\n".encode("utf-16"), "UTF-16"),
         (b"just,some,text\n" * 60 + HEADER.encode() + b"\n", "no header row"),
-        (b"", "no header row"),
+        (b"", "the file is empty"),
+        (b"\n\n", "the file is empty"),
     ],
 )
 def test_parser_unreadable_file_raises_at_call(data: bytes, message: str) -> None:

@@ -78,7 +78,7 @@ snapshot: true
         ('{"invoice": "I", "balance": "B", "account_id": "A", "terms_days": -1}', "'terms_days'"),
         ('{"invoice": "I", "balance": "B", "account_id": "A", "default_currency": "dollars"}', "'default_currency'"),
         ('{"invoice": "I", "balance": "B", "account_id": "A", "default_region": "USA"}', "'default_region'"),
-        ('{"invoice": "I", "balance": "B", "account_id": "A", "columns": {"amount": "X"}}', "'columns.amount'"),
+        ('{"invoice": "I", "balance": "B", "account_id": "A", "columns": {"amt": "X"}}', "'columns.amt'"),
         ('{"invoice": "I", "account_id": "A"}', "'balance'"),
         ('{"invoice": "I", "balance": "B"}', "'account_id'"),
     ],
