@@ -20,17 +20,16 @@ import re
 import resource
 import subprocess
 import sys
-import tempfile
 import time
 from contextlib import redirect_stdout
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from bench.receivables import Generated, write_receivables
+from bench.report import in_scratch, save
 
 REPO = Path(__file__).resolve().parents[1]
-OUT = REPO / "bench" / "out"
 DEFAULT_ROWS = (100_000,)  # 1,000,000 runs both ways in about six minutes here: ask for it with --rows
 IMPLS = ("streaming", "baseline")
 _HUMAN_COUNTS = re.compile(r"Rows read: \d+ \((\d+) accepted, (\d+) rejected\)\nDuplicates folded: (\d+)")
@@ -204,20 +203,10 @@ def main(argv: list[str] | None = None) -> None:
         print(json.dumps(probe(impl, mode, Path(path))))
         return
     print(_machine(), flush=True)
-    work = Path(tempfile.mkdtemp(prefix="arrears-bench-check-"))
-    try:
-        runs = bench(sorted(args.rows or DEFAULT_ROWS), args.mode, work)
-    finally:
-        if not args.keep:
-            for path in work.iterdir():
-                path.unlink()
-            work.rmdir()
-    table = render(runs)
-    print(f"\n{table}")
-    OUT.mkdir(exist_ok=True)
-    (OUT / "check.json").write_text(json.dumps([asdict(run) for run in runs], indent=2))
-    (OUT / "check.txt").write_text(f"{_machine()}\n\n{table}\n")
-    print(f"saved {OUT / 'check'}.json and .txt (bench/out/ is git-ignored)")
+    runs = in_scratch(
+        "arrears-bench-check-", args.keep, lambda work: bench(sorted(args.rows or DEFAULT_ROWS), args.mode, work)
+    )
+    save("check", runs, render(runs), _machine())
 
 
 if __name__ == "__main__":

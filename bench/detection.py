@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from shared.domain.receivables import BUILTIN_PROFILES, ReceivableRow, ReceivablesParser, UnreadableFileError
+from shared.domain.receivables import BUILTIN_PROFILES, ReceivablesParser, UnreadableFileError
 from shared.domain.receivables.header import find_header
 from shared.domain.receivables.parser import HEAD_LINES, LayoutUncertainError
 from tests.fixtures.real_exports import ASKED_ONLY, EXPORTS, NOT_RECEIVABLES, REAL
@@ -87,7 +87,9 @@ def render(results: list[tuple[Case, str, str]]) -> str:
             counts = Counter(r[1 + index] for r in rows)
             label = f"{family:<12} {len(rows):>5}" if index == 0 else " " * 18
             lines.append(f"{label}  {impl:<7}  " + "  ".join(f"{counts[o]:>7}" for o in outcomes))
-    lines.append("right: read to the expected totals · asked: waits for a confirmed mapping · wrong: read to other totals")
+    lines.append(
+        "right: read to the expected totals · asked: waits for a confirmed mapping · wrong: read to other totals"
+    )
     return "\n".join(lines)
 
 

@@ -15,21 +15,20 @@ import os
 import platform
 import subprocess
 import sys
-import tempfile
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
 from bench.probe import WRITES
 from bench.receivables import Generated, write_receivables
+from bench.report import in_scratch, save
 from bench.stack import BOT_TOKEN_PARAM, MotoServer, clean_env
 from local.slack_recorder import SlackRecorder
 from tests.factories import BUCKET, TABLE
 
 REPO = Path(__file__).resolve().parents[1]
-OUT = REPO / "bench" / "out"
 CREDITOR = "acme"
 FULL_ROWS = (100_000, 1_000_000)
 QUICK_ROWS = (10_000, 50_000)
@@ -227,21 +226,8 @@ def main(argv: list[str] | None = None) -> None:
         return
     sizes = sorted(args.rows or (QUICK_ROWS if args.quick else FULL_ROWS))
     print(_machine(), flush=True)
-    work = Path(tempfile.mkdtemp(prefix="arrears-bench-"))
-    try:
-        runs = bench(sizes, args.naive_cap, work, args.tracemalloc)
-    finally:
-        if not args.keep:
-            for path in work.iterdir():
-                path.unlink()
-            work.rmdir()
-    table = render(runs)
-    print(f"\n{table}")
-    OUT.mkdir(exist_ok=True)
-    name = "intake-quick" if args.quick else "intake"
-    (OUT / f"{name}.json").write_text(json.dumps([asdict(run) for run in runs], indent=2, default=str))
-    (OUT / f"{name}.txt").write_text(f"{_machine()}\n\n{table}\n")
-    print(f"saved {OUT / name}.json and .txt (bench/out/ is git-ignored)")
+    runs = in_scratch("arrears-bench-", args.keep, lambda work: bench(sizes, args.naive_cap, work, args.tracemalloc))
+    save("intake-quick" if args.quick else "intake", runs, render(runs), _machine())
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -14,7 +15,8 @@ from shared.domain.errors import InvalidInputError
 
 if TYPE_CHECKING:
     from shared.domain.receivables import Profile
-    from shared.domain.receivables.preview import Progress
+    from shared.domain.receivables.parser import LayoutUncertainError
+    from shared.domain.receivables.preview import HumanCheck, Progress
 
 MAPPING_SUFFIXES = (".json", ".yaml", ".yml")
 
@@ -45,6 +47,13 @@ def _parser() -> argparse.ArgumentParser:
         '"accepted", "rejected", "duplicates", "skipped", "totals": {currency: minor units}, "warnings"}',
     )
     check.add_argument("--summary", action="store_true", help="print only the summary (with --json: its one object)")
+    check.add_argument(
+        "--save-mapping",
+        type=Path,
+        metavar="NAME.yaml",
+        help="write the mapping the file is read with (or, when its layout is not certain, the proposed one) to "
+        "upload to mappings/; with a proposal, edit what it says is in doubt first",
+    )
     manifest = sub.add_parser("slack-manifest", help="print the Slack app manifest with the stack's request URL")
     manifest.add_argument("--stack", default="arrears", help="deployed stack to read SlackRequestUrl from")
     manifest.add_argument("--url", help="use this request URL instead of reading the stack")
@@ -82,18 +91,75 @@ def _profile(name: str | None) -> Profile | None:
 
 
 def _check(args: argparse.Namespace) -> int:
-    import os
-    import time
 
-    from shared.domain.receivables.preview import HumanCheck, ProgressMeter, check_rows
+    from shared.domain.receivables.parser import LayoutUncertainError
+    from shared.domain.receivables.preview import HumanCheck
 
     profile = _profile(args.profile)
     human = None if args.json else HumanCheck(args.summary)
+    try:
+        return _check_rows(args, profile, human)
+    except LayoutUncertainError as exc:
+        return _propose(args, exc)
+
+
+def _check_rows(args: argparse.Namespace, profile: Profile | None, human: HumanCheck | None) -> int:
+    import os
+    import time
+
+    from shared.domain.receivables.preview import ProgressMeter, check_rows
+
     with args.file.open("rb") as lines:
         meter = ProgressMeter(time.monotonic, _print_progress, os.fstat(lines.fileno()).st_size)
         for event in check_rows(lines, profile, meter):
             sys.stdout.write(human.feed(event) if human else _json_line(event, args.summary))
+    if args.save_mapping:
+        _save_mapping(args.save_mapping, args.file, profile)
     return 1 if event["rejected"] else 0  # the last event is the summary
+
+
+def _save_mapping(path: Path, file: Path, profile: Profile | None) -> None:
+    """The mapping the file was read with, for its header: uploaded, it reads every file with that header."""
+    from shared.domain.receivables import BUILTIN_PROFILES, ReceivablesParser
+    from shared.domain.receivables.profiles import dump_mapping
+
+    parser = ReceivablesParser(profile)
+    with file.open("rb") as lines:
+        parser.parse(lines)  # reads the head only
+    match = parser.layout
+    if match is None:
+        raise InvalidInputError(f"{file}: no layout to save")
+    layout = match.profile
+    if layout.name in BUILTIN_PROFILES and profile is None:
+        layout = replace(layout, name=path.stem)  # a built-in layout, saved to read this header by name
+    path.write_text(dump_mapping(replace(layout, name=path.stem), match.cells), encoding="utf-8")
+    print(f"arrears: wrote {path}: upload it to mappings/{path.name}", file=sys.stderr)
+
+
+def _propose(args: argparse.Namespace, error: LayoutUncertainError) -> int:
+    """Not certain: print the proposal (and save it when asked); exit 2, as Arrears would not import it as is."""
+    from shared.domain.receivables.profiles import dump_mapping
+
+    proposal = error.proposal
+    if proposal is None:
+        raise error
+    name = args.save_mapping.stem if args.save_mapping else args.file.stem
+    text = dump_mapping(proposal.profile(name=name), proposal.cells)
+    if args.json:
+        print(json.dumps({"type": "proposal", "doubts": list(proposal.doubts), "header_line": proposal.line,
+                          "columns": {f: proposal.cells[i] for f, i in proposal.columns.items()}, "mapping": text},
+                         ensure_ascii=False))  # fmt: skip
+    else:
+        print(f"The layout is not certain, so Arrears would ask in Slack before importing {args.file.name}:")
+        print("".join(f"  - {doubt}\n" for doubt in proposal.doubts), end="")
+        print(f"Proposed mapping (header on line {proposal.line}):")
+        print("".join(f"  {line}\n" for line in proposal.describe()), end="")
+    if args.save_mapping:
+        args.save_mapping.write_text(text, encoding="utf-8")
+        print(
+            f"arrears: wrote {args.save_mapping}: settle what is in doubt, then upload it to mappings/", file=sys.stderr
+        )
+    return 2
 
 
 def _json_line(event: dict[str, object], summary_only: bool) -> str:

@@ -78,6 +78,7 @@ class ReceivablesParser:
         self._remember_all = remember_all
         self._layouts = layouts  # confirmed mappings, each for the header it names
         self.report = ParseReport()
+        self.layout: HeaderMatch | None = None  # how the last parse reads the file (its header and profile)
 
     def parse(self, lines: Iterable[bytes], start_line: int = 0) -> Iterator[Result]:
         """Read up to the header now (raising UnreadableFileError at once), then stream the rows lazily.
@@ -99,6 +100,7 @@ class ReceivablesParser:
             raise UnreadableFileError(
                 f"header on line {match.line} has {len(match.cells):,} columns, over the bound of {MAX_COLUMNS}"
             )
+        self.layout = match
         report.profile, report.profile_reason = match.profile.name, match.reason
         report.encoding, report.delimiter, report.header_line = encoding, match.delimiter, match.line
         rest = chain(
