@@ -22,6 +22,7 @@ from local.template import TEMPLATE_PATH, load_template, translate_template
 from shared.db import keys
 from shared.domain.accounts import account_key
 from tests.e2e.iam_calls import CallLog, granted_actions, iam_actions, recording_calls
+from tests.e2e.test_mapping_flow import UNSURE, asked_message, review_and_confirm
 
 pytestmark = pytest.mark.e2e
 COLLECTOR = "U0IAM00001"  # the one authorized user: writes that move money or stop collection are allowed
@@ -80,6 +81,10 @@ def _drive(runner: LocalRunner, recorder: SlackRecorder) -> None:
         runner.put_object("policies/acme.json", b'{"max_attempts_per_week": 3}')
         runner.stack.client("s3").put_object(Bucket=runner.stack.bucket_name, Key="mappings/full.json", Body=FULL)
         runner.put_object(f"incoming/full/acme/acme-full-{day}.csv", sample_csv(day))  # a snapshot import
+        runner.put_object("incoming/kunden.csv", UNSURE)  # waits in pending/ for a mapping, asked in Slack
+        review_and_confirm(runner, recorder, asked_message(recorder), COLLECTOR, "DMY", "EUR")
+        runner.notify_object("mappings/kunden.yaml")  # validated; the waiting file moves to incoming/kunden/
+        runner.notify_object("incoming/kunden/kunden.csv")
     runner.tick(IMPORTED_AT + timedelta(days=1))
     at = IMPORTED_AT + timedelta(days=1, hours=1)
     due = (at + timedelta(days=3)).date().isoformat()

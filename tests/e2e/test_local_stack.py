@@ -86,7 +86,7 @@ def test_function_specs_resolved_from_template(runner: LocalRunner, recorder: Sl
     assert {functions[lid].environment["SLACK_API_URL"] for lid in talking} == {recorder.api_url}
     assert functions["IntakeFunction"].environment["INTAKE_QUEUE_URL"] == stack.intake_queue_url
     # And the triggers are the template's
-    assert functions["IntakeFunction"].s3_prefixes == ("incoming/", "policies/", "mappings/")
+    assert functions["IntakeFunction"].s3_prefixes == ("incoming/", "mappings/", "policies/")
     assert [t.queue_url for t in functions["IntakeFunction"].sqs_triggers] == [stack.intake_queue_url]
     notices = functions["IntakeFunction"].environment["NOTIFY_QUEUE_URL"]
     assert [t.queue_url for t in functions["NotifyFunction"].sqs_triggers] == [notices]

@@ -36,29 +36,44 @@ def _selected(view: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
+def review_and_confirm(
+    runner: LocalRunner, recorder: SlackRecorder, asked: RecordedCall, user: str, order: str, currency: str
+) -> dict[str, Any]:
+    """Click "Review mapping" on the ask, keep the proposal, set the date order and currency, and submit."""
+    pressed = click(asked, mapping_form.ACTION_REVIEW, recorder.response_url())
+    pressed["user"] = pressed["user"] | {"id": user}
+    before = len([c for c in recorder.calls if c.method == "views.open"])
+    runner.signed_slack_request(interactive_body(pressed))
+    runner.wait_idle()
+    opened = [c for c in recorder.calls if c.method == "views.open"][before]
+    view = json.loads(opened.params["view"]) if isinstance(opened.params["view"], str) else opened.params["view"]
+    values = _selected(view)
+    values[mapping_form.ORDER[0]] = {mapping_form.ORDER[1]: {"selected_option": {"value": order}}}
+    values[mapping_form.CURRENCY[0]] = {mapping_form.CURRENCY[1]: {"value": currency}}
+    submitted = submission(view, values)
+    submitted["user"] = submitted["user"] | {"id": user}
+    answer = runner.signed_slack_request(interactive_body(submitted))
+    runner.wait_idle()
+    return answer
+
+
+def asked_message(recorder: SlackRecorder) -> RecordedCall:
+    asked: RecordedCall = recorder.wait_for(lambda c: "waits in" in str(c.params.get("text")))
+    blocks = asked.params["blocks"]
+    asked.params["blocks"] = json.loads(blocks) if isinstance(blocks, str) else blocks
+    return asked
+
+
 def test_unknown_layout_is_asked_confirmed_in_the_modal_and_imported(runner: LocalRunner, recorder: SlackRecorder):
     # Given a file in a layout Arrears cannot read for certain, dropped in the bucket
     assert runner.put_object("incoming/kunden.csv", UNSURE)[0]["results"] == {"incoming/kunden.csv": "pending"}
     # Then the ops channel is asked, with the file's columns and a button (the notify function posted it)
-    asked: RecordedCall = recorder.wait_for(lambda c: "waits in" in str(c.params.get("text")))
-    blocks = asked.params["blocks"]
-    asked.params["blocks"] = json.loads(blocks) if isinstance(blocks, str) else blocks
-    # When the collector clicks "Review mapping" (a signed block_actions request)
-    runner.signed_slack_request(interactive_body(click(asked, mapping_form.ACTION_REVIEW, recorder.response_url())))
-    runner.wait_idle()
-    # Then the form opened in the ack, prefilled with the proposal, and the lazy work filled in the preview
-    opened = recorder.wait_for(lambda c: c.method == "views.open")
-    view = json.loads(opened.params["view"]) if isinstance(opened.params["view"], str) else opened.params["view"]
-    preview = recorder.wait_for(lambda c: c.method == "views.update")
-    shown = json.dumps(preview.params)
-    assert "Preview of the first rows" in shown and "R-100" in shown
-    # When they choose day-first dates and euros and submit (a signed view_submission)
-    values = _selected(view)
-    values[mapping_form.ORDER[0]] = {mapping_form.ORDER[1]: {"selected_option": {"value": "DMY"}}}
-    values[mapping_form.CURRENCY[0]] = {mapping_form.CURRENCY[1]: {"value": "EUR"}}
-    answer = runner.signed_slack_request(interactive_body(submission(view, values)))
-    runner.wait_idle()
+    asked = asked_message(recorder)
+    # When the collector reviews it (signed clicks and submission) choosing day-first dates and euros
+    answer = review_and_confirm(runner, recorder, asked, "U-ANA", "DMY", "EUR")
     assert answer["statusCode"] == 200 and not answer.get("body")  # the ack closed the form
+    shown = json.dumps(recorder.wait_for(lambda c: c.method == "views.update").params)
+    assert "Preview of the first rows" in shown and "R-100" in shown  # the lazy work filled in the preview
     # Then the mapping is saved; its upload (S3 notifies the intake) releases the waiting file, which imports
     checked = runner.notify_object("mappings/kunden.yaml")[0]
     assert checked["results"] == {"mappings/kunden.yaml": "mapping-valid"}
