@@ -51,6 +51,24 @@ class LocalLambdaClient:
         return {"StatusCode": 200, "Payload": io.BytesIO(json.dumps(result).encode())}
 
 
+def forget_process_caches() -> None:
+    """Drop what `shared/` caches per process (boto3 clients, creditor policies, Powertools parameters).
+
+    A client made under one moto (in-process mock or local server) must not serve the next one, and a policy
+    read from one table must not answer for another.
+    """
+    from aws_lambda_powertools.utilities import parameters
+
+    from shared.adapters.aws import client
+    from shared.adapters.sending import one_try_client
+    from shared.db import creditors
+
+    client.cache_clear()
+    one_try_client.cache_clear()
+    creditors.clear_cache()
+    parameters.clear_caches()
+
+
 class LocalRunner:
     """Invokes the template's functions in-process with their resolved environment and a fake context."""
 
@@ -69,15 +87,13 @@ class LocalRunner:
             self.forget_sandbox()
 
     def forget_sandbox(self) -> None:
-        """What a new Lambda sandbox would not have: handler modules and Powertools' cached parameters.
+        """What a new Lambda sandbox would not have: handler modules and every process cache of `shared/`.
 
         The next invocation is a cold start, and nothing cached against this stack leaks into later code in
         the process (e.g. a signing secret cached for 5 minutes by `parameters.get_parameter`).
         """
-        from aws_lambda_powertools.utilities import parameters
-
         _forget_modules(spec.handler for spec in self.stack.functions.values())
-        parameters.clear_caches()
+        forget_process_caches()
         self._handlers.clear()
 
     def function(self, logical_id: str) -> FunctionSpec:

@@ -34,14 +34,12 @@ def aws() -> Iterator[dict[str, Any]]:
     """moto with the table (from infra/template.yaml), the inbox bucket and a verified sender."""
     from moto import mock_aws
 
-    from shared.adapters.aws import client
-    from shared.db import creditors
+    from local.runner import forget_process_caches
     from shared.db.models import configure
     from tests.factories import BUCKET, TABLE, table_kwargs
 
     with mock_aws():
-        client.cache_clear()
-        creditors.clear_cache()
+        forget_process_caches()
         boto3.client("dynamodb").create_table(**table_kwargs())
         boto3.client("s3").create_bucket(Bucket=BUCKET)
         boto3.client("s3").put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
@@ -49,7 +47,7 @@ def aws() -> Iterator[dict[str, Any]]:
         boto3.client("sqs").create_queue(QueueName="arrears-notify.fifo", Attributes={"FifoQueue": "true"})
         configure(TABLE)
         yield {"table": TABLE, "bucket": BUCKET}
-        client.cache_clear()
+        forget_process_caches()
 
 
 HANDLER_ENV = {

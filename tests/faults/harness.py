@@ -42,8 +42,7 @@ def fresh_aws(monkeypatch: Any) -> Iterator[str]:
     verified sender, the Slack secrets. Yields the intake queue's URL."""
     from moto import mock_aws
 
-    from shared.adapters.aws import client
-    from shared.db import creditors
+    from local.runner import forget_process_caches
     from shared.db.models import configure
     from tests.conftest import HANDLER_ENV, SIGNING_SECRET
     from tests.factories import BUCKET, TABLE, table_kwargs
@@ -53,8 +52,7 @@ def fresh_aws(monkeypatch: Any) -> Iterator[str]:
     # One botocore session for every world: a new one loads the service models again (seconds per world).
     monkeypatch.setattr(pynamodb.connection.base, "get_session", lambda: _SESSION)
     with mock_aws():  # with moto's rollback of cancelled transactions: retried writes do cancel on their markers
-        client.cache_clear()
-        creditors.clear_cache()
+        forget_process_caches()
         boto3.client("dynamodb").create_table(**table_kwargs())
         s3 = boto3.client("s3")
         s3.create_bucket(Bucket=BUCKET)
@@ -69,7 +67,7 @@ def fresh_aws(monkeypatch: Any) -> Iterator[str]:
         monkeypatch.setenv("INTAKE_QUEUE_URL", url)
         configure(TABLE)
         yield url
-        client.cache_clear()
+        forget_process_caches()
 
 
 INTAKE_ARN = "arn:aws:lambda:us-east-1:123456789012:function:arrears-intake"
