@@ -6,7 +6,7 @@ import json
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
 from itertools import islice
@@ -14,12 +14,14 @@ from typing import Any
 
 from functions.intake import layouts, snapshots
 from functions.intake.models import ObjectRef
+from functions.intake.payments import PaymentsResult, apply_payments
 from functions.intake.rejects import assemble_rejects, keep_rejects
 from functions.intake.rejects import errors_key as rejects_key
-from functions.intake.summary import quarantine_text, summary_blocks, summary_text
+from functions.intake.summary import payments_text, quarantine_text, summary_blocks, summary_text
 from functions.intake.upsert import ImportTarget, apply_rows
 from shared.db import creditors as creditor_repo
 from shared.db import imports as import_repo
+from shared.db.accounts import DynamoAccounts
 from shared.domain.errors import InvalidInputError
 from shared.domain.money import add_by_currency
 from shared.domain.notices import FINAL, Notice
@@ -33,9 +35,10 @@ from shared.domain.receivables import (
     load_mapping,
 )
 from shared.domain.receivables.parser import LayoutUncertainError
+from shared.domain.receivables.payments import PaymentRow, PaymentsParser, is_payments_file
 from shared.domain.settings import parse_settings
 from shared.observability import logger
-from shared.ports import Notifier, ObjectStore, Queue
+from shared.ports import Accounts, Notifier, ObjectStore, Queue
 
 CHUNK_ROWS = 1000  # rows a checkpoint; new accounts go 100 to a conditional transaction
 PROGRESS_EVERY = 10  # chunks between progress updates of the Slack message (chat.update is rate-limited)
@@ -55,6 +58,7 @@ class IntakePorts:
     channel: str
     default_creditor: str
     clock: Callable[[], datetime]  # the time now, for the lease's heartbeat (`now` is when the invocation began)
+    accounts: Accounts = field(default_factory=DynamoAccounts)  # where payments files are applied
 
     def tell(self, key: str, text: str, blocks: list[dict[str, Any]] | None = None, seq: int = 0) -> None:
         """Queue a message to the ops channel (the import never waits for Slack)."""
@@ -210,6 +214,11 @@ def _give_up(obj: ObjectRef, state: import_repo.ImportState, ports: IntakePorts,
 def _start_import(
     obj: ObjectRef, state: import_repo.ImportState, ports: IntakePorts, now: datetime, time_left_ms: Callable[[], int]
 ) -> str:
+    forced = obj.key.startswith(PAYMENTS)
+    if forced or (state.checkpoint_line == 0 and is_payments_file(ports.store.iter_lines(obj.key, obj.version_id))):
+        return _run_payments(obj, state, ports, now, time_left_ms, forced)
+    if state.counts.get("kind") == "payments":
+        return _run_payments(obj, state, ports, now, time_left_ms, False)
     try:
         profile, creditor = resolve_profile(obj.key, ports.store, ports.default_creditor)
         parser = ReceivablesParser(profile, layouts=() if profile else layouts.confirmed_layouts(ports.store))
@@ -333,6 +342,84 @@ def _finish(job: _Job, ports: IntakePorts, now: datetime, time_left_ms: Callable
     return "imported"
 
 
+PAYMENTS = f"{INCOMING}payments/"  # files here are payments files, whatever their header looks like
+
+
+def _run_payments(
+    obj: ObjectRef,
+    state: import_repo.ImportState,
+    ports: IntakePorts,
+    now: datetime,
+    time_left_ms: Callable[[], int],
+    forced: bool,
+) -> str:
+    """A payments file: each payment applied through its account's ledger, chunk by chunk with checkpoints;
+    unmatched payments go to the errors file with their reasons and are counted in the summary."""
+    parser = PaymentsParser(forced)
+    creditor = _payments_creditor(obj.key, ports.default_creditor, forced)
+    try:
+        results = parser.parse(ports.store.iter_lines(obj.key, obj.version_id), start_line=state.checkpoint_line)
+    except InvalidInputError as exc:
+        return quarantine(obj, state, str(exc), ports, now)
+    if state.checkpoint_line == 0:
+        ports.tell(_name(obj), f"Applying payments from `{obj.key}`…")
+    counts = state.counts
+    counts["kind"] = "payments"
+    seen = {name: 0 for name in ("rows_read", "accepted", "rejected", "rows_skipped")}
+    for chunk in _chunks(results):
+        rows = [r for r in chunk if isinstance(r, PaymentRow)]
+        applied = apply_payments(rows, creditor, now, ports.accounts, f"{obj.key}@{obj.version}")
+        rejected = sorted([r for r in chunk if isinstance(r, RejectedRow)] + applied.unmatched, key=lambda r: r.line)
+        keep_rejects(obj.key, rejected, ports.store, obj.version)
+        _count_payments(counts, parser, seen, applied, creditor)
+        state.checkpoint_line = chunk[-1].line
+        import_repo.save_progress(state, ports.clock())
+        if time_left_ms() < SAFETY_MS:
+            return _continue(obj, state, ports)
+    _count_payments(counts, parser, seen, None, creditor)
+    errors_key = assemble_rejects(obj.key, ports.store, obj.version) or (
+        rejects_key(obj.key) if counts.get("unmatched") or counts.get("rejected") else None
+    )
+    ports.store.move(obj.key, f"processed/{_rest(obj.key)}", obj.version_id)
+    state.status = "done"
+    text = payments_text(obj.key, counts, f"s3://{obj.bucket}/{errors_key}" if errors_key else None)
+    ports.tell(_name(obj), text, summary_blocks(text), FINAL)
+    import_repo.save_progress(state, ports.clock())
+    logger.info("payments applied", extra={"key": obj.key, "counts": counts})
+    return "imported"
+
+
+def _payments_creditor(key: str, default: str, forced: bool) -> str:
+    """`incoming/payments/[<creditor>/]<file>`; a detected payments file elsewhere is the default creditor's."""
+    folders = key.removeprefix(PAYMENTS if forced else INCOMING).split("/")[:-1]
+    return folders[0] if forced and folders else default
+
+
+def _count_payments(
+    counts: dict[str, Any], parser: PaymentsParser, seen: dict[str, int], applied: PaymentsResult | None, creditor: str
+) -> None:
+    """Running totals of a payments import (exact across checkpoints: each chunk adds only its own part)."""
+    report = parser.report
+    for name in seen:
+        now_at = getattr(report, name)
+        counts[name] = counts.get(name, 0) + now_at - seen[name]
+        seen[name] = now_at
+    counts["not_payments"] = dict(report.not_payments)
+    counts["creditor"] = creditor
+    if applied is None:
+        return
+    for name, number in applied.counts.items():
+        counts[name] = counts.get(name, 0) + number
+    counts["unmatched"] = counts.get("unmatched", 0) + len(applied.unmatched)
+    for total, part in (("applied_totals", applied.applied), ("identified_totals", applied.identified)):
+        summed = counts.setdefault(total, {})
+        for currency, minor in part.items():
+            summed[currency] = summed.get(currency, 0) + minor
+    sample = counts.setdefault("unmatched_sample", [])
+    sample += [[r.line, r.reason] for r in applied.unmatched[: max(0, UNMATCHED_SHOWN - len(sample))]]
+
+
+UNMATCHED_SHOWN = 5
 POLICIES = "policies/"
 
 

@@ -47,6 +47,29 @@ def summary_text(key: str, counts: dict[str, Any], status: str, errors_at: str |
     return "\n".join(lines)
 
 
+def payments_text(key: str, counts: dict[str, Any], errors_at: str | None) -> str:
+    """The summary of a payments file: what was applied, what the books already showed, and every payment that
+    was not applied (the first few here with their reasons, all of them in the errors file)."""
+    lines = [
+        f":white_check_mark: Payments from `{escape(key)}` for *{escape(counts.get('creditor', '?'))}*",
+        f"Rows: {counts.get('rows_read', 0)} read · {counts.get('applied', 0)} applied · "
+        f"{counts.get('identified', 0)} already in the books (identified) · {counts.get('repeats', 0)} already "
+        f"recorded · {counts.get('unmatched', 0) + counts.get('rejected', 0)} not applied · "
+        f"{counts.get('rows_skipped', 0)} non-payment lines skipped",
+        f"Applied: {_totals(counts.get('applied_totals', {}))} (counts at once; matched when the books show it)",
+    ]
+    if counts.get("identified_totals"):
+        lines.append(f"Identified: {_totals(counts['identified_totals'])}")
+    not_payments = counts.get("not_payments") or {}
+    if not_payments:
+        lines.append("Skipped: " + " · ".join(f"{n} {escape(r)}" for r, n in sorted(not_payments.items())))
+    for line, reason in counts.get("unmatched_sample", []):
+        lines.append(f":warning: line {line}: {escape(reason)}")
+    if errors_at:
+        lines.append(f"Every payment not applied, with its reason: `{escape(errors_at)}`")
+    return "\n".join(lines)
+
+
 MISSING_ACTIONS = {
     "close": "closed as paid per source",
     "confirm": "reminders stopped until someone confirms paid or still owed",

@@ -20,10 +20,11 @@ from functions.slack.commands import (
     parse_pay_options,
     parse_plan,
 )
-from functions.slack.replies import Caller, Reply, local_today, require_authorized, resolve_account
+from functions.slack.replies import Caller, Reply, require_authorized, resolve_account
 from shared import contacts
 from shared.db import plans as plan_repo
 from shared.domain import account_actions as change
+from shared.domain.account_actions import local_today
 from shared.domain.accounts import Account, Activity, Commitment
 from shared.domain.compliance import Decision
 from shared.domain.contact_check import ProposedContact

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from shared.domain.account_actions import usable_phones
 from shared.domain.accounts import Account, account_key
@@ -67,11 +66,6 @@ def resolve_account(ref: str, accounts: Accounts) -> Account:
         raise InvalidInputError(f"Several creditors have an account `{escape(ref)}`: write one of {choices}.")
     # The index is eventually consistent: read the account itself, so checks and versions are current.
     return accounts.get(found[0].key)
-
-
-def local_today(account: Account, now: datetime) -> date:
-    """The debtor's calendar date at `now`: promise and plan dates are the debtor's days."""
-    return now.astimezone(ZoneInfo(account.timezone or "UTC")).date()
 
 
 def call_proposal(account: Account, now: datetime) -> ProposedContact:

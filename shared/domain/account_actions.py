@@ -7,13 +7,16 @@ Money rules are checked here, so every entry point (command, modal, schedule) re
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from shared.domain.accounts import Account, Activity, Commitment
 from shared.domain.errors import InvalidInputError
 from shared.domain.holds import hold_flags, is_held, release_flags
 from shared.domain.ledger import (
+    RECEIVED,
     LedgerEntry,
+    MatchRule,
     check_payment,
     check_promise,
     commitment_deadline,
@@ -25,6 +28,11 @@ from shared.domain.money import Money
 from shared.domain.outcomes import Outcome
 
 Changed = tuple[Account, list[Activity]]
+
+
+def local_today(account: Account, now: datetime) -> date:
+    """The debtor's calendar date at `now`: promise and plan dates are the debtor's days."""
+    return now.astimezone(ZoneInfo(account.timezone or "UTC")).date()
 
 
 def _kept_now(account: Account, now: datetime, today: date) -> Changed:
@@ -41,13 +49,20 @@ def _kept_now(account: Account, now: datetime, today: date) -> Changed:
 
 
 def post_payment(
-    account: Account, amount: Money, ref: str, actor: str, now: datetime, today: date, overpaid: bool = False
+    account: Account,
+    amount: Money,
+    ref: str,
+    actor: str,
+    now: datetime,
+    today: date,
+    overpaid: bool = False,
+    note: str = "",
 ) -> Changed:
     """Record a payment the creditor's books do not show yet: pending until an import reflects it."""
     check_payment(account.positions, amount, overpaid)
     if any(e.ref == ref and e.kind == "payment" for e in account.entries):
         raise InvalidInputError(f"payment `{ref}` is already on this account")
-    entry = LedgerEntry(id=f"pay:{ref}", kind="payment", amount=amount, at=now, actor=actor, ref=ref)
+    entry = LedgerEntry(id=f"pay:{ref}", kind="payment", amount=amount, at=now, actor=actor, ref=ref, note=note)
     paid = replace(account, entries=(*account.entries, entry), follow_up=None)
     over = max(0, amount.minor - account.positions[amount.currency].owed)
     summary = f"payment {amount.format()} ref {ref}" + (
@@ -57,6 +72,45 @@ def post_payment(
     activity = Activity(at=now, kind="payment", actor=actor, summary=summary, data=data)
     kept, kept_activities = _kept_now(paid, now, today)
     return kept, [activity, *kept_activities]
+
+
+class AlreadyRecordedError(InvalidInputError):
+    """The payment's reference is on the account already: a repeat of a file or of a collector's posting."""
+
+
+def apply_listed_payment(
+    account: Account, amount: Money, ref: str, note: str, now: datetime, today: date, rule: MatchRule
+) -> Changed:
+    """A payment the creditor's payments export lists, applied through the ledger once per reference.
+
+    Money an import already showed as a drop (an inferred payment not yet identified, of the same amount within
+    the match tolerance and window) is that payment: the entry gets its reference and nothing is counted twice.
+    Otherwise it is posted like a collector's payment (pending until the books reflect it), and it must be in a
+    currency owed and at most what is owed: the rest is for a person to look at, never guessed.
+    """
+    if any(e.ref == ref and e.kind in RECEIVED for e in account.entries):
+        raise AlreadyRecordedError(f"payment `{ref}` is already on this account")
+    shown = next(
+        (
+            e
+            for e in sorted(account.entries, key=lambda e: e.at)
+            if e.origin == "source"
+            and e.kind in RECEIVED
+            and e.ref == e.matched_by  # inferred, not identified yet
+            and e.amount.currency == amount.currency
+            and abs(e.amount.minor - amount.minor) <= rule.tolerance_minor
+            and e.at >= now - timedelta(days=rule.window_days)
+        ),
+        None,
+    )
+    if shown is None:
+        return post_payment(account, amount, ref, "import", now, today, note=note)
+    identified = replace(shown, ref=ref, note=note)
+    entries = tuple(identified if e.id == shown.id else e for e in account.entries)
+    summary = f"payment {amount.format()} ref {ref} identified: the creditor's books already showed it"
+    data = {"amount_minor": amount.minor, "currency": amount.currency, "ref": ref, "entry": shown.id}
+    data["identified"] = True
+    return replace(account, entries=entries), [Activity(at=now, kind="payment", summary=summary, data=data)]
 
 
 def reverse_payment(account: Account, ref: str, actor: str, now: datetime, reason: str) -> Changed:

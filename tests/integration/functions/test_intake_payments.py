@@ -1,0 +1,103 @@
+"""Payments files applied through the account ledger: once per payment, never twice, unmatched ones listed."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from shared.db import accounts as account_repo
+from shared.domain.accounts import account_key
+from tests.integration.functions.test_intake import intake, keys_under, put, read, run
+
+__all__ = ["intake"]  # the fixture, imported for the tests below
+
+RECEIVABLES = (
+    b"account_id,debtor_name,invoice,invoice_date,due_date,balance,currency,email\n"
+    b"A1,Ann Lee,I-1,2026-09-01,2026-10-01,500.00,USD,ann@example.com\n"
+    b"A2,Bo Kim,I-2,2026-09-03,2026-10-03,300.00,EUR,bo@example.com\n"
+)
+PAYMENTS = (
+    b"Payment Date,Customer ID,Invoice Number,Amount Received,Payment Reference,Status\n"
+    b"2026-11-02,A1,I-1,200.00,CHK-1001,Succeeded\n"
+    b"2026-11-02,A2,I-77,50.00,CHK-1002,Succeeded\n"
+    b"2026-11-03,A9,I-9,10.00,CHK-1003,Succeeded\n"
+    b"2026-11-03,A1,I-1,25.00,CHK-1004,Failed\n"
+    b"2026-11-04,A2,I-2,abc,CHK-1005,Succeeded\n"
+    b"2026-11-04,A2,I-2,120.00,CHK-1006,Succeeded\n"
+)
+
+
+def _balances(account_id: str) -> dict[str, int]:
+    return account_repo.get_account(account_key("acme", account_id)).balances
+
+
+def _summary(recorder) -> str:
+    return str(recorder.wait_for(lambda c: "Payments from" in str(c.params.get("text"))).params["text"])
+
+
+def test_payments_file_is_applied_through_the_ledger_and_lists_every_payment_not_applied(intake, recorder):
+    # Given two accounts imported from the receivables export
+    run(intake, put("incoming/generic/open.csv", RECEIVABLES))
+    # When the payments export is dropped in incoming/ (told apart by its header)
+    assert run(intake, put("incoming/payments-nov.csv", PAYMENTS)) == {"incoming/payments-nov.csv": "imported"}
+    # Then matched payments lower the balances at once, in their own currency
+    assert _balances("A1") == {"USD": 30000}
+    assert _balances("A2") == {"EUR": 18000}
+    # And every payment not applied is in the errors file with the reason, none dropped
+    errors = list(csv.DictReader(io.StringIO(read("rejected/payments-nov.csv.errors.csv"))))
+    reasons = {int(row["line"]): row["reason"] for row in errors}
+    assert set(reasons) == {3, 4, 6}
+    assert "invoice 'I-77' is not an invoice of account 'A2'" in reasons[3]
+    assert "no account 'A9' of acme" in reasons[4]
+    assert reasons[6].startswith("amount 'abc'")
+    # And the ops channel reads what happened, with the unmatched ones named
+    text = _summary(recorder)
+    assert "2 applied" in text and "3 not applied" in text and "1 non-payment lines skipped" in text
+    assert "USD 200.00" in text and "EUR 120.00" in text
+    assert "status 'Failed'" in text and "line 4: payment not applied: no account 'A9'" in text
+    assert keys_under("processed/") == ["processed/generic/open.csv", "processed/payments-nov.csv"]
+
+
+def test_the_same_payments_sent_again_change_nothing(intake, recorder):
+    run(intake, put("incoming/generic/open.csv", RECEIVABLES))
+    run(intake, put("incoming/payments/acme/nov.csv", PAYMENTS))
+    # A re-export of the same payments (a new object version) finds every reference on its account already
+    assert run(intake, put("incoming/payments/acme/nov.csv", PAYMENTS)) == {
+        "incoming/payments/acme/nov.csv": "imported"
+    }
+    assert _balances("A1") == {"USD": 30000} and _balances("A2") == {"EUR": 18000}
+    texts = [str(c.params.get("text")) for c in recorder.calls if "Payments from" in str(c.params.get("text"))]
+    assert "0 applied" in texts[-1] and "2 already recorded" in texts[-1]
+
+
+def test_a_payment_the_books_already_showed_is_identified_not_counted_twice(intake, recorder):
+    run(intake, put("incoming/generic/open.csv", RECEIVABLES))
+    # The next receivables export shows A1 down by 200: an inferred payment
+    lower = RECEIVABLES.replace(b"500.00,USD", b"300.00,USD")
+    run(intake, put("incoming/generic/open.csv", lower))
+    assert _balances("A1") == {"USD": 30000}
+    # When the payments export then lists that very payment
+    run(intake, put("incoming/payments-nov.csv", PAYMENTS))
+    # Then it is the same money: the balance stays 300, and the entry now carries the payment's reference
+    assert _balances("A1") == {"USD": 30000}
+    entries = account_repo.get_account(account_key("acme", "A1")).entries
+    assert [(e.kind, e.ref, e.amount.minor) for e in entries] == [("inferred_payment", "CHK-1001", 20000)]
+    assert "1 already in the books (identified)" in _summary(recorder)
+
+
+def test_a_posted_payment_is_matched_when_the_books_show_it(intake, recorder):
+    run(intake, put("incoming/generic/open.csv", RECEIVABLES))
+    run(intake, put("incoming/payments-nov.csv", PAYMENTS))
+    # The receivables export that reflects the payments lowers the source balance by as much: matched, not again
+    reflected = RECEIVABLES.replace(b"500.00,USD", b"300.00,USD").replace(b"300.00,EUR", b"180.00,EUR")
+    run(intake, put("incoming/generic/open.csv", reflected))
+    assert _balances("A1") == {"USD": 30000} and _balances("A2") == {"EUR": 18000}
+    states = {e.ref: e.state for e in account_repo.get_account(account_key("acme", "A1")).entries}
+    assert states == {"CHK-1001": "matched"}
+
+
+def test_a_payments_file_without_a_readable_header_is_quarantined_with_a_sentence(intake, recorder):
+    body = b"When,Who,How much\n2026-11-02,A1,200.00\n"
+    assert run(intake, put("incoming/payments/odd.csv", body)) == {"incoming/payments/odd.csv": "quarantined"}
+    reason = read("quarantine/payments/odd.csv.reason.txt")
+    assert "names a payment date, an amount and the customer who paid" in reason
