@@ -15,7 +15,7 @@ from typing import Any
 from functions.intake import layouts, snapshots
 from functions.intake.models import ObjectRef
 from functions.intake.payments import PaymentsResult, apply_payments
-from functions.intake.rejects import assemble_rejects, keep_rejects
+from functions.intake.rejects import CHANGES, assemble_rejects, keep_changes, keep_rejects
 from functions.intake.rejects import errors_key as rejects_key
 from functions.intake.summary import payments_text, quarantine_text, summary_blocks, summary_text
 from functions.intake.upsert import ImportTarget, apply_rows
@@ -23,6 +23,7 @@ from shared.db import creditors as creditor_repo
 from shared.db import imports as import_repo
 from shared.db.accounts import DynamoAccounts
 from shared.domain.errors import InvalidInputError
+from shared.domain.imports import notable
 from shared.domain.money import add_by_currency
 from shared.domain.notices import FINAL, Notice
 from shared.domain.policies import parse_policy_file
@@ -255,7 +256,7 @@ def _run_import(
         if time_left_ms() < SAFETY_MS:
             return _continue(job.obj, state, ports)
         if number % PROGRESS_EVERY == 0:
-            _show(job.obj, state, ports, None, state.checkpoint_line)
+            _show(job.obj, state, ports, {}, state.checkpoint_line)
     _merge_counts(state.counts, delta.take(), Counter(), {})  # lines after the last row: footers, totals
     return _finish(job, ports, now, time_left_ms)
 
@@ -266,6 +267,11 @@ def _apply_chunk(job: _Job, chunk: list[ReceivableRow | RejectedRow], delta: _Re
     result = apply_rows(accepted, job.target, job.as_of, chunk[0].line)
     rejected = [r for r in chunk if isinstance(r, RejectedRow)] + result.rejected
     keep_rejects(job.obj.key, sorted(rejected, key=lambda r: r.line), store, job.obj.version)
+    keep_changes(job.obj.key, chunk[0].line, result.diff, store, job.obj.version)
+    changed = job.state.counts.setdefault("changed", {})
+    for line in result.diff:
+        changed[line.kind] = changed.get(line.kind, 0) + 1
+    job.state.counts["notable"] = notable(result.diff, job.target.settings, job.state.counts.get("notable", []))
     left_out = {id(row) for row in result.repeats}
     turned_away = {r.line for r in result.rejected}
     totals: dict[str, int] = {}
@@ -305,15 +311,16 @@ class _ReportDelta:
         }
 
 
-def _show(obj: ObjectRef, state: import_repo.ImportState, ports: IntakePorts, errors_at: str | None, seq: int) -> None:
-    text = summary_text(obj.key, state.counts, state.status, errors_at)
+def _show(obj: ObjectRef, state: import_repo.ImportState, ports: IntakePorts, files: dict[str, str], seq: int) -> None:
+    """Progress, then the final summary (`files`: where its errors and changes files are)."""
+    text = summary_text(obj.key, state.counts, state.status, files.get("errors"), files.get("changes"))
     ports.tell(_name(obj), text, summary_blocks(text, state.counts), seq)
 
 
 def _continue(obj: ObjectRef, state: import_repo.ImportState, ports: IntakePorts) -> str:
     import_repo.release_lease(state, ports.clock())  # handed over: the continuation takes it at once
     _requeue(obj, timedelta(0), ports)
-    _show(obj, state, ports, None, state.checkpoint_line)
+    _show(obj, state, ports, {}, state.checkpoint_line)
     return "continued"
 
 
@@ -336,7 +343,11 @@ def _finish(job: _Job, ports: IntakePorts, now: datetime, time_left_ms: Callable
     # a link that opens without signing in. Operations open it with their own AWS access.
     # The summary is queued before the import is marked done: a retry after a stop in between queues it again
     # (delivered once: same key and seq), while after `done` no retry would.
-    _show(obj, state, ports, f"s3://{obj.bucket}/{errors_key}" if errors_key else None, FINAL)
+    changes_key = CHANGES.assemble(obj.key, ports.store, obj.version) or (
+        CHANGES.final_key(obj.key) if state.counts.get("changed") else None
+    )
+    where = {"errors": errors_key, "changes": changes_key}
+    _show(obj, state, ports, {k: f"s3://{obj.bucket}/{v}" for k, v in where.items() if v}, FINAL)
     import_repo.save_progress(state, ports.clock())
     logger.info("import finished", extra={"key": obj.key, "counts": state.counts})
     return "imported"

@@ -12,7 +12,9 @@ def _totals(totals: dict[str, int]) -> str:
     return ", ".join(Money(v, c).format() for c, v in sorted(totals.items())) or "—"
 
 
-def summary_text(key: str, counts: dict[str, Any], status: str, errors_at: str | None) -> str:
+def summary_text(
+    key: str, counts: dict[str, Any], status: str, errors_at: str | None, changes_at: str | None = None
+) -> str:
     """One message for progress and the final summary; the same message is updated as the import runs.
 
     Everything that came from the file or its name (key, profile reason, creditor, ids, warnings) is escaped: a
@@ -41,6 +43,7 @@ def summary_text(key: str, counts: dict[str, Any], status: str, errors_at: str |
             f"Full snapshot: {counts['missing']} account(s) of {creditor} have open invoices this file "
             f"leaves out: {done}{': ' + sample if sample else ''}"
         )
+    lines += _changes(counts, changes_at)
     lines += [f":warning: {escape(w)}" for w in counts.get("warnings", [])[:5]]
     if errors_at:
         lines.append(f"Rejected rows with reasons: `{escape(errors_at)}`")
@@ -68,6 +71,40 @@ def payments_text(key: str, counts: dict[str, Any], errors_at: str | None) -> st
     if errors_at:
         lines.append(f"Every payment not applied, with its reason: `{escape(errors_at)}`")
     return "\n".join(lines)
+
+
+CHANGE_NAMES = {
+    "new_account": "new accounts",
+    "balance": "balances changed",
+    "inferred_payment": "payments seen in the books",
+    "closed_paid": "invoices closed as paid per source",
+}
+
+
+def _change(kind: str, account: str, currency: str, before: int, after: int, invoice: str) -> str:
+    ref = f"`{escape(account)}`"
+    if kind == "new_account":
+        return f"• {ref}: new, owes {Money(after, currency).format()}"
+    if kind == "balance":
+        return f"• {ref}: owed {Money(before, currency).format()} → {Money(after, currency).format()}"
+    if kind == "inferred_payment":
+        return f"• {ref}: paid {Money(before, currency).format()} per the creditor's books"
+    return f"• {ref}: invoice `{escape(invoice)}` ({Money(before, currency).format()}) closed as paid per source"
+
+
+def _changes(counts: dict[str, Any], changes_at: str | None) -> list[str]:
+    """What changed, not only how much: counts per kind, the largest changes by name, and the full list's place."""
+    changed = counts.get("changed") or {}
+    if not changed:
+        return []
+    kinds = " · ".join(f"{name}: {changed[k]}" for k, name in CHANGE_NAMES.items() if changed.get(k))
+    lines = [f"Changes: {kinds}"]
+    if counts.get("notable"):
+        lines.append("Largest changes:")
+        lines += [_change(*row) for row in counts["notable"]]
+    if changes_at:
+        lines.append(f"Every change: `{escape(changes_at)}`")
+    return lines
 
 
 MISSING_ACTIONS = {

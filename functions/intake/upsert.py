@@ -10,7 +10,7 @@ from shared.db import accounts as account_repo
 from shared.db.transact import MAX_ITEMS as TRANSACT_MAX
 from shared.domain.accounts import Account, Activity, ImportMark, account_key
 from shared.domain.errors import ConflictError
-from shared.domain.imports import Merge, merge_rows, past_cap
+from shared.domain.imports import ChangeLine, Merge, changes_of, merge_rows, past_cap
 from shared.domain.receivables import ReceivableRow, RejectedRow
 from shared.domain.settings import Settings
 
@@ -37,6 +37,7 @@ class ChunkResult:
     changes: Counter[str]
     repeats: list[ReceivableRow]
     rejected: list[RejectedRow] = field(default_factory=list)
+    diff: list[ChangeLine] = field(default_factory=list)  # what changed, for the summary and the changes file
 
 
 @dataclass
@@ -46,6 +47,7 @@ class _Planned:
     merge: Merge
     count_as: str
     done: bool = False
+    before: Account | None = None  # the account as this merge read it
 
 
 MAX_ACTIVITIES = TRANSACT_MAX - 1  # an account and its import activities are written in one transaction
@@ -82,7 +84,9 @@ def apply_rows(rows: list[ReceivableRow], target: ImportTarget, now: datetime, c
         account_repo.stamp_snapshot((key for key, p in plans.items() if p.merge.change != "new" or p.done), stamp)
     changes = Counter(p.count_as for p in plans.values())
     repeats = [row for p in plans.values() for row in p.merge.repeats]
-    return ChunkResult(changes, repeats, sorted((r for p in plans.values() for r in p.merge.rejected), key=_line))
+    rejected = sorted((r for p in plans.values() for r in p.merge.rejected), key=_line)
+    diff = [line for p in plans.values() if not p.done for line in changes_of(p.before, p.merge.account)]
+    return ChunkResult(changes, repeats, rejected, diff)
 
 
 def _line(row: RejectedRow) -> int:
@@ -106,7 +110,7 @@ def _plan(
         lines = tuple(row.line for row in merge.repeats), tuple(row.line for row in merge.rejected)
         marked = replace(merge.account, last_import=ImportMark(target.source, chunk, count_as, *lines))
         merge = replace(merge, account=marked, activities=_fit(merge.activities))
-    return _Planned(merge, count_as)
+    return _Planned(merge, count_as, before=existing)
 
 
 def _fit(activities: list[Activity]) -> list[Activity]:

@@ -185,6 +185,61 @@ def merge_rows(
     return Merge(recompute(merged, now, settings), change, activities if existing else [], repeats, listed, rejected)
 
 
+@dataclass(frozen=True)
+class ChangeLine:
+    """One change an import made that operations look at: a new account, a balance that moved, a payment the
+    books showed, an invoice the source closed as paid. Amounts in minor units of `currency`."""
+
+    kind: str  # new_account | balance | inferred_payment | closed_paid
+    account: str  # creditor:account_id, as the channel names accounts
+    currency: str
+    before: int
+    after: int
+    invoice: str = ""
+
+    @property
+    def size(self) -> int:
+        return abs(self.after - self.before)
+
+
+def changes_of(before: Account | None, after: Account) -> list[ChangeLine]:
+    """What an import did to one account, as operations read it in the summary and the changes file."""
+    ref = f"{after.creditor}:{after.account_id}"
+    if before is None:
+        return [ChangeLine("new_account", ref, c, 0, p.owed) for c, p in after.positions.items() if p.owed]
+    old, new = before.positions, after.positions
+    lines = [
+        ChangeLine("balance", ref, c, old[c].owed if c in old else 0, new[c].owed if c in new else 0)
+        for c in sorted(set(old) | set(new))
+        if (old[c].owed if c in old else 0) != (new[c].owed if c in new else 0)
+    ]
+    held = {i.number: i for i in before.invoices}
+    for invoice in after.invoices:
+        was = held.get(invoice.number)
+        if was is not None and was.balance.minor > 0 and invoice.balance.minor == 0:
+            lines.append(ChangeLine("closed_paid", ref, was.balance.currency, was.balance.minor, 0, invoice.number))
+    known = {e.id for e in before.entries}
+    for entry in after.entries:
+        if entry.id not in known and entry.origin == "source":
+            lines.append(ChangeLine("inferred_payment", ref, entry.amount.currency, entry.amount.minor, 0))
+    return lines
+
+
+NOTABLE = 10  # changes an import summary names; the changes file holds them all
+
+
+def notable(lines: list[ChangeLine], settings: Settings, kept: list[list[Any]]) -> list[list[Any]]:
+    """The largest changes at or above the creditor's summary threshold (in the reference currency), as the
+    import's state keeps them between chunks: [kind, account, currency, before, after, invoice]."""
+    rows = kept + [
+        [c.kind, c.account, c.currency, c.before, c.after, c.invoice]
+        for c in lines
+        if settings.reference_value(c.size, c.currency) >= settings.summary_threshold
+    ]
+    rows.sort(key=lambda r: -settings.reference_value(abs(r[4] - r[3]), r[2]))
+    return rows[:NOTABLE]
+
+
 def past_cap(row: ReceivableRow) -> RejectedRow:
     """The rejection of a new invoice on an account that holds MAX_INVOICES_PER_ACCOUNT already."""
     reason = (

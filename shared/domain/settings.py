@@ -2,7 +2,7 @@
 
 They live in the creditor's policy file under `collections` (the rest of the file is the contact policy):
 `{"collections": {"reference_rates": {"EUR": "1.08"}, "match_tolerance_minor": 100, "match_window_days": 30,
-"missing_from_snapshot": "confirm"}}`.
+"missing_from_snapshot": "confirm", "summary_threshold": 1000}}`.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 from shared.domain.dunning import DEFAULT_CADENCE, Step
 from shared.domain.errors import InvalidInputError
 from shared.domain.ledger import MatchRule
-from shared.domain.money import normalize_currency
+from shared.domain.money import Money, normalize_currency
 
 REFERENCE_CURRENCY = "USD"
 # Approximate USD value of one unit, for ranking only (never for money); a creditor may set its own. A currency
@@ -37,7 +37,8 @@ DEFAULT_RATES: dict[str, Decimal] = {
     "BRL": Decimal("0.18"),
 }
 MISSING_CHOICES = ("confirm", "close")
-KEYS = ("reference_rates", "match_tolerance_minor", "match_window_days", "missing_from_snapshot")
+KEYS = ("reference_rates", "match_tolerance_minor", "match_window_days", "missing_from_snapshot", "summary_threshold")
+SUMMARY_THRESHOLD = 1000  # reference-currency units: an import summary names changes at least this large
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,11 @@ class Settings:
     rates: dict[str, Decimal] = field(default_factory=lambda: dict(DEFAULT_RATES))
     match: MatchRule = field(default_factory=MatchRule)
     missing_from_snapshot: str = "confirm"  # confirm: hold for a person; close: paid per source
+    summary_threshold: int = SUMMARY_THRESHOLD
+
+    def reference_value(self, minor: int, currency: str) -> Decimal:
+        """About what `minor` of `currency` is in the reference currency (to rank and filter, never money)."""
+        return Money(minor, currency).to_decimal() * self.rates.get(currency, Decimal(1))
 
 
 def _rates(raw: Any) -> dict[str, Decimal]:
@@ -87,7 +93,9 @@ def parse_settings(policy: dict[str, Any]) -> Settings:
         _count(raw, "match_tolerance_minor", MatchRule.tolerance_minor, 10**6),
         _count(raw, "match_window_days", MatchRule.window_days, 365),
     )
-    return Settings(rates=_rates(raw.get("reference_rates", {})), match=match, missing_from_snapshot=missing)
+    threshold = _count(raw, "summary_threshold", SUMMARY_THRESHOLD, 10**9)
+    rates = _rates(raw.get("reference_rates", {}))
+    return Settings(rates=rates, match=match, missing_from_snapshot=missing, summary_threshold=threshold)
 
 
 def contact_policy(policy: dict[str, Any]) -> dict[str, Any]:

@@ -8,6 +8,7 @@ zero) is skipped with its reason, and a row that cannot be read is rejected with
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -39,28 +40,39 @@ _PAYMENT_DATE = ("payment date", "date paid", "paid on", "paid date", "paid at",
                  "received on", "receipt date", "deposit date", "value date", "zahlungsdatum", "fecha de pago",
                  "fecha pago", "date de paiement", "date paiement", "betaaldatum")  # fmt: skip
 _PAYMENT_AMOUNT = ("payment amount", "amount paid", "amount received", "paid amount", "received amount",
-                   "amount applied", "applied amount", "payment total", "zahlbetrag", "importe pagado",
-                   "montant paye")  # fmt: skip
+                   "payment total", "zahlbetrag", "importe pagado", "montant paye")  # fmt: skip
+# Columns that only payment exports have, though they name no field read here (money not yet applied to an
+# invoice, a card charge's refunds and declines, a payment's own number).
+_PAYMENT_ONLY = ("unapplied amount", "unused amount", "amount refunded", "decline reason", "captured",
+                 "payment number", "customerpayment id", "customer payment id", "payment method", "payment mode",
+                 "deposit to", "deposit to account")  # fmt: skip
+_TITLE = re.compile(r"payment|receipt|remittance|zahlung|pago|paiement|betaling", re.IGNORECASE)
 _REFERENCE = ("payment reference", "payment ref", "payment id", "payment number", "payment no", "payment",
               "receipt number", "receipt no", "check number", "cheque number", "check no", "check", "transaction id",
               "transaction reference", "reference number", "reference", "ref", "id", "zahlungsreferenz",
               "referencia de pago", "referencia")  # fmt: skip
 _INVOICE = ("invoice number", "invoice no", "invoice num", "invoice", "invoice id", "invoice ref", "applied to",
             "invoice numbers", "doc number", "document number", "factura", "rechnungsnummer", "facture")  # fmt: skip
+_DATE = ("effective date", "transaction date", "txn date", "created date utc", "created utc", "created date",
+         "created", "date")  # fmt: skip
+_AMOUNT = ("amount", "total amount", "amount applied", "applied amount", "payment", "total", "gross", "betrag",
+           "importe", "montant", "bedrag")  # fmt: skip
 _NAMES: dict[str, tuple[str, ...]] = {
-    "paid_on": (*_PAYMENT_DATE, "transaction date", "txn date", "created utc", "created date", "created", "date"),
-    "amount": (*_PAYMENT_AMOUNT, "amount", "payment", "total", "gross", "betrag", "importe", "montant", "bedrag"),
+    "paid_on": (*_PAYMENT_DATE, *_DATE),
+    "amount": (*_PAYMENT_AMOUNT, *_AMOUNT),
     "reference": _REFERENCE,
     "invoice": _INVOICE,
     "account_id": VOCABULARY["account_id"],
     "payer": VOCABULARY["debtor_name"],
     "currency": VOCABULARY["currency"],
     "status": ("status", "payment status", "state", "estado", "statut"),
+    "deleted": VOCABULARY["deleted"],
 }
 COLUMNS = {name: tuple(dict.fromkeys(map(normalize_name, names))) for name, names in _NAMES.items()}
-_MARKS = frozenset(map(normalize_name, _PAYMENT_DATE + _PAYMENT_AMOUNT))
+_MARKS = frozenset(map(normalize_name, _PAYMENT_DATE + _PAYMENT_AMOUNT + _PAYMENT_ONLY))
 # Columns of what is still owed: a file that has one is a receivables file, whatever else it holds.
 _OWED = frozenset(VOCABULARY["balance"] + VOCABULARY["due_date"]) - frozenset(COLUMNS["amount"])
+_TRUE = frozenset({"true", "t", "1", "yes", "y", "x", "deleted"})
 _NO_PAYMENT = {"failed", "declined", "refunded", "voided", "void", "cancelled", "canceled", "reversed", "returned",
                "pending", "requirespaymentmethod", "incomplete", "disputed", "chargeback"}  # fmt: skip
 
@@ -113,7 +125,9 @@ def _map(cells: list[str]) -> dict[str, int]:
 
 def find_payments_header(head: Iterable[tuple[int, str]], forced: bool = False) -> _Header | None:
     """The header of a payments file: amount, date and who paid; unless `forced` (the file sits under
-    `incoming/payments/`), also a name only payment exports use and no column of what is owed."""
+    `incoming/payments/`), also a name only payment exports use (or a report title above it that says payments)
+    and no column of what is owed."""
+    titled = False
     for number, text in islice(head, HEAD_LINES):
         for delimiter in DELIMITERS:
             cells = split_line(text, delimiter)
@@ -123,8 +137,9 @@ def find_payments_header(head: Iterable[tuple[int, str]], forced: bool = False) 
             columns = _map(cells)
             if not {"amount", "paid_on"} <= columns.keys() or not {"account_id", "payer"} & columns.keys():
                 continue
-            if forced or (names & _MARKS and not names & _OWED):
+            if forced or ((titled or names & _MARKS) and not names & _OWED):
                 return _Header(number, delimiter, columns, cells)
+        titled = titled or bool(_TITLE.search(text) and len([c for c in split_line(text, ",") if c.strip()]) <= 2)
     return None
 
 
@@ -211,6 +226,8 @@ class PaymentsParser:
             return None  # a report's total line
         if normalize_name(cell("status")) in _NO_PAYMENT:
             return f"status {cell('status')!r}: no money received"
+        if normalize_name(cell("deleted")) in _TRUE:
+            return "deleted in the source"
         try:
             if not who:
                 raise InvalidInputError("customer is missing: the row names no customer id or payer")

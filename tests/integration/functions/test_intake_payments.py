@@ -101,3 +101,39 @@ def test_a_payments_file_without_a_readable_header_is_quarantined_with_a_sentenc
     assert run(intake, put("incoming/payments/odd.csv", body)) == {"incoming/payments/odd.csv": "quarantined"}
     reason = read("quarantine/payments/odd.csv.reason.txt")
     assert "names a payment date, an amount and the customer who paid" in reason
+
+
+def test_the_import_summary_names_what_changed_and_the_changes_file_lists_it_all(intake, recorder):
+    # Given accounts already held, the next export adds one, lowers one, and closes the other's invoice as paid
+    big = RECEIVABLES.replace(b"500.00,USD", b"5000.00,USD")
+    run(intake, put("incoming/generic/open.csv", big))
+    later = (
+        b"account_id,debtor_name,invoice,invoice_date,due_date,balance,currency,email\n"
+        b"A1,Ann Lee,I-1,2026-09-01,2026-10-01,2000.00,USD,ann@example.com\n"
+        b"A2,Bo Kim,I-2,2026-09-03,2026-10-03,0.00,EUR,bo@example.com\n"
+        b"A3,Cy Park,I-3,2026-10-03,2026-11-03,1500.00,GBP,cy@example.com\n"
+    )
+    run(intake, put("incoming/generic/open.csv", later))
+    # Then the ops channel reads which accounts changed and how, above the summary threshold
+    final = [str(c.params.get("text")) for c in recorder.calls if ":white_check_mark: Imported" in str(c.params)]
+    text = final[-1]
+    assert (
+        "Changes: new accounts: 1 · balances changed: 2 · payments seen in the books: 2 · "
+        "invoices closed as paid per source: 1"
+    ) in text
+    assert "`acme:A3`: new, owes GBP 1,500.00" in text
+    assert "`acme:A1`: owed USD 5,000.00 → USD 2,000.00" in text
+    assert "`acme:A1`: paid USD 3,000.00 per the creditor's books" in text
+    assert "EUR 300.00" not in text  # below the threshold (1,000 in the reference currency): in the file only
+    assert "Every change: `s3://" in text and "reports/generic/open.csv.changes.csv" in text
+    # And the changes file in the bucket lists every change, the small ones too
+    rows = list(csv.DictReader(io.StringIO(read("reports/generic/open.csv.changes.csv"))))
+    got = {(r["change"], r["account"], r["invoice"], r["currency"], r["before"], r["after"]) for r in rows}
+    assert got == {
+        ("balance", "acme:A1", "", "USD", "5000.00", "2000.00"),
+        ("inferred_payment", "acme:A1", "", "USD", "3000.00", "0.00"),
+        ("balance", "acme:A2", "", "EUR", "300.00", "0.00"),
+        ("closed_paid", "acme:A2", "I-2", "EUR", "300.00", "0.00"),
+        ("inferred_payment", "acme:A2", "", "EUR", "300.00", "0.00"),
+        ("new_account", "acme:A3", "", "GBP", "0.00", "1500.00"),
+    }

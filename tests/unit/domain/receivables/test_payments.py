@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -98,3 +99,54 @@ def test_a_file_forced_into_payments_needs_only_date_amount_and_customer():
     assert [r.account_ref for r in rows] == ["A1"]
     with pytest.raises(UnreadableFileError, match="names a payment date, an amount and the customer"):
         parse("When,Who,How much\n2026-11-02,A1,10.00", forced=True)
+
+
+REAL = Path(__file__).resolve().parents[3] / "fixtures" / "real" / "payments"
+
+
+@pytest.mark.parametrize(
+    ("name", "read", "skipped", "rejected", "totals", "examples"),
+    [
+        # Stripe dashboard payments export: incomplete attempts are no money; the paid rows name an invoice id
+        ("stripe_unified_payments_gbp.csv", 3, 8, 0, {"GBP": "29.97"},
+         [(2, "cus_TSE8CDGal0F44M", "in_1SVJfuIFSfYvttlAgggpWMQP", "9.99", "py_3SVJfvIFSfYvttlA0iuerAoB")]),
+        # Stripe again: two charges name no customer, so they cannot be applied (rejected, never dropped)
+        ("stripe_unified_payments_test.csv", 2, 0, 2, {"USD": "55200.00"},
+         [(2, "cus_Uj7SVORHExKvvJ", None, "27600.00", "ch_3TjiqaBSsLxv3bgn2L49YjMc")]),
+        # Zoho Books customer payment: the payment number is its reference, the invoice number is named
+        ("zoho_books_customer_payment.csv", 1, 0, 0, {"INR": "33487.000"},
+         [(2, "2761566000000183009", "INV-26-010", "33487.000", "10")]),
+        # Zuora payment table (a warehouse sync): payment_number is the reference, effective_date the day paid
+        ("zuora_payment.csv", 5, 0, 0, {"AUD": "654342.72"},
+         [(2, "dff38ac0df6edbfb4cb3774f7e21f752", None, "467500", "P-00000085"),
+          (3, "dff38ac0df6edbfb4cb3774f7e21f752", None, "9808.26", "P-00000095")]),
+        # QuickBooks Online payment table: total_amount and transaction_date, no reference on most rows
+        ("quickbooks_payment.csv", 11, 0, 0, {"USD": "165553.72"},
+         [(2, "2150", None, "403.25", "file:2150:2019-12-30:403.25#1"),
+          (3, "1041", None, "2500", "3317")]),
+        # Invoice Ninja v4 payments report: a title above the header says payments; amounts name no currency
+        ("invoiceninja_v4_payments.csv", 150, 0, 0, {None: "4317.09"},
+         [(5, "Ludwig Krajcik DVM", "1", "13.50", "file:1:10/20/2019:$13.50#1")]),
+    ],
+)  # fmt: skip
+def test_real_payment_exports_read_with_exact_totals(name, read, skipped, rejected, totals, examples):
+    data = (REAL / name).read_bytes().splitlines(keepends=True)
+    assert is_payments_file(data)  # told apart from receivables with no folder to say so
+    parser = PaymentsParser()
+    rows = list(parser.parse(data))
+    payments = [r for r in rows if isinstance(r, PaymentRow)]
+    summed: dict[str | None, Decimal] = {}
+    for row in payments:
+        summed[row.currency] = summed.get(row.currency, Decimal(0)) + row.amount
+    assert {c: str(v) for c, v in summed.items()} == totals
+    report = parser.report
+    assert (report.accepted, report.rows_skipped, report.rejected) == (read, skipped, rejected)
+    by_line = {r.line: r for r in payments}
+    for line, who, invoice, amount, reference in examples:
+        row = by_line[line]
+        assert (row.account_ref, row.invoice, str(row.amount), row.reference) == (who, invoice, amount, reference)
+
+
+def test_a_payment_line_table_alone_is_no_payments_file():
+    # QuickBooks' payment_line links payments to invoices but names neither customer nor date
+    assert not is_payments_file((REAL / "quickbooks_payment_line.csv").read_bytes().splitlines(keepends=True))
