@@ -322,7 +322,9 @@ def test_table_is_deletion_protected_and_retained(sam: dict[str, Any]) -> None:
     assert table["DeletionPolicy"] == table["UpdateReplacePolicy"] == "Retain"
 
 
-@pytest.mark.parametrize(("prefix", "days"), [("processed/", 400), ("rejected/", 90), ("quarantine/", 90)])
+@pytest.mark.parametrize(
+    ("prefix", "days"), [("processed/", 400), ("rejected/", 90), ("quarantine/", 90), ("reports/", 90)]
+)
 def test_bucket_contact_data_prefixes_expire(sam: dict[str, Any], prefix: str, days: int) -> None:
     # Given the bucket's lifecycle rules
     rules = sam["Resources"]["InboxBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]
