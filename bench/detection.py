@@ -2,8 +2,9 @@
 
 `arrears` is the parser as shipped (built-in layouts checked against the values, then inference, else ask);
 `naive` is the detection it replaced: the best-scoring built-in layout by header names alone, else refuse.
-Right means the file reads to exactly the expected totals; wrong means it was read, to other totals. Asking is
-allowed, guessing wrong is not: the goal is wrong = 0. Run: `python -m bench.detection`.
+Right means the file reads to exactly the expected totals (a payments export: it is told apart as a payments file,
+as intake routes it); wrong means it was read, to other totals (or a receivables file taken for payments). Asking
+is allowed, guessing wrong is not: the goal is wrong = 0. Run: `python -m bench.detection`.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from pathlib import Path
 from shared.domain.receivables import BUILTIN_PROFILES, ReceivablesParser, UnreadableFileError
 from shared.domain.receivables.header import find_header
 from shared.domain.receivables.parser import HEAD_LINES, LayoutUncertainError
-from tests.fixtures.real_exports import ASKED_ONLY, EXPORTS, NOT_RECEIVABLES, REAL
+from shared.domain.receivables.payments import is_payments_file
+from tests.fixtures.real_exports import ASKED_ONLY, EXPORTS, NOT_RECEIVABLES, PAYMENTS_ONLY, REAL
 
 GENERATED = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "receivables"
 # Generated fixtures: the built-in layout each is written in (None: it needs its own mapping, so it is asked).
@@ -34,6 +36,7 @@ class Case:
     family: str
     lines: list[bytes]
     totals: dict[str, int] | None  # None: no single layout reads it (it must be asked or refused)
+    payments: bool = False  # a payments export, read as such (by arrears; the naive detection had no such kind)
 
 
 def _totals(lines: list[bytes], profile: object) -> dict[str, int]:
@@ -47,8 +50,10 @@ def cases() -> list[Case]:
     for export in EXPORTS:
         lines = (REAL / export.path).read_bytes().splitlines(keepends=True)
         found.append(Case(export.path, export.family, lines, export.totals if export.confirm is None else None))
-    for path in (*ASKED_ONLY, *NOT_RECEIVABLES):
-        found.append(Case(path, path.split("/")[0], (REAL / path).read_bytes().splitlines(keepends=True), None))
+    for path in (*ASKED_ONLY, *NOT_RECEIVABLES, *PAYMENTS_ONLY):
+        lines = (REAL / path).read_bytes().splitlines(keepends=True)
+        payments = path.startswith("payments/") and path not in NOT_RECEIVABLES
+        found.append(Case(path, path.split("/")[0], lines, None, payments))
     for name, layout in GENERATED_LAYOUTS.items():
         lines = (GENERATED / name).read_bytes().splitlines(keepends=True)
         found.append(Case(name, "generated", lines, _totals(lines, layout) if layout else None))
@@ -56,6 +61,8 @@ def cases() -> list[Case]:
 
 
 def arrears(case: Case) -> str:
+    if is_payments_file(case.lines):
+        return "right" if case.payments else "wrong"
     try:
         totals = _totals(case.lines, None)
     except LayoutUncertainError as exc:

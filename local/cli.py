@@ -107,11 +107,15 @@ def _check_rows(args: argparse.Namespace, profile: Profile | None, human: HumanC
     import os
     import time
 
-    from shared.domain.receivables.preview import ProgressMeter, check_rows
+    from shared.domain.receivables.payments import is_payments_file
+    from shared.domain.receivables.preview import ProgressMeter, check_payments, check_rows
 
+    with args.file.open("rb") as head:
+        payments = profile is None and is_payments_file(head)
     with args.file.open("rb") as lines:
         meter = ProgressMeter(time.monotonic, _print_progress, os.fstat(lines.fileno()).st_size)
-        for event in check_rows(lines, profile, meter):
+        events = check_payments(lines, meter) if payments else check_rows(lines, profile, meter)
+        for event in events:
             sys.stdout.write(human.feed(event) if human else _json_line(event, args.summary))
     if args.save_mapping:
         _save_mapping(args.save_mapping, args.file, profile)

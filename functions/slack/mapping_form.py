@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from itertools import islice
 from typing import TYPE_CHECKING, Any
 
-from functions.slack.modals import SubmissionError, View, _input, _plain
+from functions.slack.modals import SubmissionError, View, input_block, plain_text
 from shared.domain.errors import InvalidInputError
 from shared.domain.money import Money
 from shared.domain.mrkdwn import escape
@@ -65,12 +65,12 @@ def mapping_modal(value: str, user: str) -> View:
     """The form for the button's proposal: a name, one select a field, the date order and the currency."""
     data = _data(value)
     cells: list[str] = data["c"]
-    options = [{"text": _plain("(not in this file)", 75), "value": NONE}]
-    options += [{"text": _plain(cell or f"(column {i + 1})", 75), "value": str(i)} for i, cell in enumerate(cells)]
+    options = [{"text": plain_text("(not in this file)", 75), "value": NONE}]
+    options += [{"text": plain_text(cell or f"(column {i + 1})", 75), "value": str(i)} for i, cell in enumerate(cells)]
     options = options[:MAX_OPTIONS]
     blocks: list[dict[str, Any]] = [
         {"type": "context", "elements": [{"type": "mrkdwn", "text": f"File `{escape(data['f'])}`"}]},
-        _input(
+        input_block(
             NAME,
             "Mapping name",
             {"type": "plain_text_input", "max_length": 63, "initial_value": suggested_name(data["f"])},
@@ -82,28 +82,28 @@ def mapping_modal(value: str, user: str) -> View:
         index = mapped.get(name)
         if index is not None and index + 1 < len(options):
             select["initial_option"] = options[index + 1]
-        blocks.append(_input((f"f_{name}", "column"), label, select, optional=True))
-    orders = [{"text": _plain(text, 75), "value": code} for code, text in
+        blocks.append(input_block((f"f_{name}", "column"), label, select, optional=True))
+    orders = [{"text": plain_text(text, 75), "value": code} for code, text in
               (("MDY", "Month first (07/31/2026)"), ("DMY", "Day first (31/07/2026)"),
                ("YMD", "Year first (2026-07-31)"))]  # fmt: skip
     order: dict[str, Any] = {"type": "static_select", "options": orders}
     chosen = next((o for o in orders if o["value"] == data.get("o")), None)
     if chosen:
         order["initial_option"] = chosen
-    blocks.append(_input(ORDER, "Date order", order, optional=True))
+    blocks.append(input_block(ORDER, "Date order", order, optional=True))
     currency: dict[str, Any] = {"type": "plain_text_input", "max_length": 3,
-                                "placeholder": _plain("USD (when no column names it)", 150)}  # fmt: skip
+                                "placeholder": plain_text("USD (when no column names it)", 150)}  # fmt: skip
     if data.get("u"):
         currency["initial_value"] = data["u"]
-    blocks.append(_input(CURRENCY, "Currency", currency, optional=True))
-    terms = {"type": "plain_text_input", "max_length": 4, "placeholder": _plain("30 (when no due date)", 150)}
-    blocks.append(_input(TERMS, "Payment terms in days", terms, optional=True))
+    blocks.append(input_block(CURRENCY, "Currency", currency, optional=True))
+    terms = {"type": "plain_text_input", "max_length": 4, "placeholder": plain_text("30 (when no due date)", 150)}
+    blocks.append(input_block(TERMS, "Payment terms in days", terms, optional=True))
     blocks.append({"type": "section", "block_id": PREVIEW_BLOCK,
                    "text": {"type": "mrkdwn", "text": "_Reading the first rows for a preview…_"}})  # fmt: skip
     metadata = json.dumps({"f": data["f"], "c": cells, "g": bool(data.get("g"))}, separators=(",", ":"))
     return {
         "type": "modal", "callback_id": MAPPING_VIEW, "external_id": external_id(data["f"], user),
-        "title": _plain("Confirm mapping"), "submit": _plain("Save and import"), "close": _plain("Cancel"),
+        "title": plain_text("Confirm mapping"), "submit": plain_text("Save and import"), "close": plain_text("Cancel"),
         "private_metadata": metadata[:3000], "blocks": blocks,
     }  # fmt: skip
 

@@ -56,16 +56,16 @@ class SubmissionError(InvalidInputError):
         self.errors = errors
 
 
-def _plain(text: str, limit: int = MAX_TITLE) -> dict[str, Any]:
+def plain_text(text: str, limit: int = MAX_TITLE) -> dict[str, Any]:
     return {"type": "plain_text", "text": text if len(text) <= limit else text[: limit - 1] + "…"}
 
 
-def _input(ids: tuple[str, str], label: str, element: dict[str, Any], optional: bool = False) -> dict[str, Any]:
+def input_block(ids: tuple[str, str], label: str, element: dict[str, Any], optional: bool = False) -> dict[str, Any]:
     block_id, action_id = ids
     return {
         "type": "input",
         "block_id": block_id[:MAX_ID],
-        "label": _plain(label, 2000),
+        "label": plain_text(label, 2000),
         "optional": optional,
         "element": element | {"action_id": action_id[:MAX_ID]},
     }
@@ -82,9 +82,9 @@ def _modal(callback_id: str, title: str, ref: str, blocks: list[dict[str, Any]])
     return {
         "type": "modal",
         "callback_id": callback_id,
-        "title": _plain(title),
-        "submit": _plain("Save"),
-        "close": _plain("Cancel"),
+        "title": plain_text(title),
+        "submit": plain_text("Save"),
+        "close": plain_text("Cancel"),
         "private_metadata": check_ref(ref),
         "blocks": [context(f"Account `{escape(ref)}`"), *blocks][:MAX_BLOCKS],
     }
@@ -92,23 +92,25 @@ def _modal(callback_id: str, title: str, ref: str, blocks: list[dict[str, Any]])
 
 def outcome_options() -> list[dict[str, Any]]:
     """One option a call outcome: the value is the word `/collect log … call <outcome>` takes."""
-    return [{"text": _plain(word.replace("-", " ").capitalize(), 75), "value": word} for word in OUTCOMES]
+    return [{"text": plain_text(word.replace("-", " ").capitalize(), 75), "value": word} for word in OUTCOMES]
 
 
 def log_call_modal(ref: str) -> View:
     """Outcome (required) and a note (optional) for a call with the account `ref`."""
-    select = {"type": "static_select", "placeholder": _plain("How did it go?", 150), "options": outcome_options()}
+    select = {"type": "static_select", "placeholder": plain_text("How did it go?", 150), "options": outcome_options()}
     note = {"type": "plain_text_input", "multiline": True, "max_length": MAX_NOTE}
     return _modal(
-        LOG_CALL_VIEW, "Log call", ref, [_input(OUTCOME, "Outcome", select), _input(NOTE, "Note", note, True)]
+        LOG_CALL_VIEW, "Log call", ref, [input_block(OUTCOME, "Outcome", select), input_block(NOTE, "Note", note, True)]
     )
 
 
 def promise_modal(ref: str) -> View:
     """Amount (in the account's currency) and the day the debtor promised to pay by."""
-    amount = {"type": "plain_text_input", "placeholder": _plain("150.00", 150), "max_length": 20}
-    day = {"type": "datepicker", "placeholder": _plain("Pay by", 150)}
-    return _modal(PROMISE_VIEW, "Promise to pay", ref, [_input(AMOUNT, "Amount", amount), _input(DUE, "Pay by", day)])
+    amount = {"type": "plain_text_input", "placeholder": plain_text("150.00", 150), "max_length": 20}
+    day = {"type": "datepicker", "placeholder": plain_text("Pay by", 150)}
+    return _modal(
+        PROMISE_VIEW, "Promise to pay", ref, [input_block(AMOUNT, "Amount", amount), input_block(DUE, "Pay by", day)]
+    )
 
 
 def _state(view: View, ids: tuple[str, str]) -> dict[str, Any]:
@@ -163,29 +165,29 @@ def read_promise(view: View, today: date) -> PromiseEntry:
 
 
 def _frequency_option(every: str) -> dict[str, Any]:
-    return {"text": _plain(every.capitalize(), 75), "value": every}
+    return {"text": plain_text(every.capitalize(), 75), "value": every}
 
 
 def plan_modal(ref: str) -> View:
     """Total (in the account's currency), number of installments, first due day and how often (monthly by default)."""
-    total = {"type": "plain_text_input", "placeholder": _plain("1200.00", 150), "max_length": 20}
+    total = {"type": "plain_text_input", "placeholder": plain_text("1200.00", 150), "max_length": 20}
     count = {
         "type": "number_input",
         "is_decimal_allowed": False,
         "min_value": str(MIN_INSTALLMENTS),
         "max_value": str(MAX_INSTALLMENTS),
     }
-    first = {"type": "datepicker", "placeholder": _plain("First installment due", 150)}
+    first = {"type": "datepicker", "placeholder": plain_text("First installment due", 150)}
     every = {
         "type": "static_select",
         "options": [_frequency_option(f) for f in FREQUENCIES],
         "initial_option": _frequency_option("monthly"),
     }
     fields = [
-        _input(TOTAL, "Total", total),
-        _input(COUNT, "Installments", count),
-        _input(FIRST, "First due", first),
-        _input(EVERY, "Every", every),
+        input_block(TOTAL, "Total", total),
+        input_block(COUNT, "Installments", count),
+        input_block(FIRST, "First due", first),
+        input_block(EVERY, "Every", every),
     ]
     return _modal(PLAN_VIEW, "Payment plan", ref, fields)
 
@@ -234,10 +236,12 @@ class ReleaseEntry:
 
 def release_modal(ref: str) -> View:
     """Which hold to lift and why (both required: the release is on the account's record)."""
-    options = [{"text": _plain(hold.capitalize(), 75), "value": hold} for hold in HOLDS]
-    select = {"type": "static_select", "placeholder": _plain("Hold to lift", 150), "options": options}
+    options = [{"text": plain_text(hold.capitalize(), 75), "value": hold} for hold in HOLDS]
+    select = {"type": "static_select", "placeholder": plain_text("Hold to lift", 150), "options": options}
     reason = {"type": "plain_text_input", "multiline": True, "max_length": MAX_NOTE}
-    return _modal(RELEASE_VIEW, "Release hold", ref, [_input(HOLD, "Hold", select), _input(REASON, "Why", reason)])
+    return _modal(
+        RELEASE_VIEW, "Release hold", ref, [input_block(HOLD, "Hold", select), input_block(REASON, "Why", reason)]
+    )
 
 
 def read_release(view: View) -> ReleaseEntry:

@@ -315,3 +315,24 @@ def test_compliance_check_invalid_json_on_stdin_exits_2_with_one_line() -> None:
     assert (result.returncode, result.stdout) == (2, "")
     assert result.stderr.count("\n") == 1
     assert "stdin: not valid JSON" in result.stderr
+
+
+def test_check_reads_a_payments_export_as_payments(capsys: pytest.CaptureFixture[str]) -> None:
+    # Given a real Stripe payments export, two of whose charges name no customer
+    path = ROOT / "tests" / "fixtures" / "real" / "payments" / "stripe_unified_payments_test.csv"
+    # When checked as JSON lines
+    code = main(["check", str(path), "--json"])
+    events = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    # Then each payment is listed as the import would apply it, the two are rejected with the reason, exit 1
+    assert code == 1
+    payments = [e for e in events if e["type"] == "payment"]
+    assert [(p["line"], p["account_id"], p["amount"], p["currency"]) for p in payments] == [
+        (2, "cus_Uj7SVORHExKvvJ", "27600.00", "USD"),
+        (3, "cus_Uj7SVORHExKvvJ", "27600.00", "USD"),
+    ]
+    assert [(e["line"], e["reason"]) for e in events if e["type"] == "rejected"] == [
+        (4, "customer is missing: the row names no customer id or payer"),
+        (5, "customer is missing: the row names no customer id or payer"),
+    ]
+    summary = events[-1]
+    assert (summary["profile"], summary["accepted"], summary["totals"]) == ("payments", 2, {"USD": 5_520_000})

@@ -15,7 +15,7 @@ from decimal import Decimal
 from itertools import chain, islice
 
 from shared.domain.errors import InvalidInputError
-from shared.domain.money import normalize_currency
+from shared.domain.money import Money, normalize_currency
 from shared.domain.receivables.amounts import AmountError, parse_amount
 from shared.domain.receivables.bounds import MAX_AMOUNT, shown
 from shared.domain.receivables.dates import DateError, parse_date
@@ -251,7 +251,10 @@ def _amount(text: str, currency_text: str) -> tuple[Decimal, str | None]:
         raise InvalidInputError(f"amount {shown(text)} {exc}") from exc
     if abs(amount) >= MAX_AMOUNT:
         raise InvalidInputError(f"amount {shown(text)} is above the bound of {MAX_AMOUNT - 1:,}")
-    return amount, _currency(currency_text, written)
+    currency = _currency(currency_text, written)
+    if currency is not None:
+        Money.from_decimal(amount, currency)  # more decimals than the currency has: the message says so
+    return amount, currency
 
 
 def _paid_on(text: str, order: str | None) -> str:

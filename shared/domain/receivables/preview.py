@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
-from shared.domain.money import Money
-from shared.domain.receivables.models import ParseReport, ReceivableRow
+from shared.domain.money import Money, add_by_currency
+from shared.domain.receivables.models import ParseReport, ReceivableRow, RejectedRow
 from shared.domain.receivables.parser import ReceivablesParser
+from shared.domain.receivables.payments import PaymentsParser
 from shared.domain.receivables.profiles import Profile
 
 _SHOWN = 20
@@ -65,6 +67,32 @@ def check_rows(lines: Iterable[bytes], profile: Profile | None, meter: ProgressM
     yield _summary(parser.report)
 
 
+def check_payments(lines: Iterable[bytes], meter: ProgressMeter | None = None) -> Iterator[Event]:
+    """The same stream for a payments file: `{"type": "payment", ...}` per payment it would apply, rejections,
+    then the summary (totals per currency in minor units; amounts that name no currency under `unpriced`)."""
+    parser = PaymentsParser()
+    totals: dict[str, int] = {}
+    unpriced = Decimal(0)
+    for result in parser.parse(lines if meter is None else _metered(lines, meter)):
+        if isinstance(result, RejectedRow):
+            yield {"type": "rejected", "line": result.line, "reason": result.reason}
+            continue
+        if result.currency:
+            add_by_currency(totals, Money.from_decimal(result.amount, result.currency))
+        else:
+            unpriced += result.amount
+        yield {"type": "payment", "line": result.line, "account_id": result.account_ref, "invoice": result.invoice,
+               "amount": str(result.amount), "currency": result.currency, "paid_on": result.paid_on,
+               "reference": result.reference}  # fmt: skip
+    report = parser.report
+    yield {
+        "type": "summary", "profile": "payments", "rows_read": report.rows_read, "accepted": report.accepted,
+        "rejected": report.rejected, "duplicates": 0, "skipped": report.rows_skipped,
+        "totals": dict(sorted(totals.items())), "unpriced": str(unpriced) if unpriced else None,
+        "not_payments": dict(report.not_payments), "warnings": list(report.warnings),
+    }  # fmt: skip
+
+
 def _metered(lines: Iterable[bytes], meter: ProgressMeter) -> Iterator[bytes]:
     started = meter.clock()
     due = started + meter.every_s
@@ -107,7 +135,7 @@ class HumanCheck:
             return self._end(event)
         if self.summary_only:
             return ""
-        if event["type"] == "row":
+        if event["type"] in ("row", "payment"):
             if len(self.shown) < _SHOWN:
                 self.shown.append(event)
             return ""
@@ -119,12 +147,15 @@ class HumanCheck:
         lines = [""] if self._rejections else []
         if self.shown:
             lines += [f"Accepted (first {len(self.shown)} of {summary['accepted']}):"]
-            lines += [_accepted_line(row) for row in self.shown] + [""]
+            lines += [_payment_line(row) if row["type"] == "payment" else _accepted_line(row) for row in self.shown]
+            lines += [""]
         return "\n".join([*lines, *summary_lines(summary)]) + "\n"
 
 
 def summary_lines(summary: Event) -> list[str]:
     """Profile, counts, folded duplicates, skipped rows, totals per currency and the parser's warnings."""
+    if summary["profile"] == "payments":
+        return _payments_summary(summary)
     accepted, rejected, duplicates = summary["accepted"], summary["rejected"], summary["duplicates"]
     lines = [
         f"Profile: {summary['profile']}",
@@ -137,6 +168,31 @@ def summary_lines(summary: Event) -> list[str]:
     totals = [Money(minor, currency).format() for currency, minor in summary["totals"].items()]
     lines.append(f"Totals: {', '.join(totals) if totals else 'none'}")
     return lines + [f"Warning: {warning}" for warning in summary["warnings"]]
+
+
+def _payments_summary(summary: Event) -> list[str]:
+    lines = [
+        "Kind: payments file (each payment is applied to its account's ledger, once per reference)",
+        f"Rows read: {summary['rows_read']} ({summary['accepted']} payments, {summary['rejected']} rejected)",
+    ]
+    if summary["skipped"]:
+        reasons = "; ".join(f"{n} {reason}" for reason, n in sorted(summary["not_payments"].items()))
+        lines.append(
+            f"Skipped: {summary['skipped']} rows that are no payment received{': ' + reasons if reasons else ''}"
+        )
+    totals = [Money(minor, currency).format() for currency, minor in summary["totals"].items()]
+    if summary["unpriced"]:
+        totals.append(f"{summary['unpriced']} in each account's own currency (the file names none)")
+    lines.append(f"Totals: {', '.join(totals) if totals else 'none'}")
+    return lines + [f"Warning: {warning}" for warning in summary["warnings"]]
+
+
+def _payment_line(row: dict[str, Any]) -> str:
+    amount = f"{row['currency'] or ''} {row['amount']}".strip()
+    return (
+        f"  line {row['line']:>6}  {row['account_id']:<20} {row['invoice'] or '-':<14} {amount:>16}  "
+        f"paid {row['paid_on']}  ref {row['reference']}"
+    )
 
 
 def preview(lines: Iterable[bytes], profile: Profile | None) -> dict[str, Any]:
