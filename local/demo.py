@@ -12,7 +12,7 @@ from typing import TextIO
 from local.events import sign_slack_request, slash_command_body
 from local.http_endpoint import SlackHttpEndpoint
 from local.runner import LocalRunner, embedded_aws
-from local.sample_data import sample_csv
+from local.sample_data import sample_csv, sample_payments_csv
 from local.slack_recorder import RecordedCall, SlackRecorder, render_text
 
 DEMO_USER = "U0DEMO0001"
@@ -70,6 +70,23 @@ def step_import(demo: Demo, today: date) -> None:
     demo.say(_indent(summary.params["text"] if summary else "(no summary posted)"))
     demo.check(
         summary is not None and "32 accepted" in summary.params["text"], "Slack summary: 32 accepted, 2 rejected"
+    )
+
+
+def step_payments(demo: Demo, today: date) -> None:
+    demo.say("\n== 1b. The payments export follows: each payment goes through its account's ledger ==")
+    key = f"incoming/payments/acme/acme-payments-{today.isoformat()}.csv"
+    results = demo.runner.put_object(key, sample_payments_csv(today))
+    demo.check(bool(results) and results[0]["results"] == {key: "imported"}, f"s3://…/{key} applied as payments")
+    summary = _last(demo.recorder, lambda c: "Payments from" in str(c.params.get("text")))
+    text = str(summary.params["text"]) if summary else "(no summary posted)"
+    demo.say(_indent(text))
+    demo.check("2 applied" in text and "CUST-7777" in text, "2 payments applied; the unknown customer's is listed")
+    again = demo.runner.put_object(key, sample_payments_csv(today))
+    summary = _last(demo.recorder, lambda c: "Payments from" in str(c.params.get("text")))
+    demo.check(
+        bool(again) and summary is not None and "2 already recorded" in str(summary.params["text"]),
+        "the same export sent again applies nothing twice",
     )
 
 
@@ -132,6 +149,7 @@ def run_demo(out: TextIO, now: datetime | None = None) -> bool:
         demo.say(f"Embedded AWS (moto) with infra/template.yaml deployed in {runner.startup_seconds:.1f}s")
         demo.say(f"Slack endpoint: {endpoint.url}")
         step_import(demo, day)
+        step_payments(demo, day)
         step_reminders(demo, tick_at)
         step_slack(demo)
     demo.say(

@@ -6,6 +6,7 @@ import csv
 import io
 import random
 from datetime import date, timedelta
+from decimal import Decimal
 
 HEADER = [
     "account_id",
@@ -109,3 +110,21 @@ def _row_with_gap(account_id: str, debtor: str, invoiced: date, due: str, amount
     """A row an accounting system might get wrong: no contact data, and a missing amount or an impossible date."""
     invoice = f"INV-{account_id[-1]}"
     return [account_id, debtor, invoice, invoiced.isoformat(), due, amount, "USD", "", "", "", "", "", "", "US"]
+
+
+def sample_payments_csv(today: date) -> bytes:
+    """The demo's payments export (Stripe's dashboard layout): part of two accounts' first invoices paid, a
+    charge that failed, and one for a customer Arrears does not hold."""
+    rows = {row[0]: row for row in reversed(sample_rows(today))}  # each account's first invoice
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["id", "Created date (UTC)", "Amount", "Amount Refunded", "Currency", "Status", "Customer ID",
+                     "Invoice ID"])  # fmt: skip
+    for n, (account, status) in enumerate((("CUST-0001", "Paid"), ("CUST-0002", "Paid"), ("CUST-0004", "Failed"))):
+        row = rows[account]
+        amount = Decimal(row[5]) / 2
+        amount = amount.quantize(Decimal(1) if row[6] == "JPY" else Decimal("0.01"))
+        writer.writerow([f"ch_demo{n}", f"{today.isoformat()} 09:1{n}:00", amount, "0.00", row[6].lower(), status,
+                         account, row[2]])  # fmt: skip
+    writer.writerow(["ch_demo9", f"{today.isoformat()} 09:30:00", "25.00", "0.00", "usd", "Paid", "CUST-7777", ""])
+    return out.getvalue().encode("utf-8")
