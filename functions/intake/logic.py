@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
 from itertools import islice
-from typing import Any
+from typing import Any, TypeVar
 
 from functions.intake import layouts, snapshots
 from functions.intake.models import ObjectRef
@@ -49,6 +49,7 @@ RETRY_AFTER = timedelta(seconds=60)  # after a failure, the import is tried agai
 MAX_DELAY_S = 900  # SQS's longest message delay
 MAX_INTERRUPTIONS = 5  # then the import is reported stuck instead of tried again
 INCOMING = "incoming/"
+Row = TypeVar("Row")
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,7 @@ def _custom_mapping(name: str, store: ObjectStore) -> Profile:
     )
 
 
-def _chunks(results: Iterator[ReceivableRow | RejectedRow]) -> Iterator[list[ReceivableRow | RejectedRow]]:
+def _chunks(results: Iterator[Row]) -> Iterator[list[Row]]:
     while chunk := list(islice(results, CHUNK_ROWS)):
         yield chunk
 

@@ -55,7 +55,9 @@ class PiecedFile:
             writer.writerow([neutralize(c) if isinstance(c, str) else c for c in row])
         return out.getvalue().encode("utf-8")
 
-    def keep(self, key: str, first_line: int, rows: list[Sequence[object]], store: ObjectStore, version: str) -> None:
+    def keep(
+        self, key: str, first_line: int, rows: Sequence[Sequence[object]], store: ObjectStore, version: str
+    ) -> None:
         """One chunk's rows, stored before its checkpoint so that no retry can lose them (a retry rewrites it)."""
         if rows:
             piece = f"{self.pieces_prefix(key, version)}{first_line:012d}.csv"

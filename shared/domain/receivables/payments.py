@@ -190,7 +190,7 @@ class PaymentsParser:
         for record in records:
             cells = record.cells
             if record.broken:
-                result: PaymentRow | RejectedRow | None = RejectedRow(record.line, record.raw, record.reason)
+                result: PaymentRow | RejectedRow | str | None = RejectedRow(record.line, record.raw, record.reason)
             elif not any(c.strip() for c in cells) or [c.strip() for c in cells] == [c.strip() for c in header.cells]:
                 result = None
             else:
