@@ -47,7 +47,7 @@ class _Planned:
     merge: Merge
     count_as: str
     done: bool = False
-    before: Account | None = None  # the account as this merge read it
+    diff: list[ChangeLine] = field(default_factory=list)  # what it changes (or changed, when done before)
 
 
 MAX_ACTIVITIES = TRANSACT_MAX - 1  # an account and its import activities are written in one transaction
@@ -85,7 +85,7 @@ def apply_rows(rows: list[ReceivableRow], target: ImportTarget, now: datetime, c
     changes = Counter(p.count_as for p in plans.values())
     repeats = [row for p in plans.values() for row in p.merge.repeats]
     rejected = sorted((r for p in plans.values() for r in p.merge.rejected), key=_line)
-    diff = [line for p in plans.values() if not p.done for line in changes_of(p.before, p.merge.account)]
+    diff = [line for p in plans.values() for line in p.diff]
     return ChunkResult(changes, repeats, rejected, diff)
 
 
@@ -103,14 +103,17 @@ def _plan(
         rejected = [past_cap(row) for row in rows if row.line in set(mark.rejected_lines)]
         listed = tuple(dict.fromkeys(row.invoice for row in rows))
         merge = Merge(existing, mark.change, repeats=repeats, listed=listed, rejected=rejected)
-        return _Planned(merge, mark.change, done=True)
+        ref = f"{existing.creditor}:{existing.account_id}"
+        return _Planned(merge, mark.change, done=True, diff=[ChangeLine(c[0], ref, *c[1:]) for c in mark.changes])
     merge = target.merge(existing, rows, now)
     count_as = _count_as(merge, target.source)
+    diff = changes_of(existing, merge.account) if merge.change != "unchanged" else []
     if merge.change != "unchanged":
         lines = tuple(row.line for row in merge.repeats), tuple(row.line for row in merge.rejected)
-        marked = replace(merge.account, last_import=ImportMark(target.source, chunk, count_as, *lines))
+        kept = tuple((c.kind, c.currency, c.before, c.after, c.invoice) for c in diff)
+        marked = replace(merge.account, last_import=ImportMark(target.source, chunk, count_as, *lines, changes=kept))
         merge = replace(merge, account=marked, activities=_fit(merge.activities))
-    return _Planned(merge, count_as, before=existing)
+    return _Planned(merge, count_as, diff=diff)
 
 
 def _fit(activities: list[Activity]) -> list[Activity]:

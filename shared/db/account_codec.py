@@ -123,6 +123,7 @@ def mark_json(mark: ImportMark | None) -> dict[str, Any] | None:
         "change": mark.change,
         "repeat_lines": list(mark.repeat_lines),
         "rejected_lines": list(mark.rejected_lines),
+        "changes": [list(change) for change in mark.changes],
     }
 
 
@@ -130,7 +131,8 @@ def mark_of(data: dict[str, Any] | None) -> ImportMark | None:
     if not data:
         return None
     lines = {name: tuple(int(n) for n in data.get(name) or ()) for name in ("repeat_lines", "rejected_lines")}
-    return ImportMark(data["source"], int(data["chunk"]), data["change"], **lines)
+    changes = tuple((str(k), str(c), int(b), int(a), str(i)) for k, c, b, a, i in data.get("changes") or ())
+    return ImportMark(data["source"], int(data["chunk"]), data["change"], **lines, changes=changes)
 
 
 def to_item(account: Account, touched: Iterable[datetime] = ()) -> AccountItem:

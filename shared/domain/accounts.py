@@ -50,6 +50,9 @@ class ImportMark:
     change: str
     repeat_lines: tuple[int, ...] = ()
     rejected_lines: tuple[int, ...] = ()  # new invoices past the per-account cap
+    changes: tuple[
+        tuple[str, str, int, int, str], ...
+    ] = ()  # what it changed: (kind, currency, before, after, invoice)
 
 
 @dataclass(frozen=True)
