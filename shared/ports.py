@@ -79,8 +79,11 @@ class Notifier(Protocol):
 
 
 class ObjectStore(Protocol):
-    def iter_lines(self, key: str, version_id: str | None = None) -> Iterator[bytes]:
-        """Stream an object as raw byte lines (line endings kept), never loading it whole."""
+    def iter_lines(
+        self, key: str, version_id: str | None = None, start_byte: int = 0, end_byte: int | None = None
+    ) -> Iterator[bytes]:
+        """Stream an object as raw byte lines (line endings kept) from byte `start_byte` up to before `end_byte`
+        (the end of the object when None), never loading it whole."""
         ...
 
     def put(self, key: str, body: bytes | IO[bytes], content_type: str = "text/plain") -> None: ...

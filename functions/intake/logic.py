@@ -35,7 +35,9 @@ from shared.domain.receivables import (
     RejectedRow,
     load_mapping,
 )
-from shared.domain.receivables.parser import LayoutUncertainError
+from shared.domain.receivables.bounds import READ_LINE_BYTES
+from shared.domain.receivables.decoding import ByteLines
+from shared.domain.receivables.parser import SAMPLE_LINES, LayoutUncertainError, Resume
 from shared.domain.receivables.payments import PaymentRow, PaymentsParser, is_payments_file
 from shared.domain.settings import parse_settings
 from shared.observability import logger
@@ -49,6 +51,7 @@ RETRY_AFTER = timedelta(seconds=60)  # after a failure, the import is tried agai
 MAX_DELAY_S = 900  # SQS's longest message delay
 MAX_INTERRUPTIONS = 5  # then the import is reported stuck instead of tried again
 INCOMING = "incoming/"
+HEAD_END = SAMPLE_LINES + 1  # the line after the head the parser finds the header in
 Row = TypeVar("Row")
 
 
@@ -159,6 +162,14 @@ class _Job:
     parser: ReceivablesParser
     target: ImportTarget
     now: datetime
+    lines: ByteLines  # what the parser reads its rows from: where each recent line starts in the object
+    head: ByteLines  # what it read the head from
+    resume: Resume | None  # where this invocation resumed
+
+    @property
+    def head_bytes(self) -> int | None:
+        """Where the head ends: a continuation reads up to there again for the header."""
+        return self.resume.head_bytes if self.resume else self.head.remembered
 
     @property
     def as_of(self) -> datetime:
@@ -194,6 +205,22 @@ def import_object(obj: ObjectRef, ports: IntakePorts, now: datetime, time_left_m
         raise
 
 
+def _head_lines(obj: ObjectRef, store: ObjectStore, resume: Resume | None) -> ByteLines:
+    """The object's lines from the top, remembering where each starts (and where the head ends); a resumed
+    import reads only the head's bytes again, to find the header as the first invocation did."""
+    end = resume.head_bytes if resume else None
+    return ByteLines(
+        lambda _: store.iter_lines(obj.key, obj.version_id, end_byte=end), limit=READ_LINE_BYTES, remember=HEAD_END
+    )
+
+
+def _rest_lines(obj: ObjectRef, store: ObjectStore, resume: Resume) -> ByteLines:
+    """The object's lines from a resume point on (a ranged GET), remembering where each starts."""
+    return ByteLines(
+        lambda at: store.iter_lines(obj.key, obj.version_id, start_byte=at), resume.byte, resume.line, READ_LINE_BYTES
+    )
+
+
 def _requeue(obj: ObjectRef, after: timedelta, ports: IntakePorts) -> None:
     delay = max(0, min(MAX_DELAY_S, int(after.total_seconds())))
     ports.queue.send(obj.model_copy(update={"start_line": obj.start_line or 0}).model_dump(), delay_seconds=delay)
@@ -224,7 +251,10 @@ def _start_import(
     try:
         profile, creditor = resolve_profile(obj.key, ports.store, ports.default_creditor)
         parser = ReceivablesParser(profile, layouts=() if profile else layouts.confirmed_layouts(ports.store))
-        results = parser.parse(ports.store.iter_lines(obj.key, obj.version_id), start_line=state.checkpoint_line)
+        resume = Resume.from_json(state.counts.get("resume")) if state.checkpoint_line else None
+        head = _head_lines(obj, ports.store, resume)
+        rest = _rest_lines(obj, ports.store, resume) if resume else head
+        results = parser.parse(head, start_line=state.checkpoint_line, resume=resume, rest=rest)
     except LayoutUncertainError as exc:
         if exc.proposal is None:  # nothing there looks like a receivables header: no mapping would help
             return quarantine(obj, state, str(exc), ports, now)
@@ -234,7 +264,9 @@ def _start_import(
     kind = (profile.account_type, profile.collector_role) if profile else ("consumer", "first_party")
     settings = parse_settings(creditor_repo.get_policy(creditor))
     target = ImportTarget(creditor, f"{obj.key}@{obj.version}", bool(profile and profile.snapshot), kind, settings)
-    job = _Job(obj, state, parser, target, now)
+    job = _Job(
+        obj, state, parser, target, now, rest if parser.resumed else head, head, resume if parser.resumed else None
+    )
     if state.counts.get("phase") == snapshots.PHASE:
         return _finish(job, ports, now, time_left_ms)  # the rows are in: continue the missing-items pass
     return _run_import(job, results, ports, now, time_left_ms)
@@ -286,6 +318,11 @@ def _apply_chunk(job: _Job, chunk: list[ReceivableRow | RejectedRow], delta: _Re
     report["rejected"] += len(turned_away)  # past the account's invoice cap
     _merge_counts(job.state.counts, report, result.changes, totals)
     job.state.checkpoint_line = chunk[-1].line
+    resume = job.parser.resume_point(job.lines.start_of, job.head_bytes)  # a continuation reads on from there
+    if resume is None:
+        job.state.counts.pop("resume", None)
+    else:
+        job.state.counts["resume"] = resume.to_json()
 
 
 class _ReportDelta:
@@ -340,6 +377,7 @@ def _finish(job: _Job, ports: IntakePorts, now: datetime, time_left_ms: Callable
         errors_key = rejects_key(obj.key)  # an earlier try assembled it, then stopped before the file moved
     ports.store.move(obj.key, f"processed/{_rest(obj.key)}", obj.version_id)
     state.status = "done"
+    state.counts.pop("resume", None)
     # Where the errors file is, not a link to it: its raw rows hold contact data, and a channel is no place for
     # a link that opens without signing in. Operations open it with their own AWS access.
     # The summary is queued before the import is marked done: a retry after a stop in between queues it again

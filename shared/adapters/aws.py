@@ -15,7 +15,6 @@ from shared.domain.errors import UpstreamUnavailableError
 from shared.domain.notices import Notice
 
 READ_CHUNK_BYTES = 1024 * 1024  # what one read of an S3 body takes
-READ_LINE_BYTES = 4 * 65_536  # the longest line kept whole: receivables.bounds.MAX_LINE_CHARS in UTF-8 at most
 
 
 @cache
@@ -34,15 +33,27 @@ class S3Store:
     def __init__(self, bucket: str) -> None:
         self.bucket = bucket
 
-    def iter_lines(self, key: str, version_id: str | None = None, limit: int = READ_LINE_BYTES) -> Iterator[bytes]:
-        """Lines with their endings, split linearly over the body's chunks (botocore's `iter_lines` re-scans its
-        buffer for every chunk: quadratic in a long line); a line over `limit` bytes is cut to `limit + 1`."""
+    def iter_lines(
+        self, key: str, version_id: str | None = None, start_byte: int = 0, end_byte: int | None = None
+    ) -> Iterator[bytes]:
+        """Lines with their endings from byte `start_byte` to before `end_byte` (a ranged GET), split linearly over
+        the body's chunks
+        (botocore's `iter_lines` re-scans its buffer for every chunk: quadratic in a long line); a line over
+        READ_LINE_BYTES is cut to that bound plus one byte."""
         # Imported here: only the intake reads lines, and the receivables package is no part of other cold starts.
+        from shared.domain.receivables.bounds import READ_LINE_BYTES
         from shared.domain.receivables.decoding import split_chunks
 
-        extra = {"VersionId": version_id} if version_id else {}
-        body = client("s3").get_object(Bucket=self.bucket, Key=key, **extra)["Body"]
-        yield from split_chunks(body.iter_chunks(READ_CHUNK_BYTES), limit)
+        extra: dict[str, str] = {"VersionId": version_id} if version_id else {}
+        if start_byte or end_byte is not None:
+            extra["Range"] = f"bytes={start_byte}-{'' if end_byte is None else end_byte - 1}"
+        try:
+            body = client("s3").get_object(Bucket=self.bucket, Key=key, **extra)["Body"]
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "InvalidRange":
+                return  # resumed at the very end of the object: nothing left to read
+            raise
+        yield from split_chunks(body.iter_chunks(READ_CHUNK_BYTES), READ_LINE_BYTES)
 
     def put(self, key: str, body: bytes | IO[bytes], content_type: str = "text/plain") -> None:
         client("s3").put_object(Bucket=self.bucket, Key=key, Body=body, ContentType=content_type)

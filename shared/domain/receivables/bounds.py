@@ -9,6 +9,7 @@ from shared.domain.money import MAX_MAJOR
 # One physical line, and one record joined from lines (a quoted field may span them): far above any real export
 # row (under 1 KiB) and below csv's field_size_limit (131,072), which would otherwise raise on the whole file.
 MAX_LINE_CHARS = 65_536
+READ_LINE_BYTES = 4 * MAX_LINE_CHARS  # the longest line a reader keeps whole: MAX_LINE_CHARS in UTF-8 at most
 MAX_CELL_CHARS = 32_768  # any cell, mapped or not (memo columns included)
 MAX_COLUMNS = 256  # in the header
 # Account ids and invoice numbers key DynamoDB items and index sort keys (1,024 bytes at most): 128 characters

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 
 from shared.domain.errors import InvalidInputError
@@ -94,3 +95,57 @@ def decode_lines(
             warn(f"line {number} contained NUL bytes; they were removed")
             text = text.replace("\x00", "")
         yield number, text
+
+
+class ByteLines:
+    """Byte lines of an object read from byte `start` (its line `first_line` starts there), that remember where
+    their recent physical lines start, so an import can checkpoint there and resume by a ranged read.
+
+    `open_at(start)` gives the lines (with their endings) from that byte; it is called on first iteration only.
+    Positions are known while every line is whole: a line cut to the reader's bound `limit` loses its length, and
+    from then on `start_of` says None (the import then resumes by reading from the top, as before).
+    """
+
+    KEEP = 1_024  # lines remembered: more than the parser reads ahead of the rows it has yielded
+
+    def __init__(
+        self,
+        open_at: Callable[[int], Iterable[bytes]],
+        start: int = 0,
+        first_line: int = 1,
+        limit: int | None = None,
+        remember: int = 0,
+    ) -> None:
+        self._open_at = open_at
+        self.start, self.first_line, self.limit = start, first_line, limit
+        self._starts: deque[tuple[int, int]] = deque(maxlen=self.KEEP)
+        self._remember = remember
+        self.remembered: int | None = None  # where line `remember` starts, kept however far the reader goes
+        self._line, self._at, self._lost = first_line, start, False
+        self._after_cr = False  # the last line read ended in CR: an LF may follow, the next line's start is unsure
+
+    def __iter__(self) -> Iterator[bytes]:
+        for item in self._open_at(self.start):
+            for piece in item.splitlines(keepends=True) or [item]:
+                if piece == b"\n" and self._after_cr:  # the LF of a CRLF split between two reads
+                    self._after_cr = False
+                    self._at += 1
+                    yield piece
+                    continue
+                self._starts.append((self._line, self._at))
+                if self._line == self._remember:
+                    self.remembered = self._at
+                self._line += 1
+                self._at += len(piece)
+                body = len(piece.rstrip(b"\r\n"))
+                self._lost |= self.limit is not None and body > self.limit
+                self._after_cr = piece.endswith(b"\r")
+                yield piece
+
+    def start_of(self, line: int) -> int | None:
+        """The byte at which physical line `line` starts, if this reader still knows it."""
+        if self._lost:
+            return None
+        if line == self._line:
+            return None if self._after_cr else self._at  # the next line to read
+        return next((at for number, at in reversed(self._starts) if number == line), None)

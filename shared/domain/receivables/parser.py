@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from heapq import merge
@@ -38,6 +38,33 @@ class LayoutUncertainError(UnreadableFileError):
     def __init__(self, message: str, proposal: Proposal | None) -> None:
         super().__init__(message)
         self.proposal = proposal
+
+
+@dataclass(frozen=True)
+class Resume:
+    """Where a continuation picks up without reading the file from the top: the physical line to read next, the
+    byte it starts at, and the parser's state there (the customer group of a report download, and the key of the
+    last row, whose repeat on the next line is folded)."""
+
+    line: int
+    byte: int
+    group: str = ""
+    last_key: tuple[str, str] | None = None
+    head_bytes: int | None = None  # the size of the head (the lines the header is found in): all a resume re-reads
+
+    def to_json(self) -> dict[str, object]:
+        return {"line": self.line, "byte": self.byte, "group": self.group, "last_key": self.last_key,
+                "head_bytes": self.head_bytes}  # fmt: skip
+
+    @classmethod
+    def from_json(cls, data: object) -> Resume | None:
+        if not isinstance(data, dict):
+            return None
+        key = data.get("last_key")
+        last_key = (str(key[0]), str(key[1])) if isinstance(key, list | tuple) and len(key) == 2 else None
+        head = data.get("head_bytes")
+        return cls(int(data["line"]), int(data["byte"]), str(data.get("group") or ""), last_key,
+                   int(head) if head is not None else None)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -79,14 +106,22 @@ class ReceivablesParser:
         self._layouts = layouts  # confirmed mappings, each for the header it names
         self.report = ParseReport()
         self.layout: HeaderMatch | None = None  # how the last parse reads the file (its header and profile)
+        self.resumed = False  # whether the last parse continued from a Resume instead of reading from the top
+        self._mark: tuple[int, str, tuple[str, str] | None] | None = None  # after the last result: next line, state
 
-    def parse(self, lines: Iterable[bytes], start_line: int = 0) -> Iterator[Result]:
+    def parse(
+        self, lines: Iterable[bytes], start_line: int = 0, resume: Resume | None = None, rest: Iterable[bytes] = ()
+    ) -> Iterator[Result]:
         """Read up to the header now (raising UnreadableFileError at once), then stream the rows lazily.
 
         Results come in ascending line order and the report counts a line's rows when the results reach it,
         so a checkpoint at the line of the last result taken splits the file exactly. Rows whose line is
         <= `start_line` are read (header, de-duplication and ledger state) but neither yielded nor counted in
         the report, so a follow-up invocation resumes after such a checkpoint with no row lost or repeated.
+
+        With `resume` (a `resume_point` of an earlier parse) and `rest` (the lines from its byte on), only the
+        head is read from `lines` (for the header); the rows come from `rest`, numbered from the resume line, in
+        the state the parser had there. A ledger layout nets its rows at the end, so it always reads them all.
         """
         self.report = report = ParseReport()
         physical = split_physical(lines)
@@ -103,14 +138,30 @@ class ReceivablesParser:
         self.layout = match
         report.profile, report.profile_reason = match.profile.name, match.reason
         report.encoding, report.delimiter, report.header_line = encoding, match.delimiter, match.line
-        rest = chain(
-            (item for item in head if item[0] > match.line),
-            decode_lines(physical, encoding, len(head_raw) + 1, report.warnings.append),
-        )
         header = tuple(name for name in map(normalize_name, match.cells) if name)
         reader = RowReader(match.profile, match.columns, header, len(match.cells))
         state = _State(reader, start_line, ledger=LedgerBook() if match.profile.nets_rows else None)
-        return self._stream(iter_records(rest, match.delimiter), state)
+        self.resumed = resume is not None and state.ledger is None and resume.line > len(head_raw)
+        self._mark = None
+        if resume is not None and self.resumed:
+            state.group, state.last_key = resume.group, resume.last_key
+            numbered = decode_lines(split_physical(rest), encoding, resume.line, report.warnings.append)
+        else:
+            numbered = chain(
+                (item for item in head if item[0] > match.line),
+                decode_lines(physical, encoding, len(head_raw) + 1, report.warnings.append),
+            )
+        return self._stream(iter_records(numbered, match.delimiter), state)
+
+    def resume_point(self, byte_at: Callable[[int], int | None], head_bytes: int | None = None) -> Resume | None:
+        """Where to continue after the last result yielded (None: read from the top). `byte_at(line)` is where
+        that physical line starts in the object, when the reader still knows it; `head_bytes`, where the line
+        after the head (SAMPLE_LINES) starts, so a continuation reads just those bytes again for the header."""
+        if self._mark is None:
+            return None
+        line, group, last_key = self._mark
+        byte = byte_at(line)
+        return None if byte is None else Resume(line, byte, group, last_key, head_bytes)
 
     def _find_header(self, head: list[tuple[int, str]]) -> HeaderMatch:
         """A named profile, else a confirmed mapping for this very header, else a built-in layout the values
@@ -151,6 +202,9 @@ class ReceivablesParser:
             for record in records:
                 for result in self._step(record, state):
                     if self._tally(result, state):
+                        # A multi-line record's lines were joined with "\n"; a broken one stands for its first only.
+                        after = record.line + (0 if record.broken else record.raw.count("\n")) + 1
+                        self._mark = (after, state.group, state.last_key)
                         yield result
         else:
             for record in records:
