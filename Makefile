@@ -75,6 +75,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.intake
 	$(BIN)/python -m bench.check
 	$(BIN)/python -m bench.detection
+	$(BIN)/python -m bench.resume
 
 # requirements.txt (what Lambda gets) and requirements-dev.txt (that plus the tools) from pyproject.toml.
 lock: $(STAMP)
