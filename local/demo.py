@@ -101,6 +101,10 @@ def step_reminders(demo: Demo, at: datetime) -> None:
         demo.say(f"  email → {to}: {subject}")
     demo.check(len(sent) >= 1, f"{len(sent)} reminder email(s) sent through SES")
     demo.check(outcomes.get("deferred", 0) >= 1, "accounts where it is too early or late locally are deferred")
+    summary = _last(demo.recorder, lambda c: "Reminder run" in str(c.params.get("text")))
+    demo.say(_indent(str(summary.params["text"]) if summary else "(no run summary posted)"))
+    demo.check(summary is not None and "REGF-TIME-WINDOW" in str(summary.params["text"]),
+               "the report channel gets the run's summary, with the rule that deferred each held step")  # fmt: skip
     again = demo.runner.tick(at)["RemindersFunction"]["outcomes"]
     demo.check(_sent_emails(before) == sent, f"a repeated schedule delivery sends nothing more ({json.dumps(again)})")
 

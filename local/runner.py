@@ -208,6 +208,7 @@ class LocalRunner:
                 for schedule in spec.schedules:
                     event = events.scheduler_event(moment, schedule.arn, self.stack.region, self.stack.account_id)
                     results[spec.logical_id] = self.invoke(spec.logical_id, event)
+            self.drain_queues()  # what the runs queued (Slack notices) is delivered, as SQS would
         return results
 
     def slack_request(self, body: str, headers: dict[str, str], *, raw_path: str = "/") -> dict[str, Any]:

@@ -35,9 +35,11 @@ class RunReport:
     stopped: list[str] = field(default_factory=list)  # accounts whose automation stopped for a collector's review
     unsettled: list[str] = field(default_factory=list)  # sends whose outcome the next run settles
     unfinished: list[str] = field(default_factory=list)  # accounts this run could not process; still due
+    held_by: Counter[str] = field(default_factory=Counter)  # rule ids that deferred or stopped a step
 
-    def add(self, key: str, outcome: str) -> None:
+    def add(self, key: str, outcome: str, rules: tuple[str, ...] = ()) -> None:
         self.outcomes[outcome] += 1
+        self.held_by.update(dict.fromkeys(rules, 1))
         lists = {"sent": self.sent, "blocked": self.stopped, "review": self.stopped, "unfinished": self.unfinished}
         target = self.unsettled if outcome in UNSETTLED else lists.get(outcome)
         if target is not None:
@@ -51,6 +53,7 @@ class RunReport:
             "stopped": self.stopped,
             "unsettled": self.unsettled,
             "unfinished": self.unfinished,
+            "held_by": dict(self.held_by),
         }
 
 
@@ -79,9 +82,10 @@ def run_reminders(
     report = RunReport(now)
     errors: list[Exception] = []
     for due in accounts.due(now, "REMIND"):
-        report.add(due.key, _remind_isolated(accounts, due.key, now, senders, errors))
+        report.add(due.key, *_remind_isolated(accounts, due.key, now, senders, errors))
     logger.info("reminder run finished", extra=report.as_dict())
     _tell_stopped(report, notify)
+    _tell_summary(report, notify)
     failed, unfinished = report.outcomes["failed"], len(report.unfinished)
     if failed or unfinished:
         cause = ExceptionGroup("accounts not finished", errors) if errors else None
@@ -90,7 +94,10 @@ def run_reminders(
     return report
 
 
-def _remind_isolated(accounts: Accounts, key: str, now: datetime, senders: Senders, errors: list[Exception]) -> str:
+Outcome = tuple[str, tuple[str, ...]]  # what happened to an account's step, and the rules that held it back
+
+
+def _remind_isolated(accounts: Accounts, key: str, now: datetime, senders: Senders, errors: list[Exception]) -> Outcome:
     """One account in its own try: throttling or an unavailable store is retried with backoff; what still fails
     is kept for the end of the run (by key and error class, no debtor data) and the others go on."""
     error: Exception | None = None
@@ -100,7 +107,7 @@ def _remind_isolated(accounts: Accounts, key: str, now: datetime, senders: Sende
         try:
             return _remind_fresh(accounts, key, now, senders)
         except ConflictError:
-            return "conflict"  # changed by a collector meanwhile; still due, so the next run takes it
+            return "conflict", ()  # changed by a collector meanwhile; still due, so the next run takes it
         except UpstreamUnavailableError as exc:
             error = exc
         except Exception as exc:  # a bulkhead, not a swallow: kept and raised at the end of the run
@@ -109,7 +116,7 @@ def _remind_isolated(accounts: Accounts, key: str, now: datetime, senders: Sende
     logger.warning("reminder account not finished", extra={"account": key, "error": type(error).__name__})
     if error is not None:
         errors.append(error)
-    return "unfinished"
+    return "unfinished", ()
 
 
 def _tell_stopped(report: RunReport, notify: tuple[Notifier, str] | None) -> None:
@@ -127,16 +134,50 @@ def _tell_stopped(report: RunReport, notify: tuple[Notifier, str] | None) -> Non
         logger.warning("could not queue the stopped-reminders notice", extra={"accounts": len(report.stopped)})
 
 
-def _remind_fresh(accounts: Accounts, key: str, due_at: datetime, senders: Senders) -> str:
+# Outcomes a run summary reports, in the order a reader wants them; a run with none of them posts nothing.
+SUMMARY_OUTCOMES = {
+    "sent": "sent", "confirmed": "confirmed delivered", "deferred": "deferred (not allowed yet)",
+    "blocked": "stopped: blocked by a rule", "review": "stopped for review", "no-contact": "skipped: no usable contact",
+    "failed": "failed", "unknown": "outcome unknown (settled next run)", "unrecorded": "sent, record pending",
+    "unsettled": "unsettled (next run settles)", "unfinished": "not finished (retried)",
+}  # fmt: skip
+
+
+def summary_text(report: RunReport) -> str | None:
+    """The run's summary for the report channel: what it did by outcome and which rules held steps back (counts
+    and rule ids only: no debtor data); None when the run did nothing worth a message."""
+    done = [(name, report.outcomes[key]) for key, name in SUMMARY_OUTCOMES.items() if report.outcomes.get(key)]
+    if not done:
+        return None
+    lines = [f":mailbox_with_mail: Reminder run {report.at:%Y-%m-%d %H:%M} UTC: " + " · ".join(
+        f"{n} {name}" for name, n in done)]  # fmt: skip
+    if report.held_by:
+        rules = " · ".join(f"`{rule}` {n}" for rule, n in report.held_by.most_common(8))
+        lines.append(f"Held back by rule: {rules} (`/collect why <id>` explains an account)")
+    return "\n".join(lines)
+
+
+def _tell_summary(report: RunReport, notify: tuple[Notifier, str] | None) -> None:
+    text = summary_text(report)
+    if text is None or notify is None:
+        return
+    notifier, channel = notify
+    try:  # a repeat of the run saying the same is delivered once (run_notice)
+        notifier.notify(run_notice("reminders-run", report.at, channel, text))
+    except UpstreamUnavailableError:
+        logger.warning("could not queue the reminder run summary", extra={"outcomes": dict(report.outcomes)})
+
+
+def _remind_fresh(accounts: Accounts, key: str, due_at: datetime, senders: Senders) -> Outcome:
     """Re-read the account (the due index is eventually consistent): a hold or payment just recorded counts."""
     account = accounts.get(key)
     if account.next_action != "reminder" or account.next_action_at is None or account.next_action_at > due_at:
-        return "not-due"
+        return "not-due", ()
     return remind_account(accounts, account, senders)
 
 
-def remind_account(accounts: Accounts, account: Account, senders: Senders) -> str:
-    """Send (or defer, or stop) the account's due step; returns the outcome name.
+def remind_account(accounts: Accounts, account: Account, senders: Senders) -> Outcome:
+    """Send (or defer, or stop) the account's due step; returns the outcome name and the rules that held it back.
 
     Each candidate channel is checked and every decision is kept; a channel the rules refuse (say, a text
     to a number without a reassigned-number check) falls back to email before the step is held back.
@@ -144,17 +185,17 @@ def remind_account(accounts: Accounts, account: Account, senders: Senders) -> st
     cadence = accounts.settings(account.creditor).cadence
     index = account.dunning_step
     if index >= len(cadence):
-        return "done"
+        return "done", ()
     at = senders.clock()
     settled, previous = resolve_earlier(senders, account, index, at)
     if settled is not None:
         if settled in ("repeat", "confirmed"):
             _advance(accounts, account.key, at, index + 1, previous.at if previous else at)
-        return settled
+        return settled, ()
     targets = _targets(account, cadence[index].channel)
     if not targets:
         _advance(accounts, account.key, at, index + 1, None)
-        return "no-contact"
+        return "no-contact", ()
     return _send_first_allowed(accounts, account, targets, (cadence[index], index, previous), senders, at)
 
 
@@ -165,7 +206,7 @@ def _send_first_allowed(
     step: tuple[Step, int, SendAttempt | None],
     senders: Senders,
     at: datetime,
-) -> str:
+) -> Outcome:
     """Check each channel in order and send on the first the rules allow; else hold the step back."""
     cadence_step, index, previous = step
     refused: list[contacts.Checked] = []
@@ -176,7 +217,7 @@ def _send_first_allowed(
             outcome = send_step(senders, checked, proposed, cadence_step.template, index, previous)
             if outcome == "sent":
                 _advance(accounts, account.key, at, index + 1, at)
-            return outcome
+            return outcome, ()
         contacts.log_decision(checked, proposed, ACTOR)
         refused.append(checked)
     return _hold_back(accounts, account, at, [c.decision for c in refused])
@@ -192,16 +233,17 @@ def _advance(accounts: Accounts, key: str, at: datetime, step: int, sent_at: dat
     change_account(accounts, key, advance, at)
 
 
-def _hold_back(accounts: Accounts, account: Account, at: datetime, decisions: list[Decision]) -> str:
+def _hold_back(accounts: Accounts, account: Account, at: datetime, decisions: list[Decision]) -> Outcome:
     """No channel allowed now: wait for the earliest deferral, else stop the cadence for a collector's review."""
     untils = [d.until for d in decisions if d.decision == "DEFER" and d.until is not None]
     if untils:
         until = min(untils)
         change_account(accounts, account.key, lambda a: (replace(a, defer_until=until), []), at)
-        return "deferred"
+        return "deferred", tuple(dict.fromkeys(r for d in decisions if d.decision == "DEFER" for r in d.rules))
     summary = "reminders stopped for review: " + "; ".join(d.explanation for d in decisions)
     stop = Activity(
         at=at, kind="status", actor=ACTOR, summary=summary, rules=tuple(r for d in decisions for r in d.rules)
     )
     change_account(accounts, account.key, lambda a: (replace(a, automation="review"), [stop]), at)
-    return "blocked" if any(d.decision == "BLOCK" for d in decisions) else "review"
+    rules = tuple(dict.fromkeys(r for d in decisions for r in d.rules))
+    return ("blocked" if any(d.decision == "BLOCK" for d in decisions) else "review"), rules

@@ -33,7 +33,6 @@ NOT_DRIVEN: dict[str, dict[str, str]] = {
     "IntakeFunction": {},
     "RemindersFunction": {
         "sns:Publish": "reminders by SMS (OneTrySnsSms); the sample creditor's cadence only emails",
-        "sqs:SendMessage": "a run that stops automation on an account queues a Slack notice (logic._tell_stopped)",
         "dynamodb:DeleteItem": "a send SES or SNS refuses releases its claim marker (activity.release_marker)",
     },
     "NotifyFunction": {

@@ -89,9 +89,13 @@ def test_blocked_send_after_cease_is_not_sent_and_logged_with_rule(load_handler,
     assert (stored.automation, stored.next_action, stored.next_action_at) == ("review", "hold: cease", None)
     assert "REGF-CEASE" in activity_repo.query_activity(stored.key, kinds=frozenset({"compliance"}))[0].rules
     # and the collectors are told where automation stopped and how to restart it (no debtor data)
-    (told,) = [c for c in recorder.calls if c.method == "chat.postMessage"]
+    posts = [c for c in recorder.calls if c.method == "chat.postMessage"]
+    (told,) = [c for c in posts if "Reminders stopped for review" in c.params["text"]]
     assert told.params["channel"] == "C-REPORTS" and f"`{stored.key}`" in told.params["text"]
     assert "/collect resume" in told.params["text"] and stored.debtor not in told.params["text"]
+    # and the run's summary says a step was blocked and by which rule
+    (summary,) = [c for c in posts if "Reminder run" in c.params["text"]]
+    assert "1 stopped: blocked by a rule" in summary.params["text"] and "`REGF-CEASE` 1" in summary.params["text"]
 
 
 def test_reminder_already_claimed_by_earlier_delivery_is_not_sent_again(load_handler):
