@@ -25,8 +25,13 @@ def client(service: str) -> Any:
 
 def secret(parameter_name: str) -> str:
     """A SecureString from SSM Parameter Store, decrypted and cached for five minutes."""
-    value = parameters.get_parameter(parameter_name, decrypt=True, max_age=300)
-    return str(value)
+    return secrets(parameter_name)[0]
+
+
+def secrets(*parameter_names: str) -> tuple[str, ...]:
+    """SecureStrings from SSM Parameter Store in one GetParameters call, decrypted and cached for five minutes."""
+    found = parameters.get_parameters_by_name({name: {} for name in parameter_names}, decrypt=True, max_age=300)
+    return tuple(str(found[name]) for name in parameter_names)
 
 
 class S3Store:

@@ -47,9 +47,9 @@ def iam_actions(service: str, operation: str, params: dict[str, Any]) -> set[str
         source = params["CopySource"]
         versioned = (isinstance(source, dict) and source.get("VersionId")) or "versionId=" in str(source)
         return {"s3:GetObjectVersion" if versioned else "s3:GetObject", "s3:PutObject"}
-    if (service, operation) == ("ssm", "GetParameter") and params.get("WithDecryption"):
+    if service == "ssm" and operation in ("GetParameter", "GetParameters") and params.get("WithDecryption"):
         # A SecureString is decrypted by KMS on the caller's behalf (kms:ViaService ssm).
-        return {"ssm:GetParameter", "kms:Decrypt"}
+        return {f"ssm:{operation}", "kms:Decrypt"}
     if (service, operation) in RENAMED:
         return {RENAMED[(service, operation)]}
     return {f"{PREFIXES.get(service, service)}:{operation}"}

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import date, timedelta
 from functools import lru_cache
 
-import holidays
-
 
 @lru_cache(maxsize=64)
 def federal_holidays(year: int, observed: bool) -> frozenset[date]:
     """Legal public holidays of `year`; with `observed`, also the weekday on which each is observed."""
+    import holidays  # on first use: its country tables take about 190 ms to import, no part of a cold start
+
     table = holidays.country_holidays("US", years=year, observed=observed)
     days = set(table.keys())
     if observed:
