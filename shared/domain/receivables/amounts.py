@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
+from shared.domain.errors import InvalidInputError
+from shared.domain.money import normalize_currency
+
 _SYMBOLS = "$€£¥₹₩₽₺₪₫฿¢"
 _CODE_PREFIX = re.compile(r"^([A-Za-z]{3})(?=[\s\d$€£¥₹₩₽₺₪₫฿(+-])\s*")
 _CODE_SUFFIX = re.compile(r"(?<=[\d\s)\-$€£¥₹₩₽₺₪₫฿])\s*([A-Za-z]{3})$")
@@ -64,3 +67,14 @@ def _plain_number(body: str, decimal_comma: bool) -> str:
         body = body.replace(separator, "")
     plain = body.replace(",", ".") if decimal_comma else body
     return plain.rstrip(".") or "0"
+
+
+def currency_code(text: str, written: str | None, field: str) -> str:
+    """The ISO 4217 code `text` names, which must agree with a code written beside the `field` amount."""
+    try:
+        code = normalize_currency(text)
+    except InvalidInputError as exc:
+        raise InvalidInputError(f"currency {text!r} is not a three-letter ISO 4217 code") from exc
+    if written and written != code:
+        raise InvalidInputError(f"{field} is written in {written} but currency says {code}")
+    return code

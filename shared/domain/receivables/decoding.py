@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from itertools import islice
 
 from shared.domain.errors import InvalidInputError
 
@@ -95,6 +96,22 @@ def decode_lines(
             warn(f"line {number} contained NUL bytes; they were removed")
             text = text.replace("\x00", "")
         yield number, text
+
+
+def read_head(
+    lines: Iterable[bytes], count: int, empty: str
+) -> tuple[Iterator[bytes], list[bytes], str, list[tuple[int, str]]]:
+    """The first `count` physical lines, decoded and numbered, and the physical lines after them (unread).
+
+    Returns (the rest, the head's raw lines, the encoding chosen from them, the numbered head); an empty file is
+    refused with `empty`, a binary one with its reason (UnreadableFileError)."""
+    physical = split_physical(lines)
+    head_raw = list(islice(physical, count))
+    if not any(raw.strip() for raw in head_raw):
+        raise UnreadableFileError(empty)
+    encoding = choose_encoding(head_raw)
+    head = [(number, decode_line(raw, encoding)[0]) for number, raw in enumerate(head_raw, start=1)]
+    return physical, head_raw, encoding, head
 
 
 class ByteLines:

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from heapq import merge
-from itertools import chain, islice
+from itertools import chain
 from operator import attrgetter
 
 from shared.domain.errors import InvalidInputError
@@ -14,9 +14,8 @@ from shared.domain.money import Money, add_by_currency
 from shared.domain.receivables.bounds import MAX_COLUMNS
 from shared.domain.receivables.decoding import (
     UnreadableFileError,
-    choose_encoding,
-    decode_line,
     decode_lines,
+    read_head,
     split_physical,
 )
 from shared.domain.receivables.header import HeaderMatch, checked, find_confirmed, find_header, normalize_name
@@ -124,12 +123,8 @@ class ReceivablesParser:
         the state the parser had there. A ledger layout nets its rows at the end, so it always reads them all.
         """
         self.report = report = ParseReport()
-        physical = split_physical(lines)
-        head_raw = list(islice(physical, SAMPLE_LINES))
-        if not any(raw.strip() for raw in head_raw):
-            raise UnreadableFileError("the file is empty: it has no header and no rows to import")
-        encoding = choose_encoding(head_raw)
-        head = [(number, decode_line(raw, encoding)[0]) for number, raw in enumerate(head_raw, start=1)]
+        empty = "the file is empty: it has no header and no rows to import"
+        physical, head_raw, encoding, head = read_head(lines, SAMPLE_LINES, empty)
         match = self._find_header(head)
         if len(match.cells) > MAX_COLUMNS:
             raise UnreadableFileError(

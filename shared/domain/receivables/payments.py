@@ -15,16 +15,14 @@ from decimal import Decimal
 from itertools import chain, islice
 
 from shared.domain.errors import InvalidInputError
-from shared.domain.money import Money, normalize_currency
-from shared.domain.receivables.amounts import AmountError, parse_amount
+from shared.domain.money import Money
+from shared.domain.receivables.amounts import AmountError, currency_code, parse_amount
 from shared.domain.receivables.bounds import MAX_AMOUNT, shown
 from shared.domain.receivables.dates import DateError, parse_date
 from shared.domain.receivables.decoding import (
     UnreadableFileError,
-    choose_encoding,
-    decode_line,
     decode_lines,
-    split_physical,
+    read_head,
 )
 from shared.domain.receivables.header import DELIMITERS, split_line
 from shared.domain.receivables.infer import date_order
@@ -145,14 +143,10 @@ def find_payments_header(head: Iterable[tuple[int, str]], forced: bool = False) 
 
 def is_payments_file(lines: Iterable[bytes]) -> bool:
     """Whether the file's first lines are a payments file's header (read without consuming the whole file)."""
-    raw = list(islice(split_physical(lines), HEAD_LINES))
-    if not any(line.strip() for line in raw):
-        return False
     try:
-        encoding = choose_encoding(raw)
+        head = read_head(lines, HEAD_LINES, "empty")[3]
     except UnreadableFileError:
         return False
-    head = [(n, decode_line(line, encoding)[0]) for n, line in enumerate(raw, start=1)]
     return find_payments_header(head) is not None
 
 
@@ -165,12 +159,8 @@ class PaymentsParser:
 
     def parse(self, lines: Iterable[bytes], start_line: int = 0) -> Iterator[PaymentRow | RejectedRow]:
         """Find the header now (UnreadableFileError when there is none), then yield the rows after `start_line`."""
-        physical = split_physical(lines)
-        head_raw = list(islice(physical, SAMPLE_ROWS))
-        if not any(raw.strip() for raw in head_raw):
-            raise UnreadableFileError("the file is empty: it has no header and no payments to apply")
-        encoding = choose_encoding(head_raw)
-        head = [(n, decode_line(raw, encoding)[0]) for n, raw in enumerate(head_raw, start=1)]
+        empty = "the file is empty: it has no header and no payments to apply"
+        physical, head_raw, encoding, head = read_head(lines, SAMPLE_ROWS, empty)
         header = find_payments_header(head, self.forced)
         if header is None:
             raise UnreadableFileError(
@@ -272,15 +262,7 @@ def _paid_on(text: str, order: str | None) -> str:
 
 def _currency(column: str, written: str | None) -> str | None:
     text = column or written
-    if not text:
-        return None
-    try:
-        code = normalize_currency(text)
-    except InvalidInputError as exc:
-        raise InvalidInputError(f"currency {text!r} is not a three-letter ISO 4217 code") from exc
-    if written and written != code:
-        raise InvalidInputError(f"amount is written in {written} but currency says {code}")
-    return code
+    return currency_code(text, written, "amount") if text else None
 
 
 def _ambiguous(text: str) -> bool:

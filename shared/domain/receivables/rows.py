@@ -8,8 +8,8 @@ from datetime import date
 from decimal import Decimal
 
 from shared.domain.errors import InvalidInputError
-from shared.domain.money import Money, normalize_currency
-from shared.domain.receivables.amounts import AmountError, parse_amount
+from shared.domain.money import Money
+from shared.domain.receivables.amounts import AmountError, currency_code, parse_amount
 from shared.domain.receivables.bounds import MAX_AMOUNT, MAX_CELL_CHARS, field_limit, shown, too_long
 from shared.domain.receivables.contacts import build_address, clean_email, clean_phone, derive_timezone
 from shared.domain.receivables.dates import DateError, add_days, parse_date, parse_terms
@@ -158,12 +158,9 @@ class RowReader:
         if not text:
             raise RowError("currency is missing: add a currency column or set default_currency in the profile")
         try:
-            code = normalize_currency(text)
+            return currency_code(text, written, "balance")
         except InvalidInputError as exc:
-            raise RowError(f"currency {text!r} is not a three-letter ISO 4217 code") from exc
-        if written and written != code:
-            raise RowError(f"balance is written in {written} but currency says {code}")
-        return code
+            raise RowError(str(exc)) from exc
 
     def read_date(self, cells: list[str], name: str) -> date | None:
         text = self.cell(cells, name)
