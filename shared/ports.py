@@ -26,8 +26,9 @@ class SmsSender(Protocol):
 
 
 class TrackedMailer(Protocol):
-    def send_email(self, to: str, subject: str, body: str, attempt_id: str) -> str:
-        """Send one email tagged with `attempt_id` (its delivery events name it); return the message id.
+    def send_email(self, to: str, subject: str, body: str, attempt_id: str, account_key: str) -> str:
+        """Send one email tagged with `attempt_id` and its account (its delivery events, bounces and complaints
+        name them); return the message id.
         DeliveryUnknownError when the response was lost (it may have been sent), UpstreamUnavailableError when
         the provider refused it."""
         ...

@@ -34,7 +34,7 @@ def clock() -> datetime:
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if "Records" in event:  # the SNS topic of the SES configuration set
         events = cast(list[SesSendingEvent], parse(event=event, model=SesSendingEvent, envelope=envelopes.SnsEnvelope))
-        return {"recorded": record_deliveries(events, DynamoSendLog())}
+        return {"recorded": record_deliveries(events, DynamoSendLog(), DynamoAccounts())}
     scheduled = parse(event=event, model=ScheduledEvent)
     notify = (QueuedNotifier(settings.notify_queue_url), settings.report_channel)
     mailer = TaggedSesMailer(settings.sender_email, settings.configuration_set)

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from functions.reminders.sending import ACTOR, Senders, resolve_earlier, send_step
 from shared import contacts
+from shared.domain.account_actions import usable_emails
 from shared.domain.accounts import Account, Activity
 from shared.domain.compliance import Decision
 from shared.domain.contact_check import ProposedContact
@@ -64,7 +65,7 @@ def _targets(account: Account, channel: str) -> list[tuple[str, str]]:
         for p in account.phones
         if not p.get("opted_out_at") and not p.get("invalid") and p.get("type") != "landline"
     ]
-    emails = [("email", e["address"]) for e in account.emails if not e.get("opted_out_at")]
+    emails = [("email", address) for address in usable_emails(account)]
     return (phones[:1] if channel == "sms" else []) + emails[:1]
 
 

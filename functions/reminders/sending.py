@@ -83,7 +83,7 @@ def send_step(
     if not senders.log.claim(attempt, previous, [contacts.decision_activity(checked, proposed, ACTOR), contact]):
         return "unsettled"
     try:
-        message_id = _deliver(proposed, attempt.id, message.subject, message.body, senders)
+        message_id = _deliver(proposed, attempt, message.subject, message.body, senders)
     except DeliveryUnknownError as exc:
         _warn("reminder response lost; the next run resolves it", attempt, exc)
         return "unknown"
@@ -107,12 +107,12 @@ def _keep(senders: Senders, attempt: SendAttempt) -> bool:
     return False
 
 
-def _deliver(proposed: ProposedContact, attempt_id: str, subject: str, body: str, senders: Senders) -> str:
+def _deliver(proposed: ProposedContact, attempt: SendAttempt, subject: str, body: str, senders: Senders) -> str:
     if proposed.to is None:
         raise UpstreamUnavailableError("no address to deliver to")
     if proposed.channel == "sms":
         return senders.sms.send_sms(proposed.to, body)
-    return senders.mailer.send_email(proposed.to, subject, body, attempt_id)
+    return senders.mailer.send_email(proposed.to, subject, body, attempt.id, attempt.account_key)
 
 
 def _warn(message: str, attempt: SendAttempt, exc: Exception) -> None:

@@ -14,7 +14,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, ConnectionError, HTTPClientError
 
 from shared.domain.errors import DeliveryUnknownError, UpstreamUnavailableError
-from shared.domain.sends import ATTEMPT_TAG
+from shared.domain.sends import ACCOUNT_TAG, ATTEMPT_TAG, account_tag
 
 _ONE_TRY = Config(retries={"total_max_attempts": 1, "mode": "standard"}, connect_timeout=5, read_timeout=10)
 # A read timeout or a closed connection (HTTPClientError) comes after the request was written; a connection error
@@ -45,8 +45,10 @@ class TaggedSesMailer:
         self.sender = sender
         self.configuration_set = configuration_set
 
-    def send_email(self, to: str, subject: str, body: str, attempt_id: str) -> str:
+    def send_email(self, to: str, subject: str, body: str, attempt_id: str, account_key: str) -> str:
         extra = {"ConfigurationSetName": self.configuration_set} if self.configuration_set else {}
+        # The account tag lets its bounces and complaints find the account.
+        tags = [{"Name": ATTEMPT_TAG, "Value": attempt_id}, {"Name": ACCOUNT_TAG, "Value": account_tag(account_key)}]
         return _call(
             "ses",
             "send_email",
@@ -57,7 +59,7 @@ class TaggedSesMailer:
                 "Subject": {"Data": subject, "Charset": "UTF-8"},
                 "Body": {"Text": {"Data": body, "Charset": "UTF-8"}},
             },
-            Tags=[{"Name": ATTEMPT_TAG, "Value": attempt_id}],
+            Tags=tags,
             **extra,
         )
 

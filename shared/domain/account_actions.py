@@ -185,3 +185,38 @@ def after_call(account: Account, outcome: Outcome, number: str | None, now: date
 def usable_phones(account: Account) -> list[str]:
     """Numbers that may be tried: not flagged wrong or disconnected, not opted out."""
     return [p["number"] for p in account.phones if not p.get("invalid") and not p.get("opted_out_at")]
+
+
+def usable_emails(account: Account) -> list[str]:
+    """Addresses that may be written to: not bounced for good, not opted out."""
+    return [e["address"] for e in account.emails if not e.get("invalid") and not e.get("opted_out_at")]
+
+
+def email_refused(account: Account, address: str, complaint: bool, at: datetime, detail: str) -> Changed:
+    """The mail provider says an address is gone (a permanent bounce) or its owner complained (marked it spam):
+    that address gets no more email, a complaint counting as an opt-out. With no usable email or phone left, the
+    account needs locating. Unchanged (no activity) when the address is unknown or was refused already."""
+    stamp = at.strftime("%Y-%m-%dT%H:%M:%SZ")
+    emails, changed = [], False
+    for entry in account.emails:
+        if entry["address"].lower() == address.lower():
+            key = "opted_out_at" if complaint else "invalid"
+            if not entry.get(key):
+                entry = {
+                    **entry,
+                    key: stamp if complaint else True,
+                    f"{'opt_out' if complaint else 'invalid'}_reason": detail,
+                }
+                changed = True
+        emails.append(entry)
+    if not changed:
+        return account, []
+    updated = replace(account, emails=tuple(emails))
+    what = "complained (marked as spam): opted out of email" if complaint else f"bounced for good ({detail})"
+    activities = [Activity(at=at, kind="status", actor="ses", summary=f"email {address} {what}",
+                           data={"address": address, "complaint": complaint})]  # fmt: skip
+    if not usable_emails(updated) and not usable_phones(updated) and not updated.flags.get("needs_locate"):
+        flags = {**updated.flags, "needs_locate": {"since": stamp, "reason": f"email {what}; no other contact"}}
+        updated = replace(updated, flags=flags)
+        activities.append(Activity(at=at, kind="status", actor="ses", summary="needs locate: no usable contact left"))
+    return updated, activities

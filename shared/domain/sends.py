@@ -7,6 +7,7 @@ settle it later; with none after `SETTLE`, an email was not accepted and is sent
 
 from __future__ import annotations
 
+import base64
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -14,6 +15,17 @@ from datetime import datetime, timedelta
 
 UNKNOWN, SENT, FAILED = "unknown", "sent", "failed"
 ATTEMPT_TAG = "attempt"  # the SES message tag that carries the attempt id into its delivery events
+ACCOUNT_TAG = "account"  # and the one that names the account (base32: tag values allow only [A-Za-z0-9_.@-])
+
+
+def account_tag(account_key: str) -> str:
+    return base64.b32encode(account_key.encode()).decode().rstrip("=")
+
+
+def account_of_tag(value: str) -> str:
+    return base64.b32decode(value + "=" * (-len(value) % 8)).decode()
+
+
 # SES publishes the Send event when it accepts a message; an hour with none means it never took it.
 SETTLE = timedelta(hours=1)
 REFUSED_EVENTS = frozenset({"Reject", "Rendering Failure"})  # accepted as a request, never sent

@@ -33,7 +33,7 @@ class LossyMailer:
     cut: set[str] = field(default_factory=set)
     outbox: list[tuple[str, str, str]] = field(default_factory=list)  # (to, attempt id, message id)
 
-    def send_email(self, to: str, subject: str, body: str, attempt_id: str) -> str:
+    def send_email(self, to: str, subject: str, body: str, attempt_id: str, account_key: str = "") -> str:
         if to in self.cut:
             raise DeliveryUnknownError("connection reset before the request was read")
         message_id = f"m-{len(self.outbox) + 1}"
@@ -206,10 +206,10 @@ def test_run_account_throttled_on_every_read_stops_none_of_the_others(store: Thr
 def test_run_refused_email_is_failed_and_retried_by_the_next_run(store: ThrottledAccounts, log: ThrottledLog):
     # Given SES refusing one email outright (MessageRejected: it was never accepted)
     class Refusing(LossyMailer):
-        def send_email(self, to: str, subject: str, body: str, attempt_id: str) -> str:
+        def send_email(self, to: str, subject: str, body: str, attempt_id: str, account_key: str = "") -> str:
             if to == _email(2) and not getattr(self, "healed", False):
                 raise UpstreamUnavailableError("MessageRejected")
-            return super().send_email(to, subject, body, attempt_id)
+            return super().send_email(to, subject, body, attempt_id, account_key)
 
     mailer = Refusing()
 
