@@ -24,6 +24,11 @@ class InMemoryAccounts:
     creditor_settings: dict[str, Settings] = field(default_factory=dict)
     writes: int = 0
 
+    @classmethod
+    def holding(cls, *accounts: Account) -> InMemoryAccounts:
+        """A store that already holds these accounts, as they are (no write counted)."""
+        return cls(accounts={account.key: account for account in accounts})
+
     def get(self, key: str) -> Account:
         if key not in self.accounts:
             raise NotFoundError(f"no account {key}")

@@ -19,15 +19,8 @@ def paid(line: int, who: str, amount: str, ref: str, currency: str | None = None
     return PaymentRow(line, who, invoice, Decimal(amount), currency, "2026-11-04", ref, f"raw {line}")
 
 
-def store(*accounts) -> InMemoryAccounts:
-    held = InMemoryAccounts()
-    for item in accounts:
-        held.accounts[item.key] = item
-    return held
-
-
 def test_an_account_s_payments_are_written_once_and_each_is_checked_against_what_is_owed():
-    accounts = store(account("C-1", minor=50_000))
+    accounts = InMemoryAccounts.holding(account("C-1", minor=50_000))
     rows = [paid(2, "C-1", "100.00", "P1"), paid(3, "C-1", "150.00", "P2"), paid(4, "C-1", "300.00", "P3")]
     result = apply_payments(rows, "acme", NOW, accounts, "incoming/p.csv@1")
     assert result.applied == {"USD": 25_000} and result.counts["applied"] == 2
@@ -46,7 +39,7 @@ def test_an_account_s_payments_are_written_once_and_each_is_checked_against_what
 def test_a_payment_needs_the_currency_owed_and_names_it_when_the_account_owes_in_two():
     two = account("C-2", minor=10_000)
     eur = account("C-2", minor=20_000, currency="EUR").invoices[0]
-    accounts = store(replace(two, invoices=(*two.invoices, replace(eur, number="INV-EUR"))))
+    accounts = InMemoryAccounts.holding(replace(two, invoices=(*two.invoices, replace(eur, number="INV-EUR"))))
     rows = [paid(2, "C-2", "10.00", "P1"), paid(3, "C-2", "10.00", "P2", "EUR"), paid(4, "C-2", "1.00", "P3", "GBP")]
     result = apply_payments(rows, "acme", NOW, accounts, "s")
     assert result.applied == {"EUR": 1_000}
@@ -59,7 +52,7 @@ def test_a_payment_needs_the_currency_owed_and_names_it_when_the_account_owes_in
 
 
 def test_repeats_and_unmatched_payments_leave_the_account_unwritten():
-    accounts = store(account("C-3", minor=10_000))
+    accounts = InMemoryAccounts.holding(account("C-3", minor=10_000))
     apply_payments([paid(2, "C-3", "10.00", "P1")], "acme", NOW, accounts, "s")
     writes = accounts.writes
     result = apply_payments(

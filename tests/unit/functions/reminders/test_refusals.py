@@ -31,16 +31,9 @@ def ses_event(kind: str, key: str, address: str, **detail: object) -> SesSending
     return SesSendingEvent.model_validate(body)
 
 
-def held(*accounts) -> InMemoryAccounts:
-    store = InMemoryAccounts()
-    for item in accounts:
-        store.accounts[item.key] = item
-    return store
-
-
 def test_a_permanent_bounce_stops_email_to_that_address_and_a_repeat_changes_nothing():
     debtor = account("C-1")
-    store = held(debtor)
+    store = InMemoryAccounts.holding(debtor)
     address = debtor.emails[0]["address"]
     record_deliveries([ses_event("Bounce", debtor.key, address)], InMemorySendLog(), store)
     stored = store.get(debtor.key)
@@ -55,14 +48,14 @@ def test_a_permanent_bounce_stops_email_to_that_address_and_a_repeat_changes_not
 
 def test_with_no_contact_left_the_account_needs_locating():
     debtor = replace(account("C-2"), phones=())
-    store = held(debtor)
+    store = InMemoryAccounts.holding(debtor)
     record_deliveries([ses_event("Bounce", debtor.key, debtor.emails[0]["address"])], InMemorySendLog(), store)
     assert store.get(debtor.key).flags["needs_locate"]["reason"].startswith("email bounced for good")
 
 
 def test_a_complaint_is_an_opt_out_and_a_transient_bounce_only_waits():
     debtor = account("C-3")
-    store = held(debtor)
+    store = InMemoryAccounts.holding(debtor)
     address = debtor.emails[0]["address"]
     record_deliveries([ses_event("Bounce", debtor.key, address, type="Transient")], InMemorySendLog(), store)
     assert store.get(debtor.key) == debtor and store.writes == 0
