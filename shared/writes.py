@@ -36,11 +36,14 @@ def change_account(
     """Apply `change` to the freshly read account and save it; on a concurrent write, read and apply again.
 
     Returns (the account as read, the stored result or None when `once` shows it was done before). Errors that
-    `change` raises (bad amounts, nothing to release) propagate with nothing written.
+    `change` raises (bad amounts, nothing to release) propagate with nothing written. A change that hands back
+    the very account it was given with no activities (a repeat: nothing left to do) writes nothing.
     """
     for attempt in range(1, ATTEMPTS + 1):
         current = accounts.get(key)
         updated, activities = change(current)
+        if updated is current and not activities:
+            return current, current
         try:
             return current, save_account(accounts, updated, now, activities, once)
         except ConflictError:

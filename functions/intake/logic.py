@@ -325,24 +325,38 @@ def _apply_chunk(job: _Job, chunk: list[ReceivableRow | RejectedRow], delta: _Re
         job.state.counts["resume"] = resume.to_json()
 
 
-class _ReportDelta:
-    """The parser's running counts since the last take, so each checkpoint stores exact running totals."""
+class _RunningCounts:
+    """A parser's running counts since the last take (its fields, and its skipped rows by reason), so each
+    checkpoint adds exactly its own part to the import's totals."""
+
+    def __init__(self, report: Callable[[], Any], fields: tuple[str, ...], reasons: str) -> None:
+        self.report, self.fields, self.reasons = report, fields, reasons
+        self.seen = dict.fromkeys(fields, 0)
+        self.seen_reasons: dict[str, int] = {}
+
+    def take(self) -> dict[str, Any]:
+        report = self.report()
+        now = {name: getattr(report, name) for name in self.fields}
+        delta: dict[str, Any] = {name: now[name] - self.seen[name] for name in self.fields}
+        reasons: dict[str, int] = getattr(report, self.reasons)
+        seen = self.seen_reasons
+        delta[self.reasons] = {r: n - seen.get(r, 0) for r, n in reasons.items() if n > seen.get(r, 0)}
+        self.seen, self.seen_reasons = now, dict(reasons)
+        return delta
+
+
+class _ReportDelta(_RunningCounts):
+    """The receivables parser's running counts, with the layout it read the file as."""
 
     FIELDS = ("rows_read", "accepted", "rejected", "duplicates", "rows_skipped")
 
     def __init__(self, parser: ReceivablesParser) -> None:
+        super().__init__(lambda: parser.report, self.FIELDS, "not_owed")
         self.parser = parser
-        self.seen = dict.fromkeys(self.FIELDS, 0)
-        self.not_owed: dict[str, int] = {}
 
     def take(self) -> dict[str, Any]:
         report = self.parser.report
-        now = {name: getattr(report, name) for name in self.FIELDS}
-        delta = {name: now[name] - self.seen[name] for name in self.FIELDS}
-        not_owed = {r: n - self.not_owed.get(r, 0) for r, n in report.not_owed.items() if n > self.not_owed.get(r, 0)}
-        self.seen, self.not_owed = now, dict(report.not_owed)
-        return delta | {
-            "not_owed": not_owed,
+        return super().take() | {
             "profile": report.profile,
             "profile_reason": report.profile_reason,
             "warnings": list(report.warnings),
@@ -351,7 +365,10 @@ class _ReportDelta:
 
 def _show(obj: ObjectRef, state: import_repo.ImportState, ports: IntakePorts, files: dict[str, str], seq: int) -> None:
     """Progress, then the final summary (`files`: where its errors and changes files are)."""
-    text = summary_text(obj.key, state.counts, state.status, files.get("errors"), files.get("changes"))
+    if state.counts.get("kind") == "payments":
+        text = payments_text(obj.key, state.counts, state.status, files.get("errors"))
+    else:
+        text = summary_text(obj.key, state.counts, state.status, files.get("errors"), files.get("changes"))
     ports.tell(_name(obj), text, summary_blocks(text, state.counts), seq)
 
 
@@ -372,21 +389,33 @@ def _finish(job: _Job, ports: IntakePorts, now: datetime, time_left_ms: Callable
         lambda: import_repo.save_progress(state, ports.clock()),
     ):
         return _continue(obj, state, ports)
-    errors_key = assemble_rejects(obj.key, ports.store, obj.version)
-    if errors_key is None and state.counts.get("rejected"):
-        errors_key = rejects_key(obj.key)  # an earlier try assembled it, then stopped before the file moved
-    ports.store.move(obj.key, f"processed/{_rest(obj.key)}", obj.version_id)
-    state.status = "done"
-    state.counts.pop("resume", None)
-    # Where the errors file is, not a link to it: its raw rows hold contact data, and a channel is no place for
-    # a link that opens without signing in. Operations open it with their own AWS access.
-    # The summary is queued before the import is marked done: a retry after a stop in between queues it again
-    # (delivered once: same key and seq), while after `done` no retry would.
     changes_key = CHANGES.assemble(obj.key, ports.store, obj.version) or (
         CHANGES.final_key(obj.key) if state.counts.get("changed") else None
     )
-    where = {"errors": errors_key, "changes": changes_key}
-    _show(obj, state, ports, {k: f"s3://{obj.bucket}/{v}" for k, v in where.items() if v}, FINAL)
+    state.counts.pop("resume", None)
+    return _close(obj, state, ports, {"errors": _errors_key(obj, state, ports), "changes": changes_key})
+
+
+def _errors_key(obj: ObjectRef, state: import_repo.ImportState, ports: IntakePorts) -> str | None:
+    """The errors file, joined from its pieces (or joined already by an earlier try that then stopped before the
+    file moved); None when no row was rejected."""
+    joined = assemble_rejects(obj.key, ports.store, obj.version)
+    if joined is None and (state.counts.get("rejected") or state.counts.get("unmatched")):
+        return rejects_key(obj.key)
+    return joined
+
+
+def _close(obj: ObjectRef, state: import_repo.ImportState, ports: IntakePorts, files: dict[str, str | None]) -> str:
+    """The file to processed/, the final summary queued, the import marked done.
+
+    The summary names where the errors file is, not a link to it: its raw rows hold contact data, and a channel
+    is no place for a link that opens without signing in. Operations open it with their own AWS access. It is
+    queued before the import is marked done: a retry after a stop in between queues it again (delivered once:
+    same key and seq), while after `done` no retry would.
+    """
+    ports.store.move(obj.key, f"processed/{_rest(obj.key)}", obj.version_id)
+    state.status = "done"
+    _show(obj, state, ports, {k: f"s3://{obj.bucket}/{v}" for k, v in files.items() if v}, FINAL)
     import_repo.save_progress(state, ports.clock())
     logger.info("import finished", extra={"key": obj.key, "counts": state.counts})
     return "imported"
@@ -414,29 +443,20 @@ def _run_payments(
     if state.checkpoint_line == 0:
         ports.tell(_name(obj), f"Applying payments from `{obj.key}`…")
     counts = state.counts
-    counts["kind"] = "payments"
-    seen = {name: 0 for name in ("rows_read", "accepted", "rejected", "rows_skipped")}
+    counts["kind"], counts["creditor"] = "payments", creditor
+    running = _RunningCounts(lambda: parser.report, PAYMENT_COUNTS, "not_payments")
     for chunk in _chunks(results):
         rows = [r for r in chunk if isinstance(r, PaymentRow)]
         applied = apply_payments(rows, creditor, now, ports.accounts, f"{obj.key}@{obj.version}")
         rejected = sorted([r for r in chunk if isinstance(r, RejectedRow)] + applied.unmatched, key=lambda r: r.line)
         keep_rejects(obj.key, rejected, ports.store, obj.version)
-        _count_payments(counts, parser, seen, applied, creditor)
+        _count_payments(counts, running.take(), applied)
         state.checkpoint_line = chunk[-1].line
         import_repo.save_progress(state, ports.clock())
         if time_left_ms() < SAFETY_MS:
             return _continue(obj, state, ports)
-    _count_payments(counts, parser, seen, None, creditor)
-    errors_key = assemble_rejects(obj.key, ports.store, obj.version) or (
-        rejects_key(obj.key) if counts.get("unmatched") or counts.get("rejected") else None
-    )
-    ports.store.move(obj.key, f"processed/{_rest(obj.key)}", obj.version_id)
-    state.status = "done"
-    text = payments_text(obj.key, counts, f"s3://{obj.bucket}/{errors_key}" if errors_key else None)
-    ports.tell(_name(obj), text, summary_blocks(text), FINAL)
-    import_repo.save_progress(state, ports.clock())
-    logger.info("payments applied", extra={"key": obj.key, "counts": counts})
-    return "imported"
+    _count_payments(counts, running.take(), None)  # lines after the last payment: totals, blank lines
+    return _close(obj, state, ports, {"errors": _errors_key(obj, state, ports)})
 
 
 def _payments_creditor(key: str, default: str, forced: bool) -> str:
@@ -445,28 +465,28 @@ def _payments_creditor(key: str, default: str, forced: bool) -> str:
     return folders[0] if forced and folders else default
 
 
-def _count_payments(
-    counts: dict[str, Any], parser: PaymentsParser, seen: dict[str, int], applied: PaymentsResult | None, creditor: str
-) -> None:
-    """Running totals of a payments import (exact across checkpoints: each chunk adds only its own part)."""
-    report = parser.report
-    for name in seen:
-        now_at = getattr(report, name)
-        counts[name] = counts.get(name, 0) + now_at - seen[name]
-        seen[name] = now_at
-    counts["not_payments"] = dict(report.not_payments)
-    counts["creditor"] = creditor
+PAYMENT_COUNTS = ("rows_read", "accepted", "rejected", "rows_skipped")
+
+
+def _count_payments(counts: dict[str, Any], delta: dict[str, Any], applied: PaymentsResult | None) -> None:
+    """Add one chunk's part to a payments import's running totals."""
+    for name in PAYMENT_COUNTS:
+        counts[name] = counts.get(name, 0) + delta[name]
+    _add_all(counts.setdefault("not_payments", {}), delta["not_payments"])
     if applied is None:
         return
     for name, number in applied.counts.items():
         counts[name] = counts.get(name, 0) + number
     counts["unmatched"] = counts.get("unmatched", 0) + len(applied.unmatched)
-    for total, part in (("applied_totals", applied.applied), ("identified_totals", applied.identified)):
-        summed = counts.setdefault(total, {})
-        for currency, minor in part.items():
-            summed[currency] = summed.get(currency, 0) + minor
+    _add_all(counts.setdefault("applied_totals", {}), applied.applied)
+    _add_all(counts.setdefault("identified_totals", {}), applied.identified)
     sample = counts.setdefault("unmatched_sample", [])
     sample += [[r.line, r.reason] for r in applied.unmatched[: max(0, UNMATCHED_SHOWN - len(sample))]]
+
+
+def _add_all(into: dict[str, int], part: dict[str, int]) -> None:
+    for name, number in part.items():
+        into[name] = into.get(name, 0) + number
 
 
 UNMATCHED_SHOWN = 5

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from shared.domain.account_actions import AlreadyRecordedError, apply_listed_payment, local_today
 from shared.domain.accounts import Account, Activity, account_key
-from shared.domain.errors import InvalidInputError
+from shared.domain.errors import InvalidInputError, NotFoundError
 from shared.domain.ledger import MatchRule, account_currency
 from shared.domain.money import Money, add_by_currency
 from shared.domain.receivables import RejectedRow
@@ -33,7 +32,7 @@ def apply_payments(
     rows: list[PaymentRow], creditor: str, now: datetime, accounts: Accounts, source: str
 ) -> PaymentsResult:
     """Apply each payment to its account (the creditor's customer id, else the payer's name as receivables files
-    key it): one BatchGet for the chunk, then one version-checked write per account with all its payments.
+    key it): one consistent read and at most one version-checked write per account, with all its payments.
 
     A payment with no such account, for an invoice the account does not hold, in a currency it does not owe,
     or above what it owes is unmatched: listed with the reason, never applied by guess. A reference already on
@@ -43,12 +42,13 @@ def apply_payments(
     groups: dict[str, list[PaymentRow]] = defaultdict(list)
     for row in rows:
         groups[account_key(creditor, row.account_ref)].append(row)
-    found = accounts.get_many(groups)
+    rule = accounts.settings(creditor).match
     for key, group in groups.items():
-        if key not in found:
+        try:
+            outcome = _apply_group(key, group, accounts, now, source, rule)
+        except NotFoundError:
             result.unmatched += [_unmatched(row, f"no account {row.account_ref!r} of {creditor}") for row in group]
             continue
-        outcome = _apply_group(key, group, accounts, now, source, accounts.settings(creditor).match)
         for row in group:
             kind, detail = outcome[row.line]
             if isinstance(detail, Money):
@@ -86,17 +86,10 @@ def _apply_group(
                 continue
             activities += done
             outcome[row.line] = ("identified" if done[0].data.get("identified") else "applied", amount)
-        if not activities:
-            raise _NothingToWrite
-        return current, activities
+        return current, activities  # all repeats or unmatched: the same account, which is not rewritten
 
-    with suppress(_NothingToWrite):  # every payment was a repeat or unmatched: the account is not rewritten
-        change_account(accounts, key, apply, now)
+    change_account(accounts, key, apply, now)
     return outcome
-
-
-class _NothingToWrite(Exception):
-    pass
 
 
 def _money(account: Account, row: PaymentRow) -> Money:

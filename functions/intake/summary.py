@@ -50,11 +50,12 @@ def summary_text(
     return "\n".join(lines)
 
 
-def payments_text(key: str, counts: dict[str, Any], errors_at: str | None) -> str:
-    """The summary of a payments file: what was applied, what the books already showed, and every payment that
-    was not applied (the first few here with their reasons, all of them in the errors file)."""
+def payments_text(key: str, counts: dict[str, Any], status: str, errors_at: str | None) -> str:
+    """The summary of a payments file, updated as it runs: what was applied, what the books already showed, and
+    every payment that was not applied (the first few here with their reasons, all of them in the errors file)."""
+    head = ":white_check_mark: Payments from" if status == "done" else ":hourglass_flowing_sand: Applying payments from"
     lines = [
-        f":white_check_mark: Payments from `{escape(key)}` for *{escape(counts.get('creditor', '?'))}*",
+        f"{head} `{escape(key)}` for *{escape(counts.get('creditor', '?'))}*",
         f"Rows: {counts.get('rows_read', 0)} read · {counts.get('applied', 0)} applied · "
         f"{counts.get('identified', 0)} already in the books (identified) · {counts.get('repeats', 0)} already "
         f"recorded · {counts.get('unmatched', 0) + counts.get('rejected', 0)} not applied · "

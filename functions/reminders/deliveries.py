@@ -32,10 +32,6 @@ def record_deliveries(events: Iterable[SesSendingEvent], log: SendLog, accounts:
     return kept
 
 
-class _Unchanged(Exception):
-    pass
-
-
 def _refusals(event: SesSendingEvent, accounts: Accounts) -> None:
     """A permanent bounce marks each bounced address bad; a complaint opts its address out (repeats change
     nothing: SNS delivers at least once). Transient bounces only wait for the next try."""
@@ -56,10 +52,8 @@ def _refusals(event: SesSendingEvent, accounts: Accounts) -> None:
         for address, is_complaint, detail in refused:
             current, done = email_refused(current, address, is_complaint, at, detail)
             activities += done
-        if not activities:
-            raise _Unchanged
-        return current, activities
+        return current, activities  # refused already: the same account, nothing written
 
-    with suppress(_Unchanged, NotFoundError):  # refused already, or the account is gone (retention)
+    with suppress(NotFoundError):  # the account is gone (retention)
         change_account(accounts, key, refuse, at)
         logger.info("email refused by the provider", extra={"account": key, "event": event.event_type})

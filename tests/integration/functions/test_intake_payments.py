@@ -137,3 +137,32 @@ def test_the_import_summary_names_what_changed_and_the_changes_file_lists_it_all
         ("inferred_payment", "acme:A2", "", "EUR", "300.00", "0.00"),
         ("new_account", "acme:A3", "", "GBP", "0.00", "1500.00"),
     }
+
+
+def test_a_payments_file_applied_over_several_invocations_counts_every_row_once(intake, recorder, monkeypatch):
+    import boto3
+
+    import functions.intake.logic as logic
+    from local.events import sqs_event
+    from tests.integration.functions.test_intake import QUEUE
+
+    # Given chunks of 2 rows and invocations that always run short of time after one chunk
+    monkeypatch.setattr(logic, "CHUNK_ROWS", 2)
+    run(intake, put("incoming/generic/open.csv", RECEIVABLES))
+    outcomes = list(run(intake, put("incoming/payments/acme/nov.csv", PAYMENTS), timeout_s=1).values())
+    sqs = boto3.client("sqs")
+    url = sqs.get_queue_url(QueueName=QUEUE)["QueueUrl"]
+    while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=1).get("Messages", []):
+        sqs.delete_message(QueueUrl=url, ReceiptHandle=messages[0]["ReceiptHandle"])
+        outcomes += run(
+            intake, sqs_event(messages, f"arn:aws:sqs:us-east-1:123456789012:{QUEUE}"), timeout_s=1
+        ).values()
+    # Then it finishes, and the summary counts each row once, the skipped one too, whichever invocation read it
+    assert outcomes[-1] == "imported" and "continued" in outcomes
+    assert _balances("A1") == {"USD": 30000} and _balances("A2") == {"EUR": 18000}
+    texts = [str(c.params.get("text")) for c in recorder.calls if "ayments from" in str(c.params.get("text"))]
+    assert any(t.startswith(":hourglass_flowing_sand: Applying payments from") for t in texts)  # its progress
+    final = texts[-1]
+    assert final.startswith(":white_check_mark: Payments from")
+    assert "5 read · 2 applied" in final and "3 not applied" in final and "1 non-payment lines skipped" in final
+    assert "Skipped: 1 status 'Failed': no money received" in final
