@@ -76,6 +76,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.check
 	$(BIN)/python -m bench.detection
 	$(BIN)/python -m bench.resume
+	$(BIN)/python -m bench.compliance_reads
 
 # requirements.txt (what Lambda gets) and requirements-dev.txt (that plus the tools) from pyproject.toml.
 lock: $(STAMP)

@@ -12,7 +12,8 @@ import resource
 import time
 import tracemalloc
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,25 @@ def count_api_calls() -> Counter[str]:
 
     BaseClient._make_api_call = counted  # type: ignore[method-assign]
     return calls
+
+
+@contextmanager
+def items_read() -> Iterator[list[int]]:
+    """Items DynamoDB read (ScannedCount) per Query or Scan made inside the block, in order."""
+    reads: list[int] = []
+    original = BaseClient._make_api_call
+
+    def counted(self: BaseClient, operation_name: str, api_params: dict[str, Any]) -> Any:
+        response = original(self, operation_name, api_params)
+        if operation_name in ("Query", "Scan"):
+            reads.append(int(response.get("ScannedCount", 0)))
+        return response
+
+    BaseClient._make_api_call = counted  # type: ignore[method-assign]
+    try:
+        yield reads
+    finally:
+        BaseClient._make_api_call = original  # type: ignore[method-assign]
 
 
 def rss_mib() -> float:

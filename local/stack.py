@@ -137,8 +137,9 @@ def configure_table(dynamodb: Any, name: str, properties: dict[str, Any]) -> Non
     if pitr:
         dynamodb.update_continuous_backups(TableName=name, PointInTimeRecoverySpecification=pitr)
     table = dynamodb.describe_table(TableName=name)["Table"]
-    wanted = {index["IndexName"]: index["KeySchema"] for index in properties.get("GlobalSecondaryIndexes", [])}
-    found = {index["IndexName"]: index["KeySchema"] for index in table.get("GlobalSecondaryIndexes", [])}
+    kinds = ("GlobalSecondaryIndexes", "LocalSecondaryIndexes")
+    wanted = {index["IndexName"]: index["KeySchema"] for kind in kinds for index in properties.get(kind, [])}
+    found = {index["IndexName"]: index["KeySchema"] for kind in kinds for index in table.get(kind, [])}
     if table["KeySchema"] != properties["KeySchema"] or found != wanted:
         raise RuntimeError(f"table {name} does not match the template: {table['KeySchema']} {found}")
 

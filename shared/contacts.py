@@ -32,7 +32,7 @@ class Checked:
 
 def check_contact(account: Account, proposed: ProposedContact, recipient: str = "consumer") -> Checked:
     """Evaluate `proposed` against the account's invoices, recent history and its creditor's policy."""
-    history = activity_repo.query_history_since(account.key, proposed.at - timedelta(days=HISTORY_DAYS))
+    history = activity_repo.query_contacts_since(account.key, proposed.at - timedelta(days=HISTORY_DAYS))
     policy = contact_policy(creditor_repo.get_policy(account.creditor))
     check = build_check(account, history, proposed, policy)
     check["proposed"]["recipient_role"] = recipient

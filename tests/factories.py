@@ -23,6 +23,7 @@ def table_kwargs(name: str = TABLE) -> dict[str, Any]:
         "AttributeDefinitions": props["AttributeDefinitions"],
         "KeySchema": props["KeySchema"],
         "GlobalSecondaryIndexes": props["GlobalSecondaryIndexes"],
+        "LocalSecondaryIndexes": props["LocalSecondaryIndexes"],
         "BillingMode": props["BillingMode"],
     }
 

@@ -14,16 +14,18 @@ from shared.db.batch import batch_put
 from shared.db.errors import code_of
 from shared.db.models import ActivityItem, MarkerItem
 from shared.db.transact import MARKER_TTL
-from shared.domain.accounts import Activity
+from shared.domain.accounts import CONTACT, Activity
 from shared.domain.errors import UpstreamUnavailableError
 
 
 def activity_item(account_key: str, activity: Activity, ordinal: int = 0) -> ActivityItem:
     """The item of one history entry; `ordinal` keeps entries written together at one instant in their order."""
     activity_id = activity.id or f"{ordinal:03d}{uuid.uuid4().hex[:9]}"
+    sk = keys.activity_sk(activity.at, activity_id)
     return ActivityItem(
         keys.account_pk(account_key),
-        keys.activity_sk(activity.at, activity_id),
+        sk,
+        lsi1sk=sk if activity.kind == CONTACT else None,
         at=activity.at,
         kind=activity.kind,
         summary=activity.summary,
@@ -37,7 +39,7 @@ def activity_item(account_key: str, activity: Activity, ordinal: int = 0) -> Act
     )
 
 
-def _activity(item: ActivityItem) -> Activity:
+def activity_of(item: ActivityItem) -> Activity:
     return Activity(
         at=item.at,
         kind=item.kind,
@@ -65,13 +67,16 @@ def query_activity(account_key: str, limit: int = 10, kinds: frozenset[str] | No
     items = ActivityItem.query(
         keys.account_pk(account_key), condition, filter_condition=filter_, scan_index_forward=False, limit=limit
     )
-    return [_activity(i) for i in items]
+    return [activity_of(i) for i in items]
 
 
-def query_history_since(account_key: str, since: datetime) -> list[Activity]:
-    """Every entry at or after `since`, oldest first (what the compliance engine counts)."""
-    condition = ActivityItem.sk >= f"ACT#{keys.instant(since)}"
-    return [_activity(i) for i in ActivityItem.query(keys.account_pk(account_key), condition)]
+def query_contacts_since(account_key: str, since: datetime) -> list[Activity]:
+    """The account's contacts at or after `since`, oldest first: what the compliance engine counts. Read from
+    the sparse contacts index, strongly consistent, so notes, decisions and payments cost no reads however many
+    there are, and a contact recorded a moment ago counts."""
+    condition = ActivityItem.lsi1sk >= f"ACT#{keys.instant(since)}"
+    items = ActivityItem.contacts.query(keys.account_pk(account_key), condition, consistent_read=True)
+    return [activity_of(i) for i in items]
 
 
 def claim_marker(pk: str, sk: str, at: datetime, data: dict[str, Any] | None = None) -> bool:

@@ -13,7 +13,13 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
     VersionAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
+from pynamodb.indexes import (
+    AllProjection,
+    GlobalSecondaryIndex,
+    IncludeProjection,
+    KeysOnlyProjection,
+    LocalSecondaryIndex,
+)
 from pynamodb.models import Model
 
 UNCONFIGURED = "arrears-unconfigured"
@@ -76,6 +82,18 @@ class ReconcileIndex(GlobalSecondaryIndex[Any]):
 
     gsi5pk = UnicodeAttribute(hash_key=True)
     gsi5sk = UnicodeAttribute(range_key=True)
+
+
+class ContactIndex(LocalSecondaryIndex[Any]):
+    """lsi1: an account's contacts only (sparse: other history entries have no lsi1sk), by instant. Local, so a
+    compliance check reads it strongly consistent and never counts notes, decisions or payments."""
+
+    class Meta:
+        index_name = "lsi1"
+        projection = AllProjection()
+
+    pk = UnicodeAttribute(hash_key=True)
+    lsi1sk = UnicodeAttribute(range_key=True)
 
 
 class _Item(Model):
@@ -146,6 +164,8 @@ class ActivityItem(_Item):
     debt_ids = JSONAttribute(default=list)
     rules = JSONAttribute(default=list)
     data = JSONAttribute(default=dict)
+    lsi1sk = UnicodeAttribute(null=True)  # the sk again, on contacts only
+    contacts = ContactIndex()
 
 
 class MarkerItem(_Item):

@@ -150,6 +150,9 @@ class Account:
         return text
 
 
+CONTACT = "contact"  # the history kind the compliance engine counts
+
+
 @dataclass(frozen=True)
 class Activity:
     """One append-only entry of an account's history: a contact, note, payment, decision, ..."""

@@ -6,10 +6,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from shared.domain.accounts import Account, Activity, Invoice
+from shared.domain.accounts import CONTACT, Account, Activity, Invoice
 from shared.domain.messages import disclosure
 
-CONTACT = "contact"
 _FLAG_KEYS = ("cease", "attorney", "bankruptcy", "deceased", "servicemember", "employer_prohibits_contact")
 _PREFERENCE_KEYS = ("inconvenient_times", "inconvenient_places", "no_contact_channels", "known_locations", "consents")
 

@@ -46,11 +46,12 @@ def test_embedded_table_has_exactly_template_keys_gsis_ttl(runner: LocalRunner, 
     # When describing the deployed table
     table = dynamodb.describe_table(TableName=runner.stack.table_name)["Table"]
 
-    # Then keys, GSIs (keys + projection), TTL and PITR are the template's
+    # Then keys, GSIs and LSIs (keys + projection), TTL and PITR are the template's
     assert table["KeySchema"] == wanted["KeySchema"]
     assert table["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
-    found = {i["IndexName"]: (i["KeySchema"], i["Projection"]) for i in table["GlobalSecondaryIndexes"]}
-    assert found == {i["IndexName"]: (i["KeySchema"], i["Projection"]) for i in wanted["GlobalSecondaryIndexes"]}
+    for kind in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes"):
+        found = {i["IndexName"]: (i["KeySchema"], i["Projection"]) for i in table[kind]}
+        assert found == {i["IndexName"]: (i["KeySchema"], i["Projection"]) for i in wanted[kind]}
     ttl = dynamodb.describe_time_to_live(TableName=runner.stack.table_name)["TimeToLiveDescription"]
     assert (ttl["TimeToLiveStatus"], ttl["AttributeName"]) == ("ENABLED", "expires_at")
     backups = dynamodb.describe_continuous_backups(TableName=runner.stack.table_name)["ContinuousBackupsDescription"]

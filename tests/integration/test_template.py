@@ -150,23 +150,24 @@ def test_table_keys_gsis_pitr_sse_ttl(sam: dict[str, Any]) -> None:
     assert table["SSESpecification"]["SSEEnabled"] is True
     assert table["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
     # And every index the pynamodb models query exists with the same keys and projection
-    from pynamodb.indexes import GlobalSecondaryIndex
+    from pynamodb.indexes import GlobalSecondaryIndex, LocalSecondaryIndex
 
     from shared.db.models import ALL_MODELS
 
-    indexes = {index["IndexName"]: index for index in table["GlobalSecondaryIndexes"]}
+    indexes = {index["IndexName"]: index for index in table["GlobalSecondaryIndexes"] + table["LocalSecondaryIndexes"]}
     types = {a["AttributeName"]: a["AttributeType"] for a in table["AttributeDefinitions"]}
     declared = {
         index.Meta.index_name: index
         for model in ALL_MODELS
         for index in vars(model).values()
-        if isinstance(index, GlobalSecondaryIndex)
+        if isinstance(index, GlobalSecondaryIndex | LocalSecondaryIndex)
     }
     assert sorted(declared) == sorted(indexes)
     for name, index in declared.items():
         keys = [(k["AttributeName"], k["KeyType"]) for k in indexes[name]["KeySchema"]]
-        assert keys == [(f"{name}pk", "HASH"), (f"{name}sk", "RANGE")]
-        assert types[f"{name}pk"] == types[f"{name}sk"] == "S"
+        hash_key = "pk" if isinstance(index, LocalSecondaryIndex) else f"{name}pk"
+        assert keys == [(hash_key, "HASH"), (f"{name}sk", "RANGE")]
+        assert types[hash_key] == types[f"{name}sk"] == "S"
         projection = indexes[name]["Projection"]
         assert projection["ProjectionType"] == index.Meta.projection.projection_type
         assert sorted(projection.get("NonKeyAttributes", [])) == sorted(

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from bench.probe import items_read
 from shared.db import accounts as account_repo
 from shared.db import activity as activity_repo
 from shared.db import imports as import_repo
@@ -75,10 +76,23 @@ def test_activity_history_is_newest_first_and_filterable(aws):
     activity_repo.append_activities((key, e) for e in entries)
     assert [a.summary for a in activity_repo.query_activity(key)] == ["contact1", "compliance2", "note3"]
     assert [a.summary for a in activity_repo.query_activity(key, kinds=frozenset({"compliance"}))] == ["compliance2"]
-    assert [a.summary for a in activity_repo.query_history_since(key, NOW - timedelta(hours=2))] == [
-        "compliance2",
-        "contact1",
+
+
+def test_contacts_since_reads_only_contacts_from_the_window_oldest_first(aws):
+    # Given a busy history: 300 notes, decisions and payments around 3 contacts, one of them too old
+    key = account().key
+    kinds = ("note", "compliance", "payment")
+    noise = [Activity(at=NOW - timedelta(minutes=m), kind=kinds[m % 3], summary=f"n{m}") for m in range(300)]
+    contacts = [
+        Activity(at=NOW - timedelta(hours=h), kind="contact", summary=f"call{h}", channel="call") for h in (30, 5, 1)
     ]
+    activity_repo.append_activities((key, e) for e in noise + contacts)
+    # When the compliance history of the last day is read
+    with items_read() as read:
+        found = activity_repo.query_contacts_since(key, NOW - timedelta(hours=24))
+    # Then only the two contacts inside it come back, oldest first, and only they are read
+    assert [a.summary for a in found] == ["call5", "call1"]
+    assert read == [2]
 
 
 def test_claim_marker_is_true_once(aws):

@@ -79,8 +79,8 @@ def log(monkeypatch: pytest.MonkeyPatch) -> ThrottledLog:
     fake = ThrottledLog()
     monkeypatch.setattr(
         contacts.activity_repo,
-        "query_history_since",
-        lambda key, since: [a for a in fake.activities.get(key, []) if a.at >= since],
+        "query_contacts_since",
+        lambda key, since: [a for a in fake.activities.get(key, []) if a.at >= since and a.kind == "contact"],
     )
     monkeypatch.setattr(contacts.creditor_repo, "get_policy", lambda creditor: {})
     return fake
