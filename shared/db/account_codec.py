@@ -170,7 +170,7 @@ def to_item(account: Account, touched: Iterable[datetime] = ()) -> AccountItem:
         rank=account.rank or None,
         created_at=account.created_at,
         last_contact_at=account.last_contact_at,
-        gsi4pk=keys.creditor_pk(account.creditor),
+        gsi4pk=keys.creditor_accounts_pk(account.creditor, keys.shard_of(account.key, keys.SPREAD)),
         gsi4sk=account.account_id,
         gsi3pk=keys.ref_pk(account.account_id),
         gsi3sk=account.key,
@@ -178,7 +178,7 @@ def to_item(account: Account, touched: Iterable[datetime] = ()) -> AccountItem:
     if account.version is not None:
         item.version = account.version
     if account.on_worklist:
-        item.gsi1pk = keys.worklist_pk(account.collector)
+        item.gsi1pk = keys.worklist_pk(account.collector, account.key)
         item.gsi1sk = f"{account.rank}#{account.key}"
     if account.reconcile_by is not None:
         item.gsi5pk = keys.due_pk("RECON", keys.shard_of(account.key))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from itertools import islice
@@ -149,8 +151,34 @@ def stamp_snapshot(account_keys: Iterable[str], stamp: SnapshotStamp) -> int:
 
 
 def query_worklist(collector: str | None, limit: int = 45) -> list[Account]:
-    items = AccountItem.worklist.query(keys.worklist_pk(collector), scan_index_forward=False, limit=limit)
-    return [from_item(i) for i in items]
+    """The `limit` best accounts of a worklist (gsi1, rank descending); the pool's partitions merged."""
+    return [from_item(i) for i in _best_of(keys.worklist_pks(collector), limit)]
+
+
+def _best_of(pks: list[str], limit: int) -> list[AccountItem]:
+    """The `limit` highest gsi1sk items across partitions, in the order one partition would give them.
+
+    Each partition's first page (a fair share of `limit`) is read in parallel; a further page only from a
+    partition whose page ran out while its next item could still be among the best.
+    """
+    page = -(-limit // len(pks)) + 1
+
+    def read(pk: str, start: dict[str, Any] | None) -> tuple[deque[AccountItem], dict[str, Any] | None]:
+        query = AccountItem.worklist.query(pk, scan_index_forward=False, limit=page, last_evaluated_key=start)
+        return deque(query), query.last_evaluated_key
+
+    with ThreadPoolExecutor(max_workers=min(len(pks), 8)) as pool:
+        pages = dict(zip(pks, pool.map(lambda pk: read(pk, None), pks), strict=True))
+    best: list[AccountItem] = []
+    while len(best) < limit:
+        for pk, (items, more) in pages.items():
+            if not items and more is not None:
+                pages[pk] = read(pk, more)
+        live = [items for items, _ in pages.values() if items]
+        if not live:
+            break
+        best.append(max(live, key=lambda items: str(items[0].gsi1sk)).popleft())
+    return best
 
 
 def query_due_accounts(now: datetime, kind: str = "REMIND", limit: int = 500) -> Iterator[Account]:
@@ -185,13 +213,7 @@ def query_missing_from_snapshot(
     An invoice is missing when the snapshot did not list it: its account's marker names another import (or
     none), or names this one without the invoice among those listed and the invoice was not written by it.
     """
-    query = AccountItem.by_creditor.query(
-        keys.creditor_pk(creditor),
-        filter_condition=AccountItem.status == "open",
-        limit=page_size,
-        last_evaluated_key=start,
-    )
-    page = list(query)
+    page, next_key = _open_of_creditor(creditor, start or {"shard": 0}, page_size)
     wanted = [(item.pk, SNAPSHOT_SK) for item in page]
     markers = batch_get(MarkerItem, wanted, consistent_read=True, attributes=["pk", "sk", "data"])
     listed = {
@@ -206,7 +228,28 @@ def query_missing_from_snapshot(
         )
         if gone:
             missing.append((account, gone))
-    return MissingPage(missing, query.last_evaluated_key, len(page))
+    return MissingPage(missing, next_key, len(page))
+
+
+def _open_of_creditor(
+    creditor: str, cursor: dict[str, Any], page_size: int
+) -> tuple[list[AccountItem], dict[str, Any] | None]:
+    """Up to `page_size` open accounts of the creditor from gsi4's partitions in turn, from `cursor` (a partition
+    and where in it to go on); returns them and the next cursor (None: every partition read)."""
+    shard, after = int(cursor["shard"]), cursor.get("after")
+    page: list[AccountItem] = []
+    while len(page) < page_size and shard < keys.SPREAD:
+        query = AccountItem.by_creditor.query(
+            keys.creditor_accounts_pk(creditor, shard),
+            filter_condition=AccountItem.status == "open",
+            limit=page_size - len(page),
+            last_evaluated_key=after,
+        )
+        page.extend(query)
+        after = query.last_evaluated_key
+        if after is None:
+            shard += 1
+    return page, ({"shard": shard, "after": after} if shard < keys.SPREAD else None)
 
 
 class DynamoAccounts:

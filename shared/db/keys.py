@@ -6,14 +6,17 @@ import zlib
 from datetime import UTC, datetime
 
 SHARDS = 8  # due-index partitions; a schedule run queries each once
+# Partitions of the index keys that every imported account writes (the pool worklist, a creditor's accounts): at
+# an import's write rate one partition would take them all; spread, none takes more than 1/16 of them.
+SPREAD = 16
 
 
 def account_pk(key: str) -> str:
     return f"ACCT#{key}"
 
 
-def shard_of(key: str) -> int:
-    return zlib.crc32(key.encode()) % SHARDS
+def shard_of(key: str, shards: int = SHARDS) -> int:
+    return zlib.crc32(key.encode()) % shards
 
 
 def instant(at: datetime) -> str:
@@ -21,8 +24,18 @@ def instant(at: datetime) -> str:
     return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def worklist_pk(collector: str | None) -> str:
-    return f"WL#{collector or '-'}"
+def worklist_pk(collector: str | None, key: str) -> str:
+    """A collector's worklist partition; the unassigned pool is spread over SPREAD partitions by account."""
+    return f"WL#{collector}" if collector else pool_pks()[shard_of(key, SPREAD)]
+
+
+def pool_pks() -> list[str]:
+    return [f"WL#-#{n}" for n in range(SPREAD)]
+
+
+def worklist_pks(collector: str | None) -> list[str]:
+    """The partitions one worklist is read from: one for a collector, SPREAD for the pool."""
+    return [f"WL#{collector}"] if collector else pool_pks()
 
 
 def worklist_sk(priority: int, key: str) -> str:
@@ -39,6 +52,11 @@ def due_sk(at: datetime, key: str) -> str:
 
 def creditor_pk(creditor: str) -> str:
     return f"CRED#{creditor}"
+
+
+def creditor_accounts_pk(creditor: str, shard: int) -> str:
+    """One of SPREAD partitions of a creditor's accounts (gsi4), by account."""
+    return f"{creditor_pk(creditor)}#{shard}"
 
 
 def ref_pk(account_id: str) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
@@ -11,7 +13,8 @@ from bench.probe import items_read
 from shared.db import accounts as account_repo
 from shared.db import activity as activity_repo
 from shared.db import imports as import_repo
-from shared.domain.accounts import Activity
+from shared.db.account_codec import to_item
+from shared.domain.accounts import Account, Activity
 from shared.domain.errors import NotFoundError
 from tests.factories import account
 
@@ -53,6 +56,45 @@ def test_query_worklist_orders_oldest_due_first_and_skips_holds(aws):
     listed = account_repo.query_worklist(None)
     # Then the ceased account is not on it and the rest come oldest debt first
     assert [a.account_id for a in listed] == ["B", "A"]
+
+
+def _pool(n: int, due_of: Callable[[int], date]) -> list[Account]:
+    accounts = [account(f"P-{i:03d}", due=due_of(i), minor=10_000 + 997 * i) for i in range(n)]
+    account_repo.put_new_accounts(accounts)
+    return accounts
+
+
+def _one_partition_order(accounts: list[Account], limit: int) -> list[str]:
+    """What the unsharded pool gave: every listed account by gsi1sk (rank#key), descending."""
+    return [a.key for a in sorted(accounts, key=lambda a: f"{a.rank}#{a.key}", reverse=True)[:limit]]
+
+
+def test_pool_worklist_and_creditor_index_are_spread_and_the_pool_merges_in_one_partitions_order(aws):
+    # Given 200 pool accounts with many distinct ranks (due dates and sizes)
+    accounts = _pool(200, lambda i: date(2026, 1, 1) + timedelta(days=(i * 37) % 300))
+    # When the pool is read
+    listed = account_repo.query_worklist(None, 45)
+    # Then it is spread over partitions none of which holds more than 1/8, and merges to the same order
+    for index in ("gsi1pk", "gsi4pk"):
+        spread = Counter(getattr(to_item(a), index) for a in accounts)
+        assert len(spread) == 16 and max(spread.values()) <= len(accounts) / 8
+    assert [a.key for a in listed] == _one_partition_order(accounts, 45)
+
+
+def test_pool_worklist_reads_on_in_a_partition_that_holds_all_the_best(aws):
+    # Given the 20 oldest debts all in one pool partition, the rest newer
+    keys_by_shard = [a for a in (account(f"P-{i:03d}") for i in range(400)) if to_item(a).gsi1pk == "WL#-#3"]
+    old = {a.account_id for a in keys_by_shard[:20]}
+    assert len(old) == 20
+    accounts = [
+        account(f"P-{i:03d}", due=date(2025, 1, 1) if f"P-{i:03d}" in old else date(2026, 10, 1)) for i in range(400)
+    ]
+    account_repo.put_new_accounts(accounts)
+    # When the pool's best 45 are read (a first page of 4 per partition)
+    listed = account_repo.query_worklist(None, 45)
+    # Then that partition's further pages were read: the 20 come first, then the rest in order
+    assert [a.key for a in listed] == _one_partition_order(accounts, 45)
+    assert {a.account_id for a in listed[:20]} == old
 
 
 def test_query_due_accounts_returns_only_due_open_accounts(aws):
