@@ -34,6 +34,7 @@ FULL_ROWS = (100_000, 1_000_000)
 QUICK_ROWS = (10_000, 50_000)
 GOAL_WRITES_PER_1K = 41.0
 GOAL_FLAT_PCT = 10.0
+GOAL_PARTITION_SHARE = 1 / 8  # of an import's index writes, on any one index partition
 
 
 @dataclass
@@ -49,6 +50,8 @@ class Run:
     counts: dict[str, Any] = field(default_factory=dict)
     slack_calls: int = 0
     skipped: str = ""
+    busiest_partition: dict[str, Any] = field(default_factory=dict)
+    busiest_unspread: dict[str, Any] = field(default_factory=dict)
 
     @property
     def writes(self) -> int:
@@ -63,7 +66,7 @@ class Run:
         return self.rows / self.wall_s if self.wall_s else 0.0
 
 
-def _handler_env(moto: MotoServer, slack: SlackRecorder, queue_url: str) -> dict[str, str]:
+def _handler_env(moto: MotoServer, slack: SlackRecorder, queues: dict[str, str]) -> dict[str, str]:
     """The function's environment as infra/template.yaml sets it, pointed at the local moto and Slack."""
     return {
         **clean_env(),
@@ -71,7 +74,7 @@ def _handler_env(moto: MotoServer, slack: SlackRecorder, queue_url: str) -> dict
         "PYTHONPATH": str(REPO),
         "TABLE_NAME": TABLE,
         "BUCKET_NAME": BUCKET,
-        "INTAKE_QUEUE_URL": queue_url,
+        **queues,
         "SLACK_BOT_TOKEN_PARAM": BOT_TOKEN_PARAM,
         "SLACK_API_URL": slack.api_url,
         "OPS_CHANNEL": "C-OPS",
@@ -85,7 +88,7 @@ def measure(impl: str, data: Generated, work: Path, tracemalloc: bool) -> Run:
     run = Run(data.rows, impl)
     log = work / f"{impl}-{data.rows}.log"
     with SlackRecorder() as slack, MotoServer(work / "moto.log") as moto:
-        queue_url = moto.create_resources()
+        queues = moto.create_resources()
         uploaded = moto.upload(data.path, f"incoming/generic/receivables-{data.rows}.csv")
         result_path = work / f"{impl}-{data.rows}.json"
         command = [
@@ -96,11 +99,12 @@ def measure(impl: str, data: Generated, work: Path, tracemalloc: bool) -> Run:
         if tracemalloc:
             command.append("--tracemalloc")
         with log.open("wb") as out:
-            env = _handler_env(moto, slack, queue_url)
+            env = _handler_env(moto, slack, queues)
             subprocess.run(command, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT, check=True)  # noqa: S603
         measured = json.loads(result_path.read_text())
         for name in ("wall_s", "calls", "peak_rss_mib", "ready_rss_mib", "tracemalloc_peak_mib", "outcome"):
             setattr(run, name, measured[name])
+        run.busiest_partition, run.busiest_unspread = measured["busiest_partition"], measured["busiest_unspread"]
         if impl == "arrears":
             run.counts = moto.import_counts(uploaded.key, uploaded.version_id)
         run.slack_calls = len(slack.calls)
@@ -167,6 +171,15 @@ def _verdicts(arrears: list[Run]) -> list[str]:
             f"{small.peak_rss_mib:.0f} MiB at {small.rows:,}: {growth:+.1f}% "
             f"(goal within {GOAL_FLAT_PCT:.0f}%): {verdict}"
         )
+    for run in arrears:
+        spread, unspread = run.busiest_partition, run.busiest_unspread
+        if spread:
+            verdict = "PASS" if spread["share"] <= GOAL_PARTITION_SHARE else "FAIL"
+            lines.append(
+                f"busiest index partition at {run.rows:,} rows: `{spread['partition']}` {spread['share']:.1%} of "
+                f"{spread['writes']:,} index writes (goal ≤ {GOAL_PARTITION_SHARE:.1%}): {verdict}; the same writes "
+                f"unspread: `{unspread['partition']}` {unspread['share']:.1%}"
+            )
     for run in arrears:
         dynamo = {k.split(":")[1]: v for k, v in sorted(run.calls.items()) if k.startswith("dynamodb:")}
         lines.append(f"arrears {run.rows:,} rows, DynamoDB calls: {dynamo}; Slack calls: {run.slack_calls}")

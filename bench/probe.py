@@ -24,6 +24,40 @@ LONG_TIMEOUT_S = 24 * 3600  # the bench measures one uninterrupted pass, not con
 WRITES = frozenset({"PutItem", "UpdateItem", "BatchWriteItem", "TransactWriteItems", "DeleteItem"})
 
 
+INDEXES = ("gsi1", "gsi2", "gsi3", "gsi4", "gsi5")
+INDEX_WRITES: Counter[str] = Counter()  # index partition (`gsi1 WL#-#3`) -> items put into it
+
+
+def _put_items(operation: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+    if operation == "PutItem":
+        return [params["Item"]]
+    if operation == "BatchWriteItem":
+        return [r["PutRequest"]["Item"] for rs in params["RequestItems"].values() for r in rs if "PutRequest" in r]
+    if operation == "TransactWriteItems":
+        return [t["Put"]["Item"] for t in params["TransactItems"] if "Put" in t]
+    return []
+
+
+def _tally_index_writes(operation: str, params: dict[str, Any]) -> None:
+    for item in _put_items(operation, params):
+        INDEX_WRITES.update(f"{name} {item[f'{name}pk']['S']}" for name in INDEXES if f"{name}pk" in item)
+
+
+def busiest_partition(writes: Counter[str], unspread: bool = False) -> dict[str, Any]:
+    """The index partition that took the most item writes and its share of all index writes; `unspread` counts
+    the same writes as the keys were before the pool and creditor partitions were spread (`WL#-`, `CRED#<c>`)."""
+    if unspread:
+        joined: Counter[str] = Counter()
+        for key, n in writes.items():
+            joined[key.rsplit("#", 1)[0] if key.startswith(("gsi1 WL#-#", "gsi4 CRED#")) else key] += n
+        writes = joined
+    total = sum(writes.values())
+    if not total:
+        return {"partition": None, "share": 0.0, "writes": 0}
+    (partition, n), *_ = top = writes.most_common(4)
+    return {"partition": partition, "share": n / total, "writes": total, "top": top}
+
+
 def count_api_calls() -> Counter[str]:
     """Count every botocore call of this process as `service:Operation`.
 
@@ -35,6 +69,7 @@ def count_api_calls() -> Counter[str]:
 
     def counted(self: BaseClient, operation_name: str, api_params: dict[str, Any]) -> Any:
         calls[f"{self.meta.service_model.service_name}:{operation_name}"] += 1
+        _tally_index_writes(operation_name, api_params)
         return original(self, operation_name, api_params)
 
     BaseClient._make_api_call = counted  # type: ignore[method-assign]
@@ -115,6 +150,8 @@ def main() -> None:
         "ready_rss_mib": ready_rss,
         "peak_rss_mib": peak_rss_mib(),
         "tracemalloc_peak_mib": traced_peak,
+        "busiest_partition": busiest_partition(INDEX_WRITES),
+        "busiest_unspread": busiest_partition(INDEX_WRITES, unspread=True),
     }
     args.result.write_text(json.dumps(result, default=str))
 

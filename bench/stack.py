@@ -86,14 +86,20 @@ class MotoServer:
             aws_secret_access_key=CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
         )
 
-    def create_resources(self) -> str:
-        """The table (from infra/template.yaml), a versioned bucket, the bot token; returns the queue URL."""
+    def create_resources(self) -> dict[str, str]:
+        """The table (from infra/template.yaml), a versioned bucket, the bot token, the intake queue and the
+        notices' FIFO queue; returns the queues' URLs as the function's environment names them."""
         self.client("dynamodb").create_table(**table_kwargs(TABLE))
         s3 = self.client("s3")
         s3.create_bucket(Bucket=BUCKET)
         s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
         self.client("ssm").put_parameter(Name=BOT_TOKEN_PARAM, Value="xoxb-bench", Type="SecureString")
-        return str(self.client("sqs").create_queue(QueueName=QUEUE)["QueueUrl"])
+        sqs = self.client("sqs")
+        notify = sqs.create_queue(QueueName="arrears-notify.fifo", Attributes={"FifoQueue": "true"})
+        return {
+            "INTAKE_QUEUE_URL": str(sqs.create_queue(QueueName=QUEUE)["QueueUrl"]),
+            "NOTIFY_QUEUE_URL": str(notify["QueueUrl"]),
+        }
 
     def upload(self, path: Path, key: str) -> Uploaded:
         s3 = self.client("s3")
