@@ -16,7 +16,7 @@ SAM_VENV := .venv-sam
 SAM      := $(SAM_VENV)/bin/sam
 SAM_CLI  := aws-sam-cli==1.170.0
 COMPILE  := pip compile pyproject.toml --universal --python-version 3.11 --generate-hashes --custom-compile-command "make lock" --quiet
-FUNCTIONS := IntakeFunction RemindersFunction PlansFunction SlackFunction NotifyFunction RetentionFunction
+FUNCTIONS := IntakeFunction RemindersFunction PlansFunction SlackFunction NotifyFunction RetentionFunction UnsubscribeFunction
 
 .PHONY: install demo test lint unit integration e2e parity bench serve lock build validate deploy destroy slack-manifest clean
 
@@ -76,6 +76,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.check
 	$(BIN)/python -m bench.detection
 	$(BIN)/python -m bench.resume
+	$(BIN)/python -m bench.coldstart
 	$(BIN)/python -m bench.compliance_reads
 
 # requirements.txt (what Lambda gets) and requirements-dev.txt (that plus the tools) from pyproject.toml.

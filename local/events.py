@@ -11,7 +11,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import quote_plus, urlencode
+from urllib.parse import parse_qs, quote_plus, urlencode
 
 ACCOUNT_ID = "123456789012"
 
@@ -142,19 +142,21 @@ def function_url_event(
     raw_path: str = "/",
     method: str = "POST",
     source_ip: str = "127.0.0.1",
+    query: str = "",
 ) -> dict[str, Any]:
-    """A Lambda Function URL (payload 2.0) event: lower-cased headers, base64 body as Slack's arrive."""
+    """A Lambda Function URL (payload 2.0) event: lower-cased headers, base64 body as Slack's arrive; a GET
+    without a body has none, as Lambda sends it."""
     now = time.time()
     encoded = body.encode("utf-8")
     lowered = {name.lower(): value for name, value in headers.items()}
     lowered.setdefault("content-length", str(len(encoded)))
     lowered.setdefault("host", "local.lambda-url.localhost")
     user_agent = lowered.get("user-agent", "Slackbot 1.0 (+https://api.slack.com/robots)")
-    return {
+    event: dict[str, Any] = {
         "version": "2.0",
         "routeKey": "$default",
         "rawPath": raw_path,
-        "rawQueryString": "",
+        "rawQueryString": query,
         "headers": lowered,
         "requestContext": {
             "accountId": "anonymous",
@@ -177,6 +179,12 @@ def function_url_event(
         "body": base64.b64encode(encoded).decode("ascii"),
         "isBase64Encoded": True,
     }
+    if query:
+        event["queryStringParameters"] = {k: ",".join(v) for k, v in parse_qs(query).items()}
+    if not body and method == "GET":
+        del event["body"]
+        event["isBase64Encoded"] = False
+    return event
 
 
 def sign_slack_request(secret: str, body: str, timestamp: int | None = None) -> dict[str, str]:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 LOCK = ROOT / "requirements.txt"
-FUNCTIONS = ("intake", "reminders", "plans", "slack", "notify", "retention")
+FUNCTIONS = ("intake", "reminders", "plans", "slack", "notify", "retention", "unsubscribe")
 LAMBDA_PLATFORM = ("manylinux2014_aarch64", "3.13")  # infra/template.yaml: arm64, python3.13
 _SKIP = shutil.ignore_patterns("__pycache__", "*.pyc", "*.pyo")
 # Data of library features Arrears never calls: phonenumbers' geocoder and carrier names (40 MB of the layer's

@@ -21,11 +21,12 @@ from typing import Any
 from unittest import mock
 
 from local import events
-from local.stack import LocalStack, deploy
+from local.stack import LOCAL_FUNCTION_URL, LocalStack, deploy
 from local.template import FAKE_CREDENTIALS, FunctionSpec, SqsTrigger
 
 logger = logging.getLogger(__name__)
 Handler = Callable[[dict[str, Any], Any], Any]
+SLACK_FUNCTION, UNSUBSCRIBE_FUNCTION = "SlackFunction", "UnsubscribeFunction"  # the two with a Function URL
 
 
 class LocalLambdaClient:
@@ -211,14 +212,29 @@ class LocalRunner:
             self.drain_queues()  # what the runs queued (Slack notices) is delivered, as SQS would
         return results
 
-    def slack_request(self, body: str, headers: dict[str, str], *, raw_path: str = "/") -> dict[str, Any]:
-        """Delivers a Slack HTTP request as a Function URL event to the function that has the URL."""
-        url_functions = [spec for spec in self.stack.functions.values() if spec.url_auth_type]
-        if not url_functions:
-            raise LookupError("no function in the template has a FunctionUrlConfig")
-        event = events.function_url_event(body, headers, raw_path=raw_path)
-        result: dict[str, Any] = self.invoke(url_functions[0].logical_id, event)
+    def url_request(
+        self, logical_id: str, body: str, headers: dict[str, str], *, method: str = "POST", raw_path: str = "/",
+        query: str = "",
+    ) -> dict[str, Any]:  # fmt: skip
+        """Delivers an HTTP request as a Function URL event to the function, which must have a Function URL."""
+        if not self.function(logical_id).url_auth_type:
+            raise LookupError(f"{logical_id} has no FunctionUrlConfig in the template")
+        event = events.function_url_event(body, headers, raw_path=raw_path, method=method, query=query)
+        result: dict[str, Any] = self.invoke(logical_id, event)
         return result
+
+    def slack_request(self, body: str, headers: dict[str, str], *, raw_path: str = "/") -> dict[str, Any]:
+        """Delivers a Slack HTTP request as a Function URL event to the Slack function."""
+        return self.url_request(SLACK_FUNCTION, body, headers, raw_path=raw_path)
+
+    def unsubscribe_request(
+        self, method: str, query: str, body: str = "", headers: dict[str, str] | None = None
+    ) -> dict[str, Any]:
+        """What a mail client (one-click POST) or a browser (GET, then the button) sends to an unsubscribe link."""
+        sent = {"User-Agent": "Mozilla/5.0 (local)", **(headers or {})}
+        if body:
+            sent.setdefault("Content-Type", "application/x-www-form-urlencoded")
+        return self.url_request(UNSUBSCRIBE_FUNCTION, body, sent, method=method, raw_path="/u", query=query)
 
     def signed_slack_request(
         self, body: str, content_type: str = "application/x-www-form-urlencoded"
@@ -360,15 +376,20 @@ def embedded_aws(
     stack_name: str = "arrears-local",
     parameters: dict[str, str] | None = None,
     extra_env: dict[str, str] | None = None,
+    function_url: str = LOCAL_FUNCTION_URL,
 ) -> Iterator[LocalRunner]:
     """Starts moto, deploys infra/template.yaml into it and yields a runner; afterwards resets moto.
 
-    `recorder_url` is the Slack recorder's API base (`http://127.0.0.1:<port>/api/`).
+    `recorder_url` is the Slack recorder's API base (`http://127.0.0.1:<port>/api/`); `function_url` is where the
+    local HTTP endpoint serves the Function URLs (the unsubscribe links in emails point there).
     """
     started = time.monotonic()
     endpoint_url = moto_endpoint()
     try:
-        stack = deploy(endpoint_url, stack_name=stack_name, parameters=parameters, slack_api_url=recorder_url)
+        stack = deploy(
+            endpoint_url, stack_name=stack_name, parameters=parameters, slack_api_url=recorder_url,
+            function_url=function_url,
+        )  # fmt: skip
         runner = LocalRunner(stack, extra_env=extra_env)
         runner.startup_seconds = time.monotonic() - started
         logger.info("embedded AWS ready in %.2fs at %s", runner.startup_seconds, endpoint_url)

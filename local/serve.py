@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import urllib.parse
 import urllib.request
@@ -10,7 +11,7 @@ from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from local.http_endpoint import SlackHttpEndpoint
+from local.http_endpoint import SLACK_PATH, UNSUBSCRIBE_PATH, SlackHttpEndpoint
 from local.runner import LocalRunner, embedded_aws
 from local.slack_recorder import RecordedCall, SlackRecorder, render_text
 
@@ -49,9 +50,22 @@ def _control_handler(runner: LocalRunner) -> type[BaseHTTPRequestHandler]:
     return _Control
 
 
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 def run_serve(port: int = 0) -> int:
-    """Run until Ctrl-C; print how to reach the endpoint and how to sign a test request."""
-    with SlackRecorder(on_record=_print_slack) as recorder, embedded_aws(recorder.api_url) as runner:
+    """Run until Ctrl-C; print how to reach the endpoint and how to sign a test request.
+
+    The endpoint's port is chosen before the stack is deployed: the Function URLs resolve to it, so the
+    unsubscribe links in the reminder emails open here."""
+    port = port or _free_port()
+    with (
+        SlackRecorder(on_record=_print_slack) as recorder,
+        embedded_aws(recorder.api_url, function_url=f"http://127.0.0.1:{port}") as runner,
+    ):
         control = ThreadingHTTPServer(("127.0.0.1", CONTROL_PORT), _control_handler(runner))
         threading.Thread(target=control.serve_forever, daemon=True).start()
         with SlackHttpEndpoint(runner, port=port) as endpoint:
@@ -68,6 +82,7 @@ def run_serve(port: int = 0) -> int:
 def _banner(url: str, runner: LocalRunner, recorder: SlackRecorder) -> str:
     return f"""Arrears is running on embedded AWS (moto at {runner.stack.endpoint_url}).
   Slack request URL : {url}
+  Unsubscribe links : {url.removesuffix(SLACK_PATH)}{UNSUBSCRIBE_PATH}?t=...  (in the reminder emails)
   Slack signing secret (local): {runner.stack.signing_secret}
   Slack Web API recorder      : {recorder.api_url}
   Control                     : http://127.0.0.1:{CONTROL_PORT}  (arrears tick [--at ISO]; POST /put?key=incoming/...)

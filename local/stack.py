@@ -29,6 +29,10 @@ from local.template import (
 
 LOCAL_SIGNING_SECRET = "local-signing-secret-0123456789abcdef"  # noqa: S105 - fake, local only
 LOCAL_BOT_TOKEN = "xoxb-local-0000000000-0000000000000-localbottoken"  # noqa: S105 - fake, local only
+LOCAL_UNSUBSCRIBE_KEY = "local-unsubscribe-key-0123456789abcdef0123456789"  # fake, local only
+# What a Function URL resolves to locally: the HTTP endpoint (local.http_endpoint) that serves every function URL,
+# routed by path. `arrears serve` listens there; tests call the runner directly.
+LOCAL_FUNCTION_URL = "http://127.0.0.1:8791"
 # Resource types deployed into moto's CloudFormation; functions, URLs, permissions, event source
 # mappings and schedules are played by local.runner instead. Bucket policies are applied by API.
 MOTO_TYPES = frozenset({"AWS::DynamoDB::Table", "AWS::S3::Bucket", "AWS::SQS::Queue", "AWS::IAM::Role"})
@@ -172,10 +176,12 @@ def configure_resources(stack: LocalStack, cfn: dict[str, Any], resolver: Resolv
 
 
 def _attribute_reader(
-    cfn: dict[str, Any], physical_ids: dict[str, str], values: dict[str, str]
+    cfn: dict[str, Any], physical_ids: dict[str, str], values: dict[str, str], function_url: str
 ) -> Callable[[str, str], str]:
     def attribute(logical_id: str, attr: str) -> str:
         resource_type = cfn["Resources"][logical_id]["Type"]
+        if (resource_type, attr) == ("AWS::Lambda::Url", "FunctionUrl"):
+            return f"{function_url.rstrip('/')}/"  # like AWS's, with its trailing slash
         physical = physical_ids[logical_id]
         name = physical.rsplit("/", 1)[-1]
         if attr in ("QueueUrl", "Name", "Id"):
@@ -227,6 +233,7 @@ def create_secrets(stack: LocalStack) -> None:
     for parameter, value in (
         ("SlackSigningSecretParam", stack.signing_secret),
         ("SlackBotTokenParam", stack.bot_token),
+        ("UnsubscribeKeyParam", LOCAL_UNSUBSCRIBE_KEY),
     ):
         ssm.put_parameter(Name=stack.parameters[parameter], Value=value, Type="SecureString", Overwrite=True)
     stack.client("ses").verify_email_identity(EmailAddress=stack.parameters["SenderEmail"])
@@ -250,12 +257,13 @@ def deploy(
     region: str = "us-east-1",
     parameters: dict[str, str] | None = None,
     slack_api_url: str | None = None,
+    function_url: str = LOCAL_FUNCTION_URL,
     template_path: Path = TEMPLATE_PATH,
 ) -> LocalStack:
     """Deploys the template into the moto server at `endpoint_url` and resolves every function for local runs.
 
     `slack_api_url` (the recorder's `/api/` URL) is passed as the SlackApiUrl parameter and forced on every
-    SLACK_API_URL environment variable.
+    SLACK_API_URL environment variable. Function URLs resolve to `function_url` (the local HTTP endpoint).
     """
     cfn = translate_template(load_template(template_path), region)
     overrides = {**(parameters or {}), **({"SlackApiUrl": slack_api_url} if slack_api_url else {})}
@@ -264,7 +272,7 @@ def deploy(
     described = create_stack(cloudformation, stack_name, cfn, values)
     resources = cloudformation.describe_stack_resources(StackName=stack_name)["StackResources"]
     physical_ids = {resource["LogicalResourceId"]: resource["PhysicalResourceId"] for resource in resources}
-    resolver = Resolver(values, physical_ids, _attribute_reader(cfn, physical_ids, values))
+    resolver = Resolver(values, physical_ids, _attribute_reader(cfn, physical_ids, values, function_url))
     physical_ids.update(_local_names(cfn, resolver, stack_name))
     outputs = {output["OutputKey"]: output["OutputValue"] for output in described.get("Outputs", [])}
     stack = LocalStack(

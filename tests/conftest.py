@@ -63,8 +63,11 @@ HANDLER_ENV = {
     "SENDER_EMAIL": "collections@example.com",
     "AUTHORIZED_USERS": "",
     "DEFAULT_CREDITOR": "acme",
+    "UNSUBSCRIBE_URL": "https://unsubscribe.lambda-url.us-east-1.on.aws/",
+    "UNSUBSCRIBE_KEY_PARAM": "/arrears/unsubscribe/signing-key",
 }
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+UNSUBSCRIBE_KEY = "test-unsubscribe-key-0123456789abcdef0123"
 
 
 @pytest.fixture
@@ -76,6 +79,7 @@ def load_handler(aws: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> Any:
     ssm = boto3.client("ssm")
     ssm.put_parameter(Name=HANDLER_ENV["SLACK_SIGNING_SECRET_PARAM"], Value=SIGNING_SECRET, Type="SecureString")
     ssm.put_parameter(Name=HANDLER_ENV["SLACK_BOT_TOKEN_PARAM"], Value="xoxb-test", Type="SecureString")
+    ssm.put_parameter(Name=HANDLER_ENV["UNSUBSCRIBE_KEY_PARAM"], Value=UNSUBSCRIBE_KEY, Type="SecureString")
     for name, value in HANDLER_ENV.items():
         monkeypatch.setenv(name, value)
 

@@ -14,8 +14,10 @@ from shared.domain.compliance import Decision
 from shared.domain.contact_check import ProposedContact
 from shared.domain.dunning import Step
 from shared.domain.errors import ConflictError, IncompleteRunError, UpstreamUnavailableError
+from shared.domain.letters import Notice, build_notice, mailed_flags, unnoticed
 from shared.domain.notices import run_notice
 from shared.domain.sends import SendAttempt
+from shared.domain.settings import Settings
 from shared.observability import logger
 from shared.ports import Accounts, Notifier
 from shared.writes import change_account
@@ -41,7 +43,8 @@ class RunReport:
     def add(self, key: str, outcome: str, rules: tuple[str, ...] = ()) -> None:
         self.outcomes[outcome] += 1
         self.held_by.update(dict.fromkeys(rules, 1))
-        lists = {"sent": self.sent, "blocked": self.stopped, "review": self.stopped, "unfinished": self.unfinished}
+        lists = {"sent": self.sent, "mailed": self.sent, "blocked": self.stopped, "review": self.stopped,
+                 "unfinished": self.unfinished}  # fmt: skip
         target = self.unsettled if outcome in UNSETTLED else lists.get(outcome)
         if target is not None:
             target.append(key)
@@ -84,6 +87,8 @@ def run_reminders(
     errors: list[Exception] = []
     for due in accounts.due(now, "REMIND"):
         report.add(due.key, *_remind_isolated(accounts, due.key, now, senders, errors))
+    if senders.letters is not None:
+        senders.letters.write_manifests()  # the days this run put letters on, each listed whole
     logger.info("reminder run finished", extra=report.as_dict())
     _tell_stopped(report, notify)
     _tell_summary(report, notify)
@@ -137,7 +142,8 @@ def _tell_stopped(report: RunReport, notify: tuple[Notifier, str] | None) -> Non
 
 # Outcomes a run summary reports, in the order a reader wants them; a run with none of them posts nothing.
 SUMMARY_OUTCOMES = {
-    "sent": "sent", "confirmed": "confirmed delivered", "deferred": "deferred (not allowed yet)",
+    "sent": "sent", "mailed": "letters for the mail", "confirmed": "confirmed delivered",
+    "deferred": "deferred (not allowed yet)",
     "blocked": "stopped: blocked by a rule", "review": "stopped for review", "no-contact": "skipped: no usable contact",
     "failed": "failed", "unknown": "outcome unknown (settled next run)", "unrecorded": "sent, record pending",
     "unsettled": "unsettled (next run settles)", "unfinished": "not finished (retried)",
@@ -183,7 +189,8 @@ def remind_account(accounts: Accounts, account: Account, senders: Senders) -> Ou
     Each candidate channel is checked and every decision is kept; a channel the rules refuse (say, a text
     to a number without a reassigned-number check) falls back to email before the step is held back.
     """
-    cadence = accounts.settings(account.creditor).cadence
+    settings = accounts.settings(account.creditor)
+    cadence = settings.cadence
     index = account.dunning_step
     if index >= len(cadence):
         return "done", ()
@@ -191,8 +198,13 @@ def remind_account(accounts: Accounts, account: Account, senders: Senders) -> Ou
     settled, previous = resolve_earlier(senders, account, index, at)
     if settled is not None:
         if settled in ("repeat", "confirmed"):
-            _advance(accounts, account.key, at, index + 1, previous.at if previous else at)
+            letter = previous if previous is not None and previous.channel == "letter" else None
+            mailed = _notice_of(account, settings, unnoticed(account), letter.at) if letter else None
+            _advance(accounts, account.key, at, index + 1, previous.at if previous else at, mailed)
         return settled, ()
+    notice = _notice_of(account, settings, unnoticed(account), at) if senders.letters else None
+    if notice is not None:
+        return _mail_notice(accounts, account, notice, (index, previous), senders, at)
     targets = _targets(account, cadence[index].channel)
     if not targets:
         _advance(accounts, account.key, at, index + 1, None)
@@ -224,11 +236,50 @@ def _send_first_allowed(
     return _hold_back(accounts, account, at, [c.decision for c in refused])
 
 
-def _advance(accounts: Accounts, key: str, at: datetime, step: int, sent_at: datetime | None) -> None:
+def _notice_of(account: Account, settings: Settings, owed: list[str], at: datetime) -> Notice | None:
+    """The first letter for the `owed` invoices as of `at` (a letter attempt's instant rebuilds the one it mailed:
+    the same mail date and validation period); None without a letterhead."""
+    if settings.letterhead is None or not owed:
+        return None
+    return build_notice(account, settings.letterhead, owed, at, settings.observed_holidays)
+
+
+def _mail_notice(
+    accounts: Accounts,
+    account: Account,
+    notice: Notice,
+    step: tuple[int, SendAttempt | None],
+    senders: Senders,
+    at: datetime,
+) -> Outcome:
+    """A consumer debt's first contact is its notice by letter: for a third-party collector the validation
+    notice of 12 CFR 1006.34, which opens the validation period and lets texts and emails follow."""
+    index, previous = step
+    purpose = "validation_notice" if notice.kind == "validation" else "collection"
+    debts = tuple(d.number for d in notice.debts)
+    proposed = ProposedContact(at=at, channel="letter", to=", ".join(notice.postal.lines), automated=True,
+                               debt_ids=debts, purpose=purpose)  # fmt: skip
+    checked = contacts.check_contact(account, proposed)
+    if checked.decision.decision != "ALLOW":
+        contacts.log_decision(checked, proposed, ACTOR)
+        return _hold_back(accounts, account, at, [checked.decision])
+    outcome = send_step(senders, checked, proposed, notice.kind, index, previous, notice)
+    if outcome != "sent":
+        return outcome, ()
+    _advance(accounts, account.key, at, index + 1, at, notice)
+    return "mailed", ()
+
+
+def _advance(
+    accounts: Accounts, key: str, at: datetime, step: int, sent_at: datetime | None, mailed: Notice | None = None
+) -> None:
+    """Move the account past a step; a mailed letter also records its initial communication and notices."""
+
     def advance(current: Account) -> tuple[Account, list[Activity]]:
         last = sent_at or current.last_contact_at
+        flags = mailed_flags(current, mailed) if mailed else current.flags
         return replace(
-            current, dunning_step=max(current.dunning_step, step), last_contact_at=last, defer_until=None
+            current, dunning_step=max(current.dunning_step, step), last_contact_at=last, defer_until=None, flags=flags
         ), []
 
     change_account(accounts, key, advance, at)

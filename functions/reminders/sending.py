@@ -12,8 +12,11 @@ from shared import contacts
 from shared.domain.accounts import Account
 from shared.domain.contact_check import ProposedContact
 from shared.domain.errors import DeliveryUnknownError, UpstreamUnavailableError
-from shared.domain.messages import render_reminder
+from shared.domain.letters import Notice, mail_date
+from shared.domain.messages import Message, render_reminder
 from shared.domain.sends import FAILED, SENT, UNKNOWN, DeliveryEvent, SendAttempt, resolve, settled
+from shared.domain.unsubscribe import UnsubscribeLinks
+from shared.letters import Letter, LetterBox, render_letter
 from shared.observability import logger
 from shared.ports import SendLog, TrackedMailer, TrackedSms
 
@@ -27,7 +30,9 @@ class Senders:
     sms: TrackedSms
     log: SendLog
     clock: Callable[[], datetime]
+    links: UnsubscribeLinks  # every email carries its address's unsubscribe link
     sleep: Callable[[float], None] = time.sleep
+    letters: LetterBox | None = None  # where letters go for the print-and-mail vendor; None: no letters
 
 
 def step_of(account: Account, index: int) -> str:
@@ -44,7 +49,7 @@ def resolve_earlier(
     previous = senders.log.attempt(account.key, step_of(account, index))
     if previous is None:
         return None, None
-    events = senders.log.events(previous.id) if previous.state == UNKNOWN else []
+    events = _events_of(senders, account, previous) if previous.state == UNKNOWN else []
     action = resolve(previous, events, now)
     if action in ("done", "wait"):
         return ("repeat" if action == "done" else "unsettled"), previous
@@ -52,6 +57,15 @@ def resolve_earlier(
         previous = _outcome_of(previous, events, action)
         senders.log.settle(previous)
     return ("confirmed" if previous.state == SENT else None), previous
+
+
+def _events_of(senders: Senders, account: Account, attempt: SendAttempt) -> list[DeliveryEvent]:
+    """What shows an unknown attempt's outcome: the provider's delivery events; for a letter, its PDF stored
+    complete in the letter box (on the mail date the attempt's instant gave it)."""
+    if attempt.channel != "letter":
+        return senders.log.events(attempt.id)
+    key = senders.letters.kept(mail_date(attempt.at, account.timezone), attempt.id) if senders.letters else None
+    return [DeliveryEvent(attempt.id, "Kept", attempt.at, key)] if key else []
 
 
 def _outcome_of(attempt: SendAttempt, events: list[DeliveryEvent], action: str) -> SendAttempt:
@@ -69,6 +83,7 @@ def send_step(
     template: str,
     index: int,
     previous: SendAttempt | None,
+    notice: Notice | None = None,
 ) -> str:
     """Record the attempt (with the decision and the contact as `unknown`), then call the provider, then keep its
     answer. Outcomes: sent, unknown (response lost), failed (refused), unrecorded (sent, outcome not kept yet),
@@ -76,14 +91,16 @@ def send_step(
     account = checked.account
     tries = previous.tries + 1 if previous else 1
     attempt = SendAttempt(account.key, step_of(account, index), proposed.at, proposed.channel, tries)
-    message = render_reminder(template, proposed.channel, account, proposed.at.date())
-    summary = f"{template} reminder by {proposed.channel}"
+    link = _unsubscribe_url(senders, account, proposed)
+    content = render_letter(notice) if notice else render_reminder(template, proposed.channel, account,
+                                                                    proposed.at.date(), link)  # fmt: skip
+    summary = f"{template} notice by letter" if notice else f"{template} reminder by {proposed.channel}"
     extra = {"template": template, "step": index, "attempt_id": attempt.id, "tries": tries}
     contact = replace(contacts.contact_activity(checked, proposed, ACTOR, UNKNOWN, summary, extra), id=attempt.id)
     if not senders.log.claim(attempt, previous, [contacts.decision_activity(checked, proposed, ACTOR), contact]):
         return "unsettled"
     try:
-        message_id = _deliver(proposed, attempt, message.subject, message.body, senders)
+        message_id = _deliver(proposed, attempt, content, senders, link)
     except DeliveryUnknownError as exc:
         _warn("reminder response lost; the next run resolves it", attempt, exc)
         return "unknown"
@@ -107,12 +124,25 @@ def _keep(senders: Senders, attempt: SendAttempt) -> bool:
     return False
 
 
-def _deliver(proposed: ProposedContact, attempt: SendAttempt, subject: str, body: str, senders: Senders) -> str:
+def _unsubscribe_url(senders: Senders, account: Account, proposed: ProposedContact) -> str:
+    """The link an email carries in its body and its List-Unsubscribe header; texts have STOP instead."""
+    if proposed.channel != "email" or proposed.to is None:
+        return ""
+    return senders.links.url(account.key, proposed.to, proposed.at.date())
+
+
+def _deliver(
+    proposed: ProposedContact, attempt: SendAttempt, content: Message | Letter, senders: Senders, link: str
+) -> str:
     if proposed.to is None:
         raise UpstreamUnavailableError("no address to deliver to")
+    if isinstance(content, Letter):
+        if senders.letters is None:
+            raise UpstreamUnavailableError("no letter box to put the letter in")
+        return senders.letters.keep(content, attempt.id)
     if proposed.channel == "sms":
-        return senders.sms.send_sms(proposed.to, body)
-    return senders.mailer.send_email(proposed.to, subject, body, attempt.id, attempt.account_key)
+        return senders.sms.send_sms(proposed.to, content.body)
+    return senders.mailer.send_email(proposed.to, content.subject, content.body, attempt.id, attempt.account_key, link)
 
 
 def _warn(message: str, attempt: SendAttempt, exc: Exception) -> None:

@@ -192,10 +192,19 @@ def usable_emails(account: Account) -> list[str]:
     return [e["address"] for e in account.emails if not e.get("invalid") and not e.get("opted_out_at")]
 
 
-def email_refused(account: Account, address: str, complaint: bool, at: datetime, detail: str) -> Changed:
-    """The mail provider says an address is gone (a permanent bounce) or its owner complained (marked it spam):
-    that address gets no more email, a complaint counting as an opt-out. With no usable email or phone left, the
-    account needs locating. Unchanged (no activity) when the address is unknown or was refused already."""
+def email_refused(
+    account: Account,
+    address: str,
+    complaint: bool,
+    at: datetime,
+    detail: str,
+    actor: str = "ses",
+    what: str = "complained (marked as spam): opted out of email",
+) -> Changed:
+    """The mail provider says an address is gone (a permanent bounce) or its owner complained (marked it spam), or
+    the owner unsubscribed (`complaint` with `actor` and `what` saying how): that address gets no more email, a
+    complaint counting as an opt-out. With no usable email or phone left, the account needs locating. Unchanged (no
+    activity) when the address is unknown or was refused already."""
     stamp = at.strftime("%Y-%m-%dT%H:%M:%SZ")
     emails, changed = [], False
     for entry in account.emails:
@@ -212,11 +221,11 @@ def email_refused(account: Account, address: str, complaint: bool, at: datetime,
     if not changed:
         return account, []
     updated = replace(account, emails=tuple(emails))
-    what = "complained (marked as spam): opted out of email" if complaint else f"bounced for good ({detail})"
-    activities = [Activity(at=at, kind="status", actor="ses", summary=f"email {address} {what}",
+    what = what if complaint else f"bounced for good ({detail})"
+    activities = [Activity(at=at, kind="status", actor=actor, summary=f"email {address} {what}",
                            data={"address": address, "complaint": complaint})]  # fmt: skip
     if not usable_emails(updated) and not usable_phones(updated) and not updated.flags.get("needs_locate"):
         flags = {**updated.flags, "needs_locate": {"since": stamp, "reason": f"email {what}; no other contact"}}
         updated = replace(updated, flags=flags)
-        activities.append(Activity(at=at, kind="status", actor="ses", summary="needs locate: no usable contact left"))
+        activities.append(Activity(at=at, kind="status", actor=actor, summary="needs locate: no usable contact left"))
     return updated, activities

@@ -6,11 +6,13 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from pathlib import Path
-
-import jinja2
+from typing import TYPE_CHECKING
 
 from shared.domain.accounts import Account
 from shared.domain.money import Money
+
+if TYPE_CHECKING:
+    import jinja2
 
 TEMPLATES = Path(__file__).with_name("templates")
 
@@ -34,6 +36,8 @@ def disclosure(account: Account, channel: str) -> str:
 
 @cache
 def _env() -> jinja2.Environment:
+    import jinja2  # on first render: the Slack function imports this module for `disclosure` alone
+
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
         autoescape=False,  # noqa: S701 - plain-text email and SMS, never HTML
@@ -42,8 +46,11 @@ def _env() -> jinja2.Environment:
     )
 
 
-def render_reminder(template: str, channel: str, account: Account, today: date) -> Message:
-    """Render a reminder; the first line of an email template is its `Subject:` header."""
+def render_reminder(
+    template: str, channel: str, account: Account, today: date, unsubscribe_url: str | None = None
+) -> Message:
+    """Render a reminder; the first line of an email template is its `Subject:` header. An email's body ends with
+    `unsubscribe_url` (the same link as its List-Unsubscribe header) when there is one."""
     name = f"{template}.{'sms' if channel == 'sms' else 'email'}.j2"
     invoices = account.open_invoices()
     owed = account.open_amounts()  # after payments the creditor's books do not show yet
@@ -59,6 +66,7 @@ def render_reminder(template: str, channel: str, account: Account, today: date) 
             days_past_due=(today - oldest).days,
             third_party=account.collector_role == "third_party",
             disclosure=disclosure(account, channel),
+            unsubscribe_url=unsubscribe_url or "",
             invoices=[
                 {
                     "number": i.number,

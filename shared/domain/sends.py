@@ -67,7 +67,8 @@ def attempt_id(account_key: str, step: str, tries: int) -> str:
 def resolve(attempt: SendAttempt, events: Sequence[DeliveryEvent], now: datetime) -> str:
     """What a run does with a step's earlier attempt: `done` (sent), `settle` (events tell its outcome),
     `wait` (unknown, still inside the settling window), `retry` (failed, or an email no event ever confirmed),
-    `assume-sent` (an unknown text: no event can confirm it, and a second text costs more than a missed one)."""
+    `assume-sent` (an unknown text: no event can confirm it, and a second text costs more than a missed one).
+    A letter's event is its PDF found complete in the letter box."""
     if attempt.state == SENT:
         return "done"
     if attempt.state == FAILED:
@@ -76,7 +77,9 @@ def resolve(attempt: SendAttempt, events: Sequence[DeliveryEvent], now: datetime
         return "settle"
     if now - attempt.at < SETTLE:
         return "wait"
-    return "retry" if attempt.channel == "email" else "assume-sent"
+    # An email SES never took, or a letter whose PDF is not in the letter box, was not sent: try again. A text
+    # has no event that could confirm it.
+    return "retry" if attempt.channel in ("email", "letter") else "assume-sent"
 
 
 def settled(attempt: SendAttempt, events: Sequence[DeliveryEvent]) -> SendAttempt:

@@ -14,6 +14,7 @@ from typing import Any
 from shared.domain.dunning import DEFAULT_CADENCE, Step
 from shared.domain.errors import InvalidInputError
 from shared.domain.ledger import MatchRule
+from shared.domain.letterhead import Letterhead, parse_letterhead
 from shared.domain.money import Money, normalize_currency
 
 REFERENCE_CURRENCY = "USD"
@@ -37,7 +38,8 @@ DEFAULT_RATES: dict[str, Decimal] = {
     "BRL": Decimal("0.18"),
 }
 MISSING_CHOICES = ("confirm", "close")
-KEYS = ("reference_rates", "match_tolerance_minor", "match_window_days", "missing_from_snapshot", "summary_threshold")
+KEYS = ("reference_rates", "match_tolerance_minor", "match_window_days", "missing_from_snapshot", "summary_threshold",
+        "letters")  # fmt: skip
 SUMMARY_THRESHOLD = 1000  # reference-currency units: an import summary names changes at least this large
 
 
@@ -50,6 +52,8 @@ class Settings:
     match: MatchRule = field(default_factory=MatchRule)
     missing_from_snapshot: str = "confirm"  # confirm: hold for a person; close: paid per source
     summary_threshold: int = SUMMARY_THRESHOLD
+    letterhead: Letterhead | None = None  # who letters are from; none set: no letter goes (the run says so)
+    observed_holidays: bool = True  # the contact policy's validation_holidays: validation periods skip them too
 
     def reference_value(self, minor: int, currency: str) -> Decimal:
         """About what `minor` of `currency` is in the reference currency (to rank and filter, never money)."""
@@ -95,7 +99,10 @@ def parse_settings(policy: dict[str, Any]) -> Settings:
     )
     threshold = _count(raw, "summary_threshold", SUMMARY_THRESHOLD, 10**9)
     rates = _rates(raw.get("reference_rates", {}))
-    return Settings(rates=rates, match=match, missing_from_snapshot=missing, summary_threshold=threshold)
+    letterhead = parse_letterhead(raw["letters"]) if "letters" in raw else None
+    observed = policy.get("validation_holidays", "statutory_and_observed") == "statutory_and_observed"
+    return Settings(rates=rates, match=match, missing_from_snapshot=missing, summary_threshold=threshold,
+                    letterhead=letterhead, observed_holidays=observed)  # fmt: skip
 
 
 def contact_policy(policy: dict[str, Any]) -> dict[str, Any]:

@@ -8,6 +8,7 @@ each action the role grants must have been used, or be on the short, justified a
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -21,6 +22,7 @@ from local.slack_recorder import SlackRecorder
 from local.template import TEMPLATE_PATH, load_template, translate_template
 from shared.db import keys
 from shared.domain.accounts import account_key
+from shared.domain.unsubscribe import ONE_CLICK
 from tests.e2e.iam_calls import CallLog, granted_actions, iam_actions, recording_calls
 from tests.e2e.test_mapping_flow import UNSURE, asked_message, review_and_confirm
 
@@ -34,6 +36,10 @@ NOT_DRIVEN: dict[str, dict[str, str]] = {
     "RemindersFunction": {
         "sns:Publish": "reminders by SMS (OneTrySnsSms); the sample creditor's cadence only emails",
         "dynamodb:DeleteItem": "a send SES or SNS refuses releases its claim marker (activity.release_marker)",
+        "s3:PutObject": "letters for the mail vendor (LetterBox); the sample creditor has no letterhead "
+        "(tests/integration/functions/test_letters.py mails them)",
+        "s3:GetObject": "a letter's manifest row, read to rebuild the day's manifest (LetterBox.write_manifest)",
+        "s3:ListBucket": "the day's letters under letters/<date>/ (LetterBox.write_manifest)",
     },
     "NotifyFunction": {
         "sqs:ChangeMessageVisibility": "only when Slack rate-limits a post: the notice waits out Retry-After",
@@ -41,6 +47,7 @@ NOT_DRIVEN: dict[str, dict[str, str]] = {
     "PlansFunction": {},
     "RetentionFunction": {},
     "SlackFunction": {},
+    "UnsubscribeFunction": {},
 }
 FUNCTIONS = sorted(
     lid for lid, res in load_template(TEMPLATE_PATH)["Resources"].items() if res["Type"] == "AWS::Serverless::Function"
@@ -105,6 +112,10 @@ def _drive(runner: LocalRunner, recorder: SlackRecorder) -> None:
         _collect(runner, recorder, text, at)
     for days in (5, 9, 12):  # the promise breaks, installments fall due
         runner.tick(IMPORTED_AT + timedelta(days=days))
+    with simulated_clock(IMPORTED_AT + timedelta(days=12)):  # a debtor opens a reminder's link, then one-clicks
+        query = _last_unsubscribe_query()
+        runner.unsubscribe_request("GET", query)
+        runner.unsubscribe_request("POST", query, ONE_CLICK)
     # Three years on, TTL removes an account's item and the table's stream tells the retention function
     expired = keys.account_pk(account_key("acme", "CUST-0020"))
     table = runner.stack.table_name
@@ -113,6 +124,17 @@ def _drive(runner: LocalRunner, recorder: SlackRecorder) -> None:
         f"arn:aws:dynamodb:{runner.stack.region}:{runner.stack.account_id}:table/{runner.stack.table_name}/stream/x"
     )
     runner.invoke("RetentionFunction", ttl_removal_event([(expired, "A")], stream, runner.stack.region))
+
+
+def _last_unsubscribe_query() -> str:
+    """The query (`t=<token>`) of the link in the last reminder email moto accepted."""
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.ses.models import ses_backends
+
+    body = ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages[-1].body
+    found = re.search(r"/u\?(t=\S+)", body)
+    assert found, "the reminder email carries no unsubscribe link"
+    return found.group(1)
 
 
 @pytest.fixture(scope="module")

@@ -11,6 +11,7 @@ import base64
 import json
 import subprocess
 import time
+from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
@@ -21,6 +22,8 @@ from local.events import sign_slack_request, ttl_removal_event
 from local.package import stage_function
 from local.runner import LocalRunner
 from local.slack_recorder import SlackRecorder
+from local.stack import LOCAL_UNSUBSCRIBE_KEY
+from shared.domain.unsubscribe import make_token
 from tests.e2e.runtime import runtime_python
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -160,3 +163,14 @@ def test_slack_handler_refuses_the_capture_signed_with_another_secret(runner, tm
 
     # When the staged handler takes it, then the real signature check refuses it
     assert _invoke(runner, "SlackFunction", event, tmp_path)["result"]["statusCode"] == 401
+
+
+def test_unsubscribe_handler_answers_a_browser_get_from_the_runtime_lock(runner, tmp_path) -> None:
+    # Given a browser's GET as a Function URL delivers it, on a link signed with the stack's key
+    event = _sample("aws_events", "powertools_lambdaFunctionUrlEvent.json")
+    token = make_token(LOCAL_UNSUBSCRIBE_KEY.encode(), "acme#RUNTIME-1", "runtime@example.com", date.today())
+    event |= {"rawPath": "/u", "rawQueryString": urlencode({"t": token})}
+
+    # When the staged unsubscribe handler takes it, Then it shows the confirm page
+    result = _invoke(runner, "UnsubscribeFunction", event, tmp_path)["result"]
+    assert result["statusCode"] == 200 and 'value="One-Click"' in result["body"]

@@ -44,7 +44,7 @@ def fresh_aws(monkeypatch: Any) -> Iterator[str]:
 
     from local.runner import forget_process_caches
     from shared.db.models import configure
-    from tests.conftest import HANDLER_ENV, SIGNING_SECRET
+    from tests.conftest import HANDLER_ENV, SIGNING_SECRET, UNSUBSCRIBE_KEY
     from tests.factories import BUCKET, TABLE, table_kwargs
 
     for name, value in HANDLER_ENV.items():
@@ -61,6 +61,7 @@ def fresh_aws(monkeypatch: Any) -> Iterator[str]:
         ssm = boto3.client("ssm")
         ssm.put_parameter(Name=HANDLER_ENV["SLACK_SIGNING_SECRET_PARAM"], Value=SIGNING_SECRET, Type="SecureString")
         ssm.put_parameter(Name=HANDLER_ENV["SLACK_BOT_TOKEN_PARAM"], Value="xoxb-test", Type="SecureString")
+        ssm.put_parameter(Name=HANDLER_ENV["UNSUBSCRIBE_KEY_PARAM"], Value=UNSUBSCRIBE_KEY, Type="SecureString")
         sqs = boto3.client("sqs")
         url = sqs.create_queue(QueueName="arrears-intake")["QueueUrl"]
         sqs.create_queue(QueueName="arrears-notify.fifo", Attributes={"FifoQueue": "true"})

@@ -59,7 +59,7 @@ def _scenario(monkeypatch: pytest.MonkeyPatch, fault: Fault | None) -> tuple[dic
 
         def note_accepted(operation: str, params: dict[str, Any], result: dict[str, Any]) -> None:
             if operation == "SendEmail":  # SES publishes the Send event of what it accepted, response lost or not
-                tags = {t["Name"]: t["Value"] for t in params.get("Tags", [])}
+                tags = {t["Name"]: t["Value"] for t in params.get("EmailTags", [])}
                 accepted.append((params["Destination"]["ToAddresses"][0], tags.get("attempt", ""), result["MessageId"]))
 
         with inject(fault, note_accepted) as injector:

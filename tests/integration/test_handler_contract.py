@@ -21,6 +21,7 @@ FUNCTIONS = {
     "RemindersFunction": "functions.reminders.env",
     "PlansFunction": "functions.plans.env",
     "SlackFunction": "functions.slack.env",
+    "UnsubscribeFunction": "functions.unsubscribe.env",
 }
 
 

@@ -61,7 +61,9 @@ def test_template_cfn_lint_reports_nothing() -> None:
     assert result.stdout.strip() == ""
 
 
-@pytest.mark.parametrize("logical_id", ["IntakeFunction", "RemindersFunction", "PlansFunction", "SlackFunction"])
+@pytest.mark.parametrize(
+    "logical_id", ["IntakeFunction", "RemindersFunction", "PlansFunction", "SlackFunction", "UnsubscribeFunction"]
+)
 def test_function_handler_path_names_lambda_handler_in_repo(sam: dict[str, Any], logical_id: str) -> None:
     # Given the function's dotted handler path
     module, _, attribute = _functions(sam)[logical_id]["Handler"].rpartition(".")
@@ -193,7 +195,7 @@ def test_every_function_retries_twice_then_fails_to_failure_queue(sam: dict[str,
     configs = {lid: props["EventInvokeConfig"] for lid, props in _functions(sam).items()}
 
     # Then each retries twice and sends exhausted events to the failure queue
-    assert len(configs) == 6
+    assert len(configs) == 7
     for config in configs.values():
         assert config["MaximumRetryAttempts"] == 2
         assert config["DestinationConfig"]["OnFailure"] == {
@@ -288,7 +290,9 @@ def test_samconfig_deploys_this_template_with_only_its_parameters(sam: dict[str,
     assert not [name for name in sam["Parameters"] if "Secret" in name and not name.endswith("Param")]
 
 
-@pytest.mark.parametrize("logical_id", ["IntakeFunction", "RemindersFunction", "PlansFunction", "SlackFunction"])
+@pytest.mark.parametrize(
+    "logical_id", ["IntakeFunction", "RemindersFunction", "PlansFunction", "SlackFunction", "UnsubscribeFunction"]
+)
 def test_function_environment_sets_every_required_setting(cfn: dict[str, Any], logical_id: str) -> None:
     # Given the settings model next to the function's handler (functions/<name>/env.py)
     package = cfn["Resources"][logical_id]["Properties"]["Handler"].rsplit(".", 2)[0]
@@ -309,9 +313,34 @@ def test_slack_function_url_concurrency_is_reserved(sam: dict[str, Any]) -> None
     public = {lid: props for lid, props in _functions(sam).items() if "FunctionUrlConfig" in props}
 
     # Then each has reserved concurrency, a parameter with a small default, so a flood cannot take the account's
-    assert list(public) == ["SlackFunction"]
-    assert public["SlackFunction"]["ReservedConcurrentExecutions"] == {"Ref": "SlackReservedConcurrency"}
-    assert 1 <= sam["Parameters"]["SlackReservedConcurrency"]["Default"] <= 50
+    assert list(public) == ["SlackFunction", "UnsubscribeFunction"]
+    for lid, props in public.items():
+        parameter = lid.removesuffix("Function") + "ReservedConcurrency"
+        assert props["ReservedConcurrentExecutions"] == {"Ref": parameter}
+        assert 1 <= sam["Parameters"][parameter]["Default"] <= 50
+
+
+def test_unsubscribe_endpoint_is_what_reminders_link_to_and_reads_only_what_it_needs(
+    sam: dict[str, Any], cfn: dict[str, Any]
+) -> None:
+    # Given the unsubscribe function and the reminders that link to it
+    functions = _functions(sam)
+    unsubscribe, reminders = functions["UnsubscribeFunction"], functions["RemindersFunction"]
+
+    # Then its URL is public (the token is the check) and is the base of the reminders' links; both read the
+    # signing key by its parameter's name
+    assert unsubscribe["FunctionUrlConfig"] == {"AuthType": "NONE"}
+    variables = reminders["Environment"]["Variables"]
+    assert variables["UNSUBSCRIBE_URL"] == {"Fn::GetAtt": ["UnsubscribeFunctionUrl", "FunctionUrl"]}
+    key = {"Ref": "UnsubscribeKeyParam"}
+    assert variables["UNSUBSCRIBE_KEY_PARAM"] == unsubscribe["Environment"]["Variables"]["UNSUBSCRIBE_KEY_PARAM"] == key
+    # and its role reads and writes account items on the table itself (no index) and reads the key only
+    statements = {st["Sid"]: st for lid, st in _statements(cfn) if lid == "UnsubscribeFunctionRole" and "Sid" in st}
+    assert statements["TableReadWrite"]["Action"] == ["dynamodb:GetItem", "dynamodb:PutItem"]
+    assert statements["TableReadWrite"]["Resource"] == {"Fn::GetAtt": ["Table", "Arn"]}
+    assert statements["UnsubscribeKey"]["Action"] == ["ssm:GetParameters"]
+    assert "UnsubscribeKeyParam" in set(references(statements["UnsubscribeKey"]["Resource"]))
+    assert set(statements) == {"TableReadWrite", "UnsubscribeKey", "SsmDefaultKey"}
 
 
 def test_table_is_deletion_protected_and_retained(sam: dict[str, Any]) -> None:

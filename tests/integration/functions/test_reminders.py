@@ -167,13 +167,13 @@ class SesFaults:
     accepted: list[tuple[str, str, str]] = field(default_factory=list)  # (to, attempt id, message id)
 
     def install(self) -> None:
-        events = one_try_client("ses").meta.events
-        events.register("before-parameter-build.ses.SendEmail", self._note_request)
-        events.register("after-call.ses.SendEmail", self._answer)
+        events = one_try_client("sesv2").meta.events
+        events.register("before-parameter-build.sesv2.SendEmail", self._note_request)
+        events.register("after-call.sesv2.SendEmail", self._answer)
 
     def _note_request(self, params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
         context["to"] = params["Destination"]["ToAddresses"][0]
-        context["attempt"] = {t["Name"]: t["Value"] for t in params.get("Tags", [])}.get("attempt", "")
+        context["attempt"] = {t["Name"]: t["Value"] for t in params.get("EmailTags", [])}.get("attempt", "")
 
     def _answer(self, parsed: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
         self.accepted.append((context["to"], context["attempt"], parsed["MessageId"]))
@@ -299,12 +299,12 @@ def test_throttled_contact_record_write_after_send_keeps_the_record(load_handler
     ses, table = SesFaults(), TableFaults()
     ses.install()
     table.install()
-    events = one_try_client("ses").meta.events
+    events = one_try_client("sesv2").meta.events
 
     def throttle_after_c12(context: dict[str, Any], **_: Any) -> None:
         table.throttle_writes = context["to"] == "c-0012@example.com"
 
-    events.register("after-call.ses.SendEmail", throttle_after_c12)
+    events.register("after-call.sesv2.SendEmail", throttle_after_c12)
 
     # When the run goes out (the throttling ends when the next account is read), then SES's events arrive
     first = _run(handler, MORNING)

@@ -194,3 +194,22 @@ def test_render_reminder_nothing_open_zero_days_and_no_invoice_lines() -> None:
     # Then no invoice is listed and the days past due do not count from a paid invoice
     assert "invoice INV" not in message.body
     assert message.subject.endswith("is 0 days past due")
+
+
+@pytest.mark.parametrize("template", [*EMAIL_STEPS, *SMS_STEPS])
+def test_render_reminder_email_ends_with_its_unsubscribe_link(template: str) -> None:
+    # Given the email's unsubscribe link (the one its List-Unsubscribe header carries)
+    link = "https://abc.lambda-url.us-east-1.on.aws/u?t=eyJhIjoxfQ.c2ln"
+
+    # When any email reminder is rendered with it
+    body = render_reminder(template, "email", account(), TODAY, unsubscribe_url=link).body
+
+    # Then the body offers it as written (a plain-text body: nothing escaped), after the STOP line
+    assert body.rstrip().endswith(f"Or unsubscribe in one click: {link}")
+    assert body.index("STOP") < body.index(link)
+
+
+def test_render_reminder_sms_and_unlinked_email_have_no_unsubscribe_line() -> None:
+    # Given no link (a text message has STOP only), When rendered, Then no unsubscribe line is printed
+    assert "unsubscribe" not in render_reminder("nudge", "sms", account(), TODAY).body.lower()
+    assert "unsubscribe in one click" not in render_reminder("firm", "email", account(), TODAY).body

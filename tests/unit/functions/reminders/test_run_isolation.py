@@ -17,12 +17,14 @@ from shared import contacts
 from shared.domain.accounts import Account
 from shared.domain.errors import DeliveryUnknownError, IncompleteRunError, UpstreamUnavailableError
 from shared.domain.sends import SENT, UNKNOWN, SendAttempt
+from shared.domain.unsubscribe import UnsubscribeLinks
 from tests.factories import account
 from tests.fakes import InMemoryAccounts, InMemorySendLog
 
 MORNING = datetime(2026, 11, 23, 16, 0, tzinfo=UTC)  # 10:00 in Chicago
 FRESH = date(2026, 11, 20)  # three days past due on MORNING: the first step of the cadence
 IDS = [f"C-{n:04d}" for n in range(1, 41)]
+LINKS = UnsubscribeLinks("https://unsubscribe.example/", b"k" * 32)
 
 
 @dataclass
@@ -33,7 +35,9 @@ class LossyMailer:
     cut: set[str] = field(default_factory=set)
     outbox: list[tuple[str, str, str]] = field(default_factory=list)  # (to, attempt id, message id)
 
-    def send_email(self, to: str, subject: str, body: str, attempt_id: str, account_key: str = "") -> str:
+    def send_email(
+        self, to: str, subject: str, body: str, attempt_id: str, account_key: str = "", unsubscribe_url: str = ""
+    ) -> str:
         if to in self.cut:
             raise DeliveryUnknownError("connection reset before the request was read")
         message_id = f"m-{len(self.outbox) + 1}"
@@ -95,7 +99,7 @@ def store() -> ThrottledAccounts:
 
 
 def _senders(mailer: LossyMailer, log: InMemorySendLog, at: datetime, sleeps: list[float] | None = None) -> Senders:
-    return Senders(mailer, NoSms(), log, lambda: at, (sleeps if sleeps is not None else []).append)
+    return Senders(mailer, NoSms(), log, lambda: at, LINKS, sleep=(sleeps if sleeps is not None else []).append)
 
 
 def _publish_send_events(mailer: LossyMailer, log: InMemorySendLog) -> None:
@@ -206,10 +210,12 @@ def test_run_account_throttled_on_every_read_stops_none_of_the_others(store: Thr
 def test_run_refused_email_is_failed_and_retried_by_the_next_run(store: ThrottledAccounts, log: ThrottledLog):
     # Given SES refusing one email outright (MessageRejected: it was never accepted)
     class Refusing(LossyMailer):
-        def send_email(self, to: str, subject: str, body: str, attempt_id: str, account_key: str = "") -> str:
+        def send_email(
+            self, to: str, subject: str, body: str, attempt_id: str, account_key: str = "", unsubscribe_url: str = ""
+        ) -> str:
             if to == _email(2) and not getattr(self, "healed", False):
                 raise UpstreamUnavailableError("MessageRejected")
-            return super().send_email(to, subject, body, attempt_id, account_key)
+            return super().send_email(to, subject, body, attempt_id, account_key, unsubscribe_url)
 
     mailer = Refusing()
 

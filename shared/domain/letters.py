@@ -1,0 +1,161 @@
+"""Letters: the validation notice of 12 CFR 1006.34 (third-party collectors), the first-party notice, and what
+mailing one records. Pure: what a notice says and when; `shared/letters.py` lays it out as a PDF."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from shared.domain.accounts import Account
+from shared.domain.compliance.businessdays import is_business_day, validation_period_end
+from shared.domain.letterhead import LANGUAGES, Letterhead
+from shared.domain.money import Money
+
+MAILED_AT = time(12, 0)  # a letter counts as sent at noon of its mail date in the debtor's zone (no date shift)
+FALLBACK_ZONE = "America/New_York"  # an account without a zone: the mail date is the collector's, on the East Coast
+
+
+@dataclass(frozen=True)
+class DebtLine:
+    """One debt (invoice) itemized from the itemization date (the transaction date: the invoice date) to now."""
+
+    number: str
+    itemization_date: date
+    then: Money  # what the creditor's books report for it
+    interest: Money
+    fees: Money
+    paid: Money  # payments and credits since, as Arrears recorded them
+    now: Money
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One letter's content. `kind`: `validation` (third party: Reg F model-form content with the validation
+    period) or `first_party` (the creditor's own notice: no validation period)."""
+
+    kind: str
+    language: str
+    account_key: str
+    account_id: str
+    creditor: str
+    consumer: str
+    postal: Postal
+    sender: Letterhead
+    mail_date: date
+    period_end: date | None
+    debts: tuple[DebtLine, ...]
+    zone: str  # the debtor's: the letter counts as sent at noon of its mail date there
+
+    @property
+    def totals(self) -> dict[str, Money]:
+        """What is owed now per currency (never one sum across currencies)."""
+        totals: dict[str, int] = {}
+        for debt in self.debts:
+            totals[debt.now.currency] = totals.get(debt.now.currency, 0) + debt.now.minor
+        return {c: Money(minor, c) for c, minor in sorted(totals.items())}
+
+    @property
+    def sent_at(self) -> datetime:
+        return mailed_at(self.mail_date, self.zone)
+
+
+def mail_date(now: datetime, zone: str | None) -> date:
+    """The first day on or after the run's date in the debtor's zone that the post office works (no weekend, no
+    federal holiday, statutory or observed): the day the vendor mails it."""
+    day = now.astimezone(ZoneInfo(zone or FALLBACK_ZONE)).date()
+    while not is_business_day(day, observed=True):
+        day += timedelta(days=1)
+    return day
+
+
+def mailed_at(day: date, zone: str | None) -> datetime:
+    return datetime.combine(day, MAILED_AT, ZoneInfo(zone or FALLBACK_ZONE)).astimezone(UTC)
+
+
+def unnoticed(account: Account) -> list[str]:
+    """The open invoices a first letter is still owed for: for a third-party collector of a consumer debt, every
+    open invoice without a validation notice; for a first-party creditor, all of them until it first contacted
+    the debtor (a letter, or a reminder before the creditor set its letterhead)."""
+    if account.account_type != "consumer" or not account.address:
+        return []
+    open_numbers = [i.number for i in account.open_invoices()]
+    if account.collector_role != "third_party":
+        contacted = account.last_contact_at or account.flags.get("initial_communication_at")
+        return [] if contacted else open_numbers
+    noticed = account.flags.get("validation_notices") or {}
+    return [n for n in open_numbers if n not in noticed]
+
+
+def build_notice(account: Account, sender: Letterhead, numbers: list[str], now: datetime, observed: bool) -> Notice:
+    """The notice for the `numbers` invoices of `account`, mailed on the first mail day from `now`; `observed`:
+    the validation period skips observed holidays too (the creditor's `validation_holidays` policy)."""
+    owed = account.open_amounts()
+    debts = []
+    for invoice in account.open_invoices():
+        if invoice.number not in numbers:
+            continue
+        then, now_owed = invoice.balance, Money(owed[invoice.number], invoice.balance.currency)
+        zero = Money(0, then.currency)
+        paid = Money(max(0, then.minor - now_owed.minor), then.currency)
+        debts.append(
+            DebtLine(invoice.number, invoice.invoice_date or invoice.due_date, then, zero, zero, paid, now_owed)
+        )
+    day = mail_date(now, account.timezone)
+    third_party = account.collector_role == "third_party"
+    language = account.preferences.get("language") or sender.language
+    return Notice(
+        kind="validation" if third_party else "first_party",
+        language=language if language in LANGUAGES else "en",
+        account_key=account.key,
+        account_id=account.account_id,
+        creditor=account.creditor,
+        consumer=account.debtor,
+        postal=Postal.of(account.address or {}),
+        sender=sender,
+        mail_date=day,
+        period_end=validation_period_end(day, observed) if third_party else None,
+        debts=tuple(debts),
+        zone=account.timezone or FALLBACK_ZONE,
+    )
+
+
+@dataclass(frozen=True)
+class Postal:
+    """A mailing address as a print-and-mail vendor takes it."""
+
+    line1: str
+    line2: str
+    city: str
+    state: str
+    postal_code: str
+    country: str = "US"
+    _FIELDS = ("line1", "line2", "city", "state", "postal_code")
+
+    @classmethod
+    def of(cls, address: dict[str, Any]) -> Postal:
+        line1, line2, city, state, postal_code = (str(address.get(f) or "") for f in cls._FIELDS)
+        return cls(line1, line2, city, state, postal_code, str(address.get("country") or "US"))
+
+    @property
+    def lines(self) -> tuple[str, ...]:
+        place = " ".join(p for p in (self.state, self.postal_code) if p)
+        last = ", ".join(p for p in (self.city, place) if p)
+        lines = [self.line1, self.line2, last, "" if self.country == "US" else self.country]
+        return tuple(line for line in lines if line)
+
+
+def mailed_flags(account: Account, notice: Notice) -> dict[str, Any]:
+    """The account's flags once the letter is mailed: the initial communication (if it is the first) and, for a
+    validation notice, each debt's notice with its validation period, as the compliance engine reads them."""
+    sent = notice.sent_at.strftime("%Y-%m-%dT%H:%M:%SZ")
+    flags = dict(account.flags)
+    earlier = flags.get("initial_communication_at")
+    flags["initial_communication_at"] = min(earlier, sent) if earlier else sent
+    if notice.kind == "validation":
+        notices = dict(flags.get("validation_notices") or {})
+        for debt in notice.debts:
+            notices[debt.number] = {"sent_at": sent, "channel": "letter", "period_end": str(notice.period_end)}
+        flags["validation_notices"] = notices
+    return flags

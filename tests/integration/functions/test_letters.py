@@ -1,0 +1,125 @@
+"""A third-party consumer debt's first contact is its validation notice by letter (moto): the PDF and the day's
+manifest for the mail vendor, the notice recorded, and only then texts; a repeated or interrupted run mails once."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import boto3
+import pytest
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.ses.models import ses_backends
+from moto.sns.models import sns_backends
+from pypdf import PdfReader
+
+from local.events import LambdaContext, scheduler_event
+from shared.db import accounts as account_repo
+from shared.db import activity as activity_repo
+from shared.db import creditors as creditor_repo
+from tests.factories import BUCKET, account, phone
+
+ARN = "arn:aws:scheduler:us-east-1:123456789012:schedule/default/reminders"
+MONDAY = datetime(2026, 11, 23, 16, 0, tzinfo=UTC)  # 10:00 in Chicago, the Monday of Thanksgiving week
+LETTERS = {
+    "name": "Northwind Recovery LLC",
+    "address": ["PO Box 4410", "Austin, TX 78765"],
+    "phone": "(512) 555-0142",
+    "email": "disputes@northwind.example",
+}
+
+
+def _run(handler: Any, at: datetime) -> dict[str, Any]:
+    handler.clock = lambda: at
+    report: dict[str, Any] = handler.lambda_handler(scheduler_event(at, ARN), LambdaContext("reminders", ARN))
+    return report
+
+
+def _objects(prefix: str = "letters/") -> dict[str, bytes]:
+    s3 = boto3.client("s3")
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET, Prefix=prefix).get("Contents", [])]
+    return {key: s3.get_object(Bucket=BUCKET, Key=key)["Body"].read() for key in keys}
+
+
+def _texts() -> list[tuple[str, str]]:
+    return [(m[0], m[1]) for m in sns_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sms_messages.values()]
+
+
+def _third_party_debt(**extra: Any) -> Any:
+    creditor_repo.put_policy("acme", {"collections": {"letters": LETTERS}}, "test", MONDAY)
+    debt = account(due=date(2026, 11, 20), collector_role="third_party", next_action_at=MONDAY - timedelta(hours=1))
+    debt = replace(debt, **extra)
+    account_repo.put_new_accounts([debt])
+    return debt
+
+
+def test_first_contact_is_a_validation_notice_pdf_then_texts_may_follow(load_handler):
+    # Given a third-party consumer debt never contacted, the creditor's letterhead, and a cell number with
+    # consent that the reassigned-numbers database shows not reassigned (the text safe harbour)
+    handler = load_handler("functions.reminders.handler")
+    cell = phone("+12145550101", "America/Chicago") | {
+        "reassigned_check": {"checked_at": "2026-11-01T00:00:00Z", "result": "not_reassigned"}}  # fmt: skip
+    debt = _third_party_debt(phones=(cell,))
+    # When the reminder run is due on Monday of Thanksgiving week, and runs again (a repeated delivery)
+    first, again = _run(handler, MONDAY), _run(handler, MONDAY)
+    # Then one letter is for the mail (no email, no text), with the day's manifest naming it
+    assert first["outcomes"] == {"mailed": 1} and again["outcomes"] == {}
+    assert ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages == [] and _texts() == []
+    stored = _objects("letters/2026-11-23/")
+    pdfs = [key for key in stored if key.endswith(".pdf")]
+    manifest = stored["letters/2026-11-23/manifest.csv"].decode().splitlines()
+    assert len(pdfs) == 1 and len(manifest) == 2 and pdfs[0] in manifest[1]
+    assert manifest[1].startswith("Debtor C-1001,1 Main St,,Dallas,TX,75201,US,")
+    # And the PDF reads back as the validation notice: mailed the 23rd, receipt assumed 5 counted days later
+    # (Thanksgiving skipped: 24, 25, 27, 30 Nov, 1 Dec), so the period ends 30 days after, on 31 December
+    text = " ".join(PdfReader(io.BytesIO(stored[pdfs[0]])).pages[0].extract_text().split())
+    assert "Northwind Recovery LLC is a debt collector" in text
+    assert "Call or write to us by December 31, 2026, to dispute all or part of the debt" in text
+    # And the account keeps the initial communication and the notice, with the letter in its history
+    kept = account_repo.get_account(debt.key)
+    assert kept.flags["initial_communication_at"] == "2026-11-23T18:00:00Z"
+    notice = kept.flags["validation_notices"][debt.invoices[0].number]
+    assert notice == {"sent_at": "2026-11-23T18:00:00Z", "channel": "letter", "period_end": "2026-12-31"}
+    contact = next(a for a in activity_repo.query_activity(debt.key) if a.kind == "contact")
+    assert (contact.channel, contact.outcome, contact.data["purpose"]) == ("letter", "sent", "validation_notice")
+    # When the next step (a text, 8 days after the due date) comes due
+    step = kept.next_action_at
+    assert step is not None and kept.dunning_step == 1
+    later = _run(handler, step)
+    # Then the text goes out: the notice made it no longer an initial communication
+    assert later["outcomes"] == {"sent": 1}
+    assert [number for number, _ in _texts()] == ["+12145550101"]
+
+
+def test_a_letter_whose_pdf_was_stored_before_the_run_died_is_mailed_once(load_handler, monkeypatch):
+    # Given the run dies after the letter's PDF and row were stored, before its outcome was recorded
+    handler = load_handler("functions.reminders.handler")
+    debt = _third_party_debt()
+    from shared.db.sends import DynamoSendLog
+
+    def dies(self: Any, attempt: Any) -> None:
+        raise SystemExit("killed")
+
+    with monkeypatch.context() as patched, pytest.raises(SystemExit):
+        patched.setattr(DynamoSendLog, "settle", dies)
+        _run(handler, MONDAY)
+    assert len([k for k in _objects() if k.endswith(".pdf")]) == 1
+    # When the next run comes (a minute later)
+    report = _run(handler, MONDAY + timedelta(minutes=1))
+    # Then it finds the stored letter, records it as mailed, lists it, and makes no second one
+    assert report["outcomes"] == {"confirmed": 1}
+    stored = _objects()
+    assert len([k for k in stored if k.endswith(".pdf")]) == 1
+    assert len(stored["letters/2026-11-23/manifest.csv"].decode().splitlines()) == 2
+    assert account_repo.get_account(debt.key).flags["validation_notices"]
+
+
+def test_without_a_letterhead_no_letter_goes_and_email_is_the_first_contact(load_handler):
+    handler = load_handler("functions.reminders.handler")
+    account_repo.put_new_accounts(
+        [account(due=date(2026, 11, 20), collector_role="third_party", next_action_at=MONDAY - timedelta(hours=1))]
+    )
+    assert _run(handler, MONDAY)["outcomes"] == {"sent": 1}
+    assert _objects() == {}

@@ -1,0 +1,161 @@
+"""Validation notices and first letters: who is owed one, the mail date and validation period across a DST change
+and federal holidays, what mailing one records, and the PDF as a reader (or a vendor's scanner) reads it back."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pytest
+from pypdf import PdfReader
+
+from shared.domain.accounts import Account
+from shared.domain.compliance import evaluate
+from shared.domain.contact_check import ProposedContact, build_check
+from shared.domain.errors import InvalidInputError
+from shared.domain.ledger import Invoice
+from shared.domain.letterhead import Letterhead, parse_letterhead
+from shared.domain.letters import build_notice, mail_date, mailed_flags, unnoticed
+from shared.domain.money import Money
+from shared.letters import manifest_csv, render_letter
+from tests.factories import account
+
+SENDER = Letterhead(
+    "Northwind Recovery LLC", ("PO Box 4410", "Austin, TX 78765"), "(512) 555-0142", email="disputes@example.com"
+)
+
+
+def consumer(role: str = "third_party", **extra: Any) -> Account:
+    invoices = (
+        Invoice("INV-1", Money(125_000, "USD"), date(2026, 10, 1), date(2026, 9, 1)),
+        Invoice("INV-2", Money(40_000, "USD"), date(2026, 10, 15), date(2026, 9, 15)),
+    )
+    return replace(account("C-2001", collector_role=role, **extra), invoices=invoices, debtor="María José Pérez")
+
+
+def text_of(pdf: bytes) -> str:
+    return " ".join(" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(pdf)).pages)
+
+
+def test_mail_date_is_the_next_business_day_in_the_debtors_zone_across_the_dst_change():
+    # Given a run late on Saturday 7 March 2026 in Chicago (already Sunday 8 March, DST day, in UTC)
+    run = datetime(2026, 3, 8, 5, 30, tzinfo=UTC)
+    # When the letter's mail date and sent instant are taken
+    day = mail_date(run, "America/Chicago")
+    notice = build_notice(consumer(), SENDER, ["INV-1"], run, observed=False)
+    # Then it is Monday the 9th, counted sent at noon there: 17:00 UTC under daylight time (not 18:00)
+    assert day == date(2026, 3, 9) == notice.mail_date
+    assert notice.sent_at == datetime(2026, 3, 9, 17, 0, tzinfo=UTC)
+
+
+def test_validation_period_skips_weekends_and_veterans_day_then_adds_thirty_days():
+    # Given a notice mailed Friday 6 November 2026 (DST ended on the 1st; Veterans Day is Wednesday the 11th)
+    notice = build_notice(consumer(), SENDER, ["INV-1", "INV-2"], datetime(2026, 11, 6, 15, 0, tzinfo=UTC), False)
+    # Then receipt is assumed 5 counted days later (9, 10, 12, 13, 16 Nov) and the period ends 30 days after
+    assert notice.mail_date == date(2026, 11, 6)
+    assert notice.period_end == date(2026, 12, 16)
+
+
+def test_a_notice_is_owed_for_each_unnoticed_open_invoice_of_a_third_party_consumer_debt_only():
+    noticed = consumer(flags={"validation_notices": {"INV-1": {"sent_at": "2026-10-01T17:00:00Z"}}})
+    assert unnoticed(noticed) == ["INV-2"]
+    assert unnoticed(consumer()) == ["INV-1", "INV-2"]
+    assert unnoticed(consumer("first_party")) == ["INV-1", "INV-2"]
+    assert unnoticed(consumer("first_party", flags={"initial_communication_at": "2026-10-01T17:00:00Z"})) == []
+    assert unnoticed(consumer(account_type="commercial")) == []
+    assert unnoticed(replace(consumer(), address=None)) == []  # no address to mail: collectors locate first
+
+
+def test_mailing_records_the_initial_communication_and_each_debts_notice_so_texts_may_follow():
+    # Given a third-party consumer debt never contacted: a text is blocked as an initial communication
+    subject = consumer()
+    text = ProposedContact(at=datetime(2026, 11, 20, 16, 0, tzinfo=UTC), channel="sms", to="+12145550101",
+                           automated=True)  # fmt: skip
+    before = evaluate(build_check(subject, [], text))
+    # When its validation notice is mailed
+    notice = build_notice(subject, SENDER, unnoticed(subject), datetime(2026, 11, 6, 15, 0, tzinfo=UTC), False)
+    mailed = replace(subject, flags=mailed_flags(subject, notice))
+    # Then the account holds the initial communication and both notices, and the mini-Miranda rule no longer blocks
+    assert mailed.flags["initial_communication_at"] == "2026-11-06T18:00:00Z"
+    assert mailed.flags["validation_notices"]["INV-2"] == {
+        "sent_at": "2026-11-06T18:00:00Z", "channel": "letter", "period_end": "2026-12-16"}  # fmt: skip
+    after = evaluate(build_check(mailed, [], text))
+    assert "REGF-MINI-MIRANDA" in before.rules and "REGF-MINI-MIRANDA" not in after.rules
+    assert unnoticed(mailed) == []
+
+
+def test_the_validation_notice_pdf_reads_back_with_every_field_the_rule_requires():
+    # Given a notice of two debts, one partly paid through Arrears
+    subject = consumer()
+    notice = build_notice(subject, SENDER, unnoticed(subject), datetime(2026, 11, 6, 15, 0, tzinfo=UTC), False)
+    # When it is laid out and read back as text
+    text = text_of(render_letter(notice).pdf)
+    # Then it carries each 1006.34(c) item: who, to whom, the debts itemized, the period and the response form
+    for required in [
+        "Northwind Recovery LLC is a debt collector", "PO Box 4410", "María José Pérez", "1 Main St",
+        "account number C-2001", "as of September 1, 2026, you owed:", "$1,250.00", "$400.00",
+        "you were charged this amount in interest", "You paid or were credited", "Total amount of the debt now",
+        "$1,650.00", "Call or write to us by December 16, 2026", "If you write to us by December 16, 2026",
+        "name and address of the original creditor", "www.cfpb.gov/debt-collection",
+        "disputes@example.com", "This is not my debt.", "The amount is wrong.", "I enclosed this amount",
+        "Póngase en contacto con nosotros para solicitar una copia de este formulario en español",
+    ]:  # fmt: skip
+        assert required in text, required
+
+
+def test_the_spanish_notice_reads_back_in_spanish_with_dates_and_amounts_of_its_language():
+    subject = replace(consumer(), preferences={"language": "es"})
+    notice = build_notice(subject, SENDER, ["INV-1"], datetime(2026, 11, 6, 15, 0, tzinfo=UTC), False)
+    text = text_of(render_letter(notice).pdf)
+    for required in [
+        "es un cobrador de deudas", "al 1 de septiembre de 2026, usted debía:", "$1,250.00",
+        "a más tardar el 16 de diciembre de 2026", "acreedor original", "Esta deuda no es mía.",
+    ]:  # fmt: skip
+        assert required in text, required
+
+
+def test_a_first_party_letter_has_no_debt_collector_statement_or_validation_period():
+    subject = consumer("first_party")
+    notice = build_notice(subject, SENDER, unnoticed(subject), datetime(2026, 11, 6, 15, 0, tzinfo=UTC), False)
+    text = text_of(render_letter(notice).pdf)
+    assert notice.kind == "first_party" and notice.period_end is None
+    assert "past due" in text and "$1,650.00" in text and "debt collector" not in text
+    assert "validation_notices" not in mailed_flags(subject, notice)
+
+
+def test_a_name_with_markup_is_printed_as_text():
+    subject = replace(consumer(), debtor="<b>Bobby</b> & Co")
+    notice = build_notice(subject, SENDER, ["INV-1"], datetime(2026, 11, 6, 15, 0, tzinfo=UTC), False)
+    assert "<b>Bobby</b> & Co" in text_of(render_letter(notice).pdf)
+
+
+def test_the_manifest_has_one_row_a_letter_in_a_vendors_columns():
+    notice = build_notice(consumer(), SENDER, ["INV-1"], datetime(2026, 11, 6, 15, 0, tzinfo=UTC), False)
+    letter = render_letter(notice)
+    rows = manifest_csv([(letter, "letters/2026-11-06/a.pdf")]).splitlines()
+    assert rows[0].startswith("recipient,address_line1,address_line2,city,state,postal_code,country,file,mail_class")
+    assert rows[1].startswith("María José Pérez,1 Main St,,Dallas,TX,75201,US,letters/2026-11-06/a.pdf,first_class,1,")
+
+
+def test_the_same_notice_makes_the_same_pdf_bytes():
+    notice = build_notice(consumer(), SENDER, ["INV-1"], datetime(2026, 11, 6, 15, 0, tzinfo=UTC), False)
+    assert render_letter(notice).pdf == render_letter(notice).pdf
+
+
+@pytest.mark.parametrize(
+    ("raw", "field"),
+    [
+        ({"address": ["PO Box 1"], "phone": "1"}, "collections.letters.name"),
+        ({"name": "N", "address": [], "phone": "1"}, "collections.letters.address"),
+        (
+            {"name": "N", "address": ["PO Box 1"], "phone": "1", "mail_class": "pigeon"},
+            "collections.letters.mail_class",
+        ),
+        ({"name": "N", "address": ["PO Box 1"], "phone": "1", "fax": "2"}, "fax"),
+    ],
+)
+def test_letterhead_errors_name_the_field(raw: dict[str, Any], field: str):
+    with pytest.raises(InvalidInputError, match=field):
+        parse_letterhead(raw)
