@@ -25,6 +25,7 @@ from shared.writes import change_account
 TRIES = 3  # per account and run, for throttling or an unavailable store; then it waits for the next run
 BACKOFF = 0.2  # seconds, doubled each try
 UNSETTLED = frozenset({"unknown", "unrecorded", "unsettled"})  # a send whose outcome a later run settles
+STALE_RULE = "POL-DATA-FRESHNESS"  # the creditor's last import is older than its `data_max_age_days` allows
 
 
 @dataclass
@@ -147,6 +148,7 @@ SUMMARY_OUTCOMES = {
     "blocked": "stopped: blocked by a rule", "review": "stopped for review", "no-contact": "skipped: no usable contact",
     "failed": "failed", "unknown": "outcome unknown (settled next run)", "unrecorded": "sent, record pending",
     "unsettled": "unsettled (next run settles)", "unfinished": "not finished (retried)",
+    "stale": "held: the creditor's last import is older than its policy allows (import fresh data)",
 }  # fmt: skip
 
 
@@ -196,6 +198,8 @@ def remind_account(accounts: Accounts, account: Account, senders: Senders) -> Ou
         return "done", ()
     at = senders.clock()
     settled, previous = resolve_earlier(senders, account, index, at)
+    if settled is None and settings.data_too_old(at):
+        return "stale", (STALE_RULE,)  # still due: the next run after a fresh import sends it
     if settled is not None:
         if settled in ("repeat", "confirmed"):
             letter = previous if previous is not None and previous.channel == "letter" else None

@@ -274,7 +274,10 @@ class DynamoAccounts:
         return query_worklist(collector, limit)
 
     def settings(self, creditor: str) -> Settings:
-        return parse_settings(creditors.get_policy(creditor))
+        settings = parse_settings(creditors.get_policy(creditor))
+        if settings.data_max_age_days is None:
+            return settings
+        return replace(settings, last_import_at=creditors.last_imported(creditor))
 
 
 def delete_partition(pk: str) -> int:

@@ -33,5 +33,31 @@ def get_policy(creditor: str) -> dict[str, Any]:
     return policy
 
 
+IMPORTED_SK = "IMPORTED"  # the creditor's last finished receivables import: the age of what Arrears knows
+
+
+def mark_imported(creditor: str, source: str, at: datetime) -> None:
+    """Record that an import of the creditor's receivables finished at `at` (one PutItem an import)."""
+    CreditorItem(keys.creditor_pk(creditor), IMPORTED_SK, source=source, updated_at=at).save()
+    _imported.pop(creditor, None)
+
+
+def last_imported(creditor: str) -> datetime | None:
+    """When the creditor's last receivables import finished (None: never), cached like the policy."""
+    cached = _imported.get(creditor)
+    if cached and cached[0] > time.monotonic():
+        return cached[1]
+    try:
+        at: datetime | None = CreditorItem.get(keys.creditor_pk(creditor), IMPORTED_SK).updated_at
+    except DoesNotExist:
+        at = None
+    _imported[creditor] = (time.monotonic() + CACHE_SECONDS, at)
+    return at
+
+
+_imported: dict[str, tuple[float, datetime | None]] = {}
+
+
 def clear_cache() -> None:
     _cache.clear()
+    _imported.clear()

@@ -8,6 +8,7 @@ They live in the creditor's policy file under `collections` (the rest of the fil
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -39,7 +40,7 @@ DEFAULT_RATES: dict[str, Decimal] = {
 }
 MISSING_CHOICES = ("confirm", "close")
 KEYS = ("reference_rates", "match_tolerance_minor", "match_window_days", "missing_from_snapshot", "summary_threshold",
-        "letters")  # fmt: skip
+        "letters", "data_max_age_days")  # fmt: skip
 SUMMARY_THRESHOLD = 1000  # reference-currency units: an import summary names changes at least this large
 
 
@@ -54,6 +55,16 @@ class Settings:
     summary_threshold: int = SUMMARY_THRESHOLD
     letterhead: Letterhead | None = None  # who letters are from; none set: no letter goes (the run says so)
     observed_holidays: bool = True  # the contact policy's validation_holidays: validation periods skip them too
+    # Automated contact stops when the creditor's last import is older than this (None: no such gate); the
+    # instant of that import is filled in by the repository when the gate is set.
+    data_max_age_days: int | None = None
+    last_import_at: datetime | None = None
+
+    def data_too_old(self, now: datetime) -> bool:
+        """True when a gate is set and the creditor's data is older than it allows (or was never imported)."""
+        if self.data_max_age_days is None:
+            return False
+        return self.last_import_at is None or now - self.last_import_at > timedelta(days=self.data_max_age_days)
 
     def reference_value(self, minor: int, currency: str) -> Decimal:
         """About what `minor` of `currency` is in the reference currency (to rank and filter, never money)."""
@@ -101,8 +112,9 @@ def parse_settings(policy: dict[str, Any]) -> Settings:
     rates = _rates(raw.get("reference_rates", {}))
     letterhead = parse_letterhead(raw["letters"]) if "letters" in raw else None
     observed = policy.get("validation_holidays", "statutory_and_observed") == "statutory_and_observed"
+    max_age = _count(raw, "data_max_age_days", 0, 3650) if "data_max_age_days" in raw else None
     return Settings(rates=rates, match=match, missing_from_snapshot=missing, summary_threshold=threshold,
-                    letterhead=letterhead, observed_holidays=observed)  # fmt: skip
+                    letterhead=letterhead, observed_holidays=observed, data_max_age_days=max_age)  # fmt: skip
 
 
 def contact_policy(policy: dict[str, Any]) -> dict[str, Any]:

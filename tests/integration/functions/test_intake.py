@@ -18,6 +18,7 @@ from local.events import LambdaContext, s3_put_event, sqs_event
 from local.slack_recorder import SlackRecorder
 from shared.db import accounts as account_repo
 from shared.db import activity as activity_repo
+from shared.db import creditors as creditor_repo
 from shared.domain.accounts import account_key
 from shared.domain.receivables import BUILTIN_PROFILES, preview
 from tests.factories import BUCKET
@@ -73,6 +74,8 @@ def test_builtin_layout_imports_every_accepted_row_as_account_balance(intake, re
         assert (invoice.balance.minor, invoice.balance.currency) == (row["balance_minor"], row["currency"])
     assert keys_under("processed/") == [f"processed/{profile}/{fixture.name}"]
     assert keys_under("incoming/") == []
+    # And the creditor's data counts as fresh from now (the reminders' data-freshness gate reads it)
+    assert creditor_repo.last_imported("acme") is not None
     summary = recorder.wait_for(lambda c: c.method == "chat.update" and "Imported" in c.params.get("text", ""))
     assert f"{len(expected['accepted'])} accepted" in summary.params["text"]
 

@@ -20,6 +20,7 @@ from local.events import LambdaContext, scheduler_event
 from shared.adapters.sending import one_try_client
 from shared.db import accounts as account_repo
 from shared.db import activity as activity_repo
+from shared.db import creditors as creditor_repo
 from shared.db import keys
 from shared.db.models import AccountItem
 from shared.domain.errors import IncompleteRunError
@@ -347,3 +348,26 @@ def test_account_throttled_on_every_get_leaves_the_others_sent_then_the_run_rais
     again = _run(handler, MORNING + timedelta(hours=1))
     assert again["outcomes"] == {"sent": 1}
     assert len(_sent()) == 41
+
+
+def test_stale_data_stops_automated_contact_and_the_summary_says_so_until_a_fresh_import(load_handler, recorder):
+    # Given a creditor whose policy allows 7 days of data age, last imported 10 days ago, and a due reminder
+    handler = load_handler("functions.reminders.handler", SLACK_API_URL=recorder.api_url)
+    creditor_repo.put_policy("acme", {"collections": {"data_max_age_days": 7}}, "test", MORNING)
+    creditor_repo.mark_imported("acme", "incoming/acme.csv@1", MORNING - timedelta(days=10))
+    account_repo.put_new_accounts([account(due=FRESH, next_action_at=MORNING - timedelta(hours=1))])
+    # When the run comes
+    held = _run(handler, MORNING)
+    # Then nothing is sent, the step stays due, and the summary names the gate
+    assert held["outcomes"] == {"stale": 1} and held["held_by"] == {"POL-DATA-FRESHNESS": 1}
+    assert _sent() == []
+    stored = account_repo.get_account(account().key)
+    assert stored.dunning_step == 0 and stored.next_action == "reminder"
+    (summary,) = [c for c in recorder.calls if "Reminder run" in c.params.get("text", "")]
+    assert "1 held: the creditor's last import is older than its policy allows" in summary.params["text"]
+    assert "`POL-DATA-FRESHNESS` 1" in summary.params["text"]
+    # When a fresh import finishes and the next run comes
+    creditor_repo.mark_imported("acme", "incoming/acme.csv@2", MORNING + timedelta(minutes=30))
+    again = _run(handler, MORNING + timedelta(hours=1))
+    # Then the reminder goes out
+    assert again["outcomes"] == {"sent": 1} and len(_sent()) == 1
