@@ -48,6 +48,19 @@ def run(handler: Any, event: dict[str, Any], timeout_s: int = 900) -> dict[str, 
     return results
 
 
+def follow_continuations(handler: Any, timeout_s: int = 1) -> list[str]:
+    """Run every continuation message the intake queued (and those they queue) as SQS would deliver them, one
+    invocation each; returns their outcomes in order."""
+    sqs = boto3.client("sqs")
+    url = sqs.get_queue_url(QueueName=QUEUE)["QueueUrl"]
+    outcomes: list[str] = []
+    while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=1).get("Messages", []):
+        sqs.delete_message(QueueUrl=url, ReceiptHandle=messages[0]["ReceiptHandle"])
+        event = sqs_event(messages, f"arn:aws:sqs:us-east-1:123456789012:{QUEUE}")
+        outcomes += run(handler, event, timeout_s=timeout_s).values()
+    return outcomes
+
+
 def keys_under(prefix: str) -> list[str]:
     listing = boto3.client("s3").list_objects_v2(Bucket=BUCKET, Prefix=prefix)
     return [o["Key"] for o in listing.get("Contents", [])]
@@ -168,14 +181,7 @@ def test_large_file_continues_from_checkpoint_without_repeating_rows(intake, mon
     # When the first invocation runs out of time after one chunk
     assert run(intake, event, timeout_s=1) == {"incoming/generic/big.csv": "continued"}
     # Then a continuation message carries the checkpoint, and following it (again and again) finishes the file
-    sqs = boto3.client("sqs")
-    url = sqs.get_queue_url(QueueName=QUEUE)["QueueUrl"]
-    outcomes = []
-    while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=1).get("Messages", []):
-        sqs.delete_message(QueueUrl=url, ReceiptHandle=messages[0]["ReceiptHandle"])
-        outcomes += run(
-            intake, sqs_event(messages, f"arn:aws:sqs:us-east-1:123456789012:{QUEUE}"), timeout_s=1
-        ).values()
+    outcomes = follow_continuations(intake)
     assert outcomes[-1] == "imported" and set(outcomes[:-1]) <= {"continued"}
     # And every row was imported exactly once
     for i in range(1, 10):

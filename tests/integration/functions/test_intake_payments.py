@@ -7,7 +7,7 @@ import io
 
 from shared.db import accounts as account_repo
 from shared.domain.accounts import account_key
-from tests.integration.functions.test_intake import intake, keys_under, put, read, run
+from tests.integration.functions.test_intake import follow_continuations, intake, keys_under, put, read, run
 
 __all__ = ["intake"]  # the fixture, imported for the tests below
 
@@ -140,23 +140,13 @@ def test_the_import_summary_names_what_changed_and_the_changes_file_lists_it_all
 
 
 def test_a_payments_file_applied_over_several_invocations_counts_every_row_once(intake, recorder, monkeypatch):
-    import boto3
-
     import functions.intake.logic as logic
-    from local.events import sqs_event
-    from tests.integration.functions.test_intake import QUEUE
 
     # Given chunks of 2 rows and invocations that always run short of time after one chunk
     monkeypatch.setattr(logic, "CHUNK_ROWS", 2)
     run(intake, put("incoming/generic/open.csv", RECEIVABLES))
     outcomes = list(run(intake, put("incoming/payments/acme/nov.csv", PAYMENTS), timeout_s=1).values())
-    sqs = boto3.client("sqs")
-    url = sqs.get_queue_url(QueueName=QUEUE)["QueueUrl"]
-    while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=1).get("Messages", []):
-        sqs.delete_message(QueueUrl=url, ReceiptHandle=messages[0]["ReceiptHandle"])
-        outcomes += run(
-            intake, sqs_event(messages, f"arn:aws:sqs:us-east-1:123456789012:{QUEUE}"), timeout_s=1
-        ).values()
+    outcomes += follow_continuations(intake)
     # Then it finishes, and the summary counts each row once, the skipped one too, whichever invocation read it
     assert outcomes[-1] == "imported" and "continued" in outcomes
     assert _balances("A1") == {"USD": 30000} and _balances("A2") == {"EUR": 18000}

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import boto3
-
-from local.events import sqs_event
 from shared.adapters.aws import S3Store
 from shared.db import accounts as account_repo
 from shared.domain.accounts import account_key
-from tests.integration.functions.test_intake import QUEUE, intake, put, run
+from tests.integration.functions.test_intake import follow_continuations, intake, put, run
 
 __all__ = ["intake"]  # the fixture, imported for the tests below
 
@@ -40,14 +37,7 @@ def test_a_long_import_continues_from_its_byte_offset_and_imports_every_row_once
     monkeypatch.setattr(S3Store, "iter_lines", counted)
     event = put("incoming/generic/long.csv", body)
     # When the first invocation and every continuation it queues run
-    outcomes = list(run(intake, event, timeout_s=1).values())
-    sqs = boto3.client("sqs")
-    url = sqs.get_queue_url(QueueName=QUEUE)["QueueUrl"]
-    while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=1).get("Messages", []):
-        sqs.delete_message(QueueUrl=url, ReceiptHandle=messages[0]["ReceiptHandle"])
-        outcomes += run(
-            intake, sqs_event(messages, f"arn:aws:sqs:us-east-1:123456789012:{QUEUE}"), timeout_s=1
-        ).values()
+    outcomes = list(run(intake, event, timeout_s=1).values()) + follow_continuations(intake)
     # Then the file is imported, every row once
     assert outcomes[-1] == "imported" and set(outcomes[:-1]) == {"continued"}
     for i in (0, 1, 199, 200, 201, 555, ROWS - 1):
