@@ -78,7 +78,8 @@ def count_api_calls() -> Counter[str]:
 
 @contextmanager
 def items_read() -> Iterator[list[int]]:
-    """Items DynamoDB read (ScannedCount) per Query or Scan made inside the block, in order."""
+    """Items DynamoDB read per read call made inside the block, in order: ScannedCount of a Query or Scan, the
+    item of a GetItem, the items of a BatchGetItem."""
     reads: list[int] = []
     original = BaseClient._make_api_call
 
@@ -86,6 +87,10 @@ def items_read() -> Iterator[list[int]]:
         response = original(self, operation_name, api_params)
         if operation_name in ("Query", "Scan"):
             reads.append(int(response.get("ScannedCount", 0)))
+        elif operation_name == "GetItem":
+            reads.append(1 if "Item" in response else 0)
+        elif operation_name == "BatchGetItem":
+            reads.append(sum(len(items) for items in response.get("Responses", {}).values()))
         return response
 
     BaseClient._make_api_call = counted  # type: ignore[method-assign]

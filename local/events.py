@@ -94,6 +94,33 @@ def sqs_event(messages: list[dict[str, Any]], queue_arn: str, region: str = "us-
     return {"Records": [sqs_record(message, queue_arn, region) for message in messages]}
 
 
+def sns_event(message: dict[str, Any], topic_arn: str, at: datetime, message_id: str | None = None) -> dict[str, Any]:
+    """What SNS delivers to a subscribed function: one record, the message as a JSON string; a redelivery of the
+    same notification keeps its `message_id` and Timestamp."""
+    return {
+        "Records": [
+            {
+                "EventVersion": "1.0",
+                "EventSubscriptionArn": f"{topic_arn}:2bcfbf39-05c3-41de-beaa-fcfcc21c8f55",
+                "EventSource": "aws:sns",
+                "Sns": {
+                    "SignatureVersion": "1",
+                    "Timestamp": s3_event_time(at),
+                    "Signature": "EXAMPLE",
+                    "SigningCertUrl": "https://sns.us-east-1.amazonaws.com/SimpleNotificationService-0000.pem",
+                    "MessageId": message_id or str(uuid.uuid4()),
+                    "Message": json.dumps(message),
+                    "MessageAttributes": {},
+                    "Type": "Notification",
+                    "UnsubscribeUrl": f"https://sns.us-east-1.amazonaws.com/?Action=Unsubscribe&SubscriptionArn={topic_arn}:x",
+                    "TopicArn": topic_arn,
+                    "Subject": None,
+                },
+            }
+        ]
+    }
+
+
 def ttl_removal_event(keys: list[tuple[str, str]], stream_arn: str, region: str = "us-east-1") -> dict[str, Any]:
     """A DynamoDB stream batch (KEYS_ONLY) of items removed by DynamoDB's TTL, as Lambda delivers it."""
     records = [

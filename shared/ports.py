@@ -65,6 +65,14 @@ class SendLog(Protocol):
     def events(self, attempt_id: str) -> list[DeliveryEvent]: ...
 
 
+class TextedNumbers(Protocol):
+    """Which accounts a phone number was texted for: what a reply, which names only the number, is matched by."""
+
+    def accounts_texted(self, number: str) -> list[str]:
+        """Keys of the accounts whose reminders texted `number` (E.164) in the last 400 days; [] when none."""
+        ...
+
+
 class SlackPoster(Protocol):
     def post(self, channel: str, text: str, blocks: list[dict[str, Any]] | None = None) -> str:
         """Post a message; return its `ts` so it can be updated."""

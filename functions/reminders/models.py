@@ -1,10 +1,12 @@
-"""Event models of the reminders function: SES sending events, as SES publishes them to SNS."""
+"""Event models of the reminders function: SES sending events and consumers' texts back, as SNS delivers them."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
-from pydantic import BaseModel, ConfigDict, Field
+from aws_lambda_powertools.utilities.parser.models import SnsModel
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 
 class SesMail(BaseModel):
@@ -47,3 +49,34 @@ class SesSendingEvent(BaseModel):
     mail: SesMail
     bounce: SesBounce | None = None
     complaint: SesComplaint | None = None
+
+
+class InboundText(BaseModel):
+    """A text a consumer sent to our number, as AWS End User Messaging SMS publishes it to the two-way SMS topic
+    (https://docs.aws.amazon.com/sms-voice/latest/userguide/two-way-sms-payload.html). The payload has no instant:
+    `received_at` is the SNS notification's Timestamp, the same in every redelivery."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    origination_number: str = Field(alias="originationNumber")  # the consumer's phone
+    destination_number: str = Field(alias="destinationNumber")  # our number they wrote to
+    message_keyword: str = Field(default="", alias="messageKeyword")  # the registered keyword it matched, if any
+    message_body: str = Field(default="", alias="messageBody")
+    inbound_message_id: str = Field(alias="inboundMessageId")
+    previous_published_message_id: str | None = Field(default=None, alias="previousPublishedMessageId")
+    received_at: datetime | None = None
+
+
+_MESSAGE: TypeAdapter[InboundText | SesSendingEvent] = TypeAdapter(InboundText | SesSendingEvent)
+
+
+def sns_messages(sns: SnsModel) -> list[InboundText | SesSendingEvent]:
+    """Each record's message, told apart by shape (each of the function's two topics carries one kind): a text
+    (stamped with its notification's Timestamp) or an SES event."""
+    messages: list[InboundText | SesSendingEvent] = []
+    for record in sns.Records:
+        message = _MESSAGE.validate_json(cast(str, record.Sns.Message))
+        if isinstance(message, InboundText):
+            message = message.model_copy(update={"received_at": record.Sns.Timestamp})
+        messages.append(message)
+    return messages

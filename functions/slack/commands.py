@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, time
 from decimal import Decimal, InvalidOperation
 
 from shared.domain.errors import InvalidInputError
@@ -32,6 +32,8 @@ USAGE: dict[str, str] = {
     "hold": "`/collect hold <id> dispute|cease|bankruptcy|deceased|attorney [note]`: stop collection on a hold",
     "release": "`/collect release <id> dispute|cease|bankruptcy|deceased|attorney <reason>`: lift a hold",
     "resume": "`/collect resume <id> [note]`: restart reminders that stopped for review",
+    "reminders": "`/collect reminders preview [YYYY-MM-DD | <instant>]`: what the reminder run would send then "
+    "(a date: its 15:00 UTC run; default: now), by step and channel, and what holds the others; sends nothing",
 }
 CHANNELS = ("call", "email", "sms", "letter", "note")
 # Commands that move money or stop or restart collection, and what the refusal calls them: for AUTHORIZED_USERS only.
@@ -44,6 +46,7 @@ GUARDED = {
     "hold": "place holds",
     "release": "release holds",
     "resume": "restart reminders",
+    "reminders": "preview reminder runs",
 }
 MAX_AMOUNT_TEXT = 20
 
@@ -61,6 +64,7 @@ _ARITY = {
     "hold": 2,
     "release": 3,
     "resume": 1,
+    "reminders": 1,
 }
 _AMOUNT = re.compile(r"^(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$")
 _REF = re.compile(r"^[\w.\-/:@+]{1,64}$")
@@ -114,8 +118,8 @@ def _check_words(name: str, args: tuple[str, ...]) -> None:
         raise InvalidInputError(f"payment reference {_shown(args[2])} has characters a reference cannot have")
     if name == "promise":
         parse_day(args[2])
-    if name == "plan":
-        parse_plan(args)
+    if name in ("plan", "reminders"):
+        (parse_plan if name == "plan" else parse_preview)(args)
     if name in ("hold", "release") and args[1].lower() not in HOLDS:
         raise InvalidInputError(f"hold {_shown(args[1])} is not one of {', '.join(HOLDS)}")
 
@@ -192,6 +196,28 @@ def parse_command(text: str) -> Command:
         raise InvalidInputError(f"Unknown command {_shown(words[0])}.\n{usage_text()}")
     _check_args(name, words[1:])
     return Command(name, words[1:])
+
+
+PREVIEW_HOUR_UTC = 15  # a date previews that day's run at 15:00 UTC (10:00 in New York, 09:00 in Chicago in winter)
+
+
+def parse_preview(args: tuple[str, ...]) -> datetime | None:
+    """`preview [YYYY-MM-DD | ISO instant with offset]`: the run's instant (None: now)."""
+    if args[0].lower() != "preview":
+        raise InvalidInputError(f"{_shown(args[0])} is not `preview`")
+    if len(args) == 1:
+        return None
+    if len(args) > 2:
+        raise InvalidInputError(f"unexpected words after the instant: {_shown(' '.join(args[2:]))}")
+    if len(args[1]) == 10:
+        return datetime.combine(parse_day(args[1]), time(PREVIEW_HOUR_UTC), UTC)
+    try:
+        at = datetime.fromisoformat(args[1].replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise InvalidInputError(f"{_shown(args[1])} is neither a YYYY-MM-DD date nor an ISO instant") from exc
+    if at.tzinfo is None:
+        raise InvalidInputError(f"instant {_shown(args[1])} needs a UTC offset, e.g. 2026-12-04T15:00Z")
+    return at.astimezone(UTC)
 
 
 def parse_amount(text: str) -> Decimal:

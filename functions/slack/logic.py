@@ -6,12 +6,13 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
 from functions.slack import actions, blocks
-from functions.slack.commands import Command, usage_text
+from functions.slack.commands import Command, parse_preview, usage_text
 from functions.slack.replies import Caller, Reply, call_proposal, resolve_account
 from shared import contacts
 from shared.db import activity as activity_repo
 from shared.db import plans as plan_repo
 from shared.db.accounts import DynamoAccounts
+from shared.db.sends import DynamoSendLog
 from shared.domain.accounts import Account
 from shared.domain.mrkdwn import escape
 from shared.ports import Accounts
@@ -67,6 +68,15 @@ def worklist(cmd: Command, caller: Caller, now: datetime, accounts: Accounts) ->
     )
 
 
+def reminders_preview(cmd: Command, caller: Caller, now: datetime, accounts: Accounts) -> Reply:
+    """What the reminder run at the asked instant would do, by the run's own code: nothing is sent or written."""
+    from shared.reminders.preview import preview_run, preview_text  # the run's code: no part of the ack path
+
+    at = parse_preview(cmd.args) or now
+    text = preview_text(preview_run(at, accounts, DynamoSendLog()))
+    return Reply(text.split("\n", 1)[0], [blocks.section(text)])
+
+
 def show_help(cmd: Command, caller: Caller, now: datetime, accounts: Accounts) -> Reply:
     return Reply("Arrears commands", [blocks.section(usage_text())])
 
@@ -85,6 +95,7 @@ HANDLERS = {
     "hold": actions.place_hold,
     "release": actions.release_hold,
     "resume": actions.resume,
+    "reminders": reminders_preview,
 }
 
 

@@ -1,5 +1,6 @@
-"""Repository of reminder send attempts (the step's `SEND#<oldest due>#<step>` marker, now with a state) and of the
-provider events recorded against them (`ATTEMPT#<attempt id>` / `EVENT#<kind>`)."""
+"""Repository of reminder send attempts (the step's `SEND#<oldest due>#<step>` marker, now with a state), of the
+provider events recorded against them (`ATTEMPT#<attempt id>` / `EVENT#<kind>`) and of the accounts each number was
+texted for (`TEXTED#<number>` / `ACCT#<account key>`: a STOP reply names only the number)."""
 
 from __future__ import annotations
 
@@ -12,9 +13,10 @@ from shared.db import keys
 from shared.db.activity import activity_item
 from shared.db.models import ActivityItem, MarkerItem
 from shared.db.transact import MARKER_TTL, Cancelled, Transaction
-from shared.domain.accounts import Activity
+from shared.domain.accounts import CONTACT, Activity
 from shared.domain.errors import ConflictError, UpstreamUnavailableError
 from shared.domain.sends import SENT, DeliveryEvent, SendAttempt
+from shared.domain.texts import e164
 
 
 def _sk(step: str) -> str:
@@ -32,6 +34,17 @@ def _marker(attempt: SendAttempt) -> MarkerItem:
     }
     pk = keys.account_pk(attempt.account_key)
     return MarkerItem(pk, _sk(attempt.step), at=attempt.at, data=data, expires_at=attempt.at + MARKER_TTL)
+
+
+def _texted(attempt: SendAttempt, activities: Sequence[Activity]) -> MarkerItem | None:
+    """For a text, the pointer from its number (its contact record's `to`) to the account, kept 400 days from the
+    latest text; written with the claim, so a reply to a text whose response was lost still finds the account."""
+    number = next((a.data.get("to") for a in activities if a.kind == CONTACT and a.channel == "sms"), None)
+    if attempt.channel != "sms" or not number:
+        return None
+    pk, sk = f"TEXTED#{e164(number)}", keys.account_pk(attempt.account_key)
+    return MarkerItem(pk, sk, at=attempt.at, data={"account_key": attempt.account_key},
+                      expires_at=attempt.at + MARKER_TTL)  # fmt: skip
 
 
 def _attempt(account_key: str, step: str, item: MarkerItem) -> SendAttempt:
@@ -67,6 +80,9 @@ class DynamoSendLog:
         tx.put("attempt", _marker(attempt), only_if)
         for n, activity in enumerate(activities):
             tx.put(f"activity-{n}", activity_item(attempt.account_key, activity, n))
+        texted = _texted(attempt, activities)
+        if texted is not None:
+            tx.put("texted", texted)  # no condition: a later text of the same number only moves its expiry on
         try:
             tx.commit()
         except Cancelled:
@@ -118,3 +134,12 @@ class DynamoSendLog:
         except PynamoDBException as exc:
             raise UpstreamUnavailableError("DynamoDB could not read delivery events") from exc
         return [DeliveryEvent(attempt_id, i.sk.removeprefix("EVENT#"), i.at, str(i.data["message_id"])) for i in items]
+
+    def accounts_texted(self, number: str) -> list[str]:
+        """Keys of the accounts whose reminders texted `number` in the last 400 days (one Query, consistent)."""
+        try:
+            items = list(MarkerItem.query(f"TEXTED#{e164(number)}", MarkerItem.sk.startswith("ACCT#"),
+                                          consistent_read=True))  # fmt: skip
+        except PynamoDBException as exc:
+            raise UpstreamUnavailableError("DynamoDB could not read the accounts a number was texted for") from exc
+        return [str(i.data["account_key"]) for i in items]

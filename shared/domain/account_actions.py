@@ -26,6 +26,7 @@ from shared.domain.ledger import (
 )
 from shared.domain.money import Money
 from shared.domain.outcomes import Outcome
+from shared.domain.texts import e164
 
 Changed = tuple[Account, list[Activity]]
 
@@ -229,3 +230,23 @@ def email_refused(
         updated = replace(updated, flags=flags)
         activities.append(Activity(at=at, kind="status", actor=actor, summary="needs locate: no usable contact left"))
     return updated, activities
+
+
+def text_refused(account: Account, number: str, at: datetime, keyword: str, actor: str = "sms-reply") -> Changed:
+    """The consumer replied an opt-out keyword (STOP) from `number`: no more texts to it (`opted_out_at`, which the
+    compliance engine and the reminders' channel choice read). No locate is needed: they just wrote from it.
+    Unchanged (no activity) when the account does not hold the number or it is opted out already."""
+    stamp = at.strftime("%Y-%m-%dT%H:%M:%SZ")
+    phones, changed = [], False
+    for entry in account.phones:
+        if e164(entry["number"]) == e164(number) and not entry.get("opted_out_at"):
+            entry = {**entry, "opted_out_at": stamp, "opt_out_reason": f"replied {keyword}"}
+            changed = True
+        phones.append(entry)
+    if not changed:
+        return account, []
+    # The history is shown to every collector: the number's last digits only, the full number in `data`.
+    summary = f"texts to the number ending {e164(number)[-4:]} stopped: the consumer replied {keyword}"
+    activity = Activity(at=at, kind="status", actor=actor, summary=summary, channel="sms",
+                        data={"number": e164(number), "keyword": keyword})  # fmt: skip
+    return replace(account, phones=tuple(phones)), [activity]

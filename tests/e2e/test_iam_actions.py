@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from local.events import slash_command_body, ttl_removal_event
+from local.events import slash_command_body, sns_event, ttl_removal_event
 from local.runner import LocalRunner, embedded_aws, simulated_clock
 from local.sample_data import HEADER, sample_csv
 from local.slack_recorder import SlackRecorder
@@ -116,6 +116,11 @@ def _drive(runner: LocalRunner, recorder: SlackRecorder) -> None:
         query = _last_unsubscribe_query()
         runner.unsubscribe_request("GET", query)
         runner.unsubscribe_request("POST", query, ONE_CLICK)
+        # and another texts STOP back (two-way SMS publishes it to the inbound topic; the sample cadence texts no one)
+        stop = {"originationNumber": "+12145550199", "destinationNumber": "+18885550100", "messageKeyword": "STOP",
+                "messageBody": "STOP", "inboundMessageId": "iam-drive-1"}  # fmt: skip
+        topic = f"arn:aws:sns:{runner.stack.region}:{runner.stack.account_id}:arrears-inbound-texts"
+        runner.invoke("RemindersFunction", sns_event(stop, topic, IMPORTED_AT + timedelta(days=12)))
     # Three years on, TTL removes an account's item and the table's stream tells the retention function
     expired = keys.account_pk(account_key("acme", "CUST-0020"))
     table = runner.stack.table_name

@@ -22,9 +22,12 @@ from shared.db import accounts as account_repo
 from shared.db import activity as activity_repo
 from shared.db import creditors as creditor_repo
 from shared.db import keys
+from shared.db.accounts import DynamoAccounts
 from shared.db.models import AccountItem
+from shared.db.sends import DynamoSendLog
 from shared.domain.errors import IncompleteRunError
 from shared.domain.state import recompute
+from shared.reminders.preview import preview_run
 from tests.factories import account
 from tests.support import deliver_notices
 
@@ -371,3 +374,31 @@ def test_stale_data_stops_automated_contact_and_the_summary_says_so_until_a_fres
     again = _run(handler, MORNING + timedelta(hours=1))
     # Then the reminder goes out
     assert again["outcomes"] == {"sent": 1} and len(_sent()) == 1
+
+
+def test_preview_shows_what_the_run_then_does_and_writes_or_sends_nothing(load_handler):
+    # Given a due reminder the rules allow, one too early in Honolulu, and one under a cease request
+    handler = load_handler("functions.reminders.handler")
+    cease = {"received_at": "2026-11-01T15:00:00Z", "written": True, "channel": "mail", "debt_ids": None}
+    due = MORNING - timedelta(hours=1)
+    seeded = [
+        account("C-1", due=FRESH, next_action_at=due),
+        account("C-2", due=FRESH, tz="Pacific/Honolulu", state="HI", next_action_at=due),
+        account("C-3", due=FRESH, next_action_at=due, flags={"cease": cease}),
+    ]
+    account_repo.put_new_accounts(seeded)
+    before = {a.key: account_repo.get_account(a.key) for a in seeded}
+    # When the run at MORNING is previewed
+    preview = preview_run(MORNING, DynamoAccounts(), DynamoSendLog())
+    # Then nothing was sent or written
+    assert _sent() == []
+    assert {k: account_repo.get_account(k) for k in before} == before
+    assert all(activity_repo.query_activity(k) == [] for k in before)
+    # When the run itself comes at that instant
+    report = _run(handler, MORNING)
+    # Then it does exactly what the preview showed: outcomes, who was sent to, what held the others and until when
+    assert dict(preview.report.outcomes) == report["outcomes"] == {"sent": 1, "deferred": 1, "blocked": 1}
+    assert preview.report.sent == report["sent"] == [seeded[0].key]
+    assert preview.report.stopped == report["stopped"] and dict(preview.report.held_by) == report["held_by"]
+    assert preview.steps == {(0, "email"): 1}
+    assert preview.until == {seeded[1].key: account_repo.get_account(seeded[1].key).defer_until}

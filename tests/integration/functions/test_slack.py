@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 import slack_sdk.signature
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.ses.models import ses_backends
 
 from local.events import LambdaContext, function_url_event, sign_slack_request, slash_command_body
 from local.slack_recorder import SlackRecorder, render_text
@@ -197,3 +199,27 @@ def test_attorney_hold_without_contact_details_is_refused(slack, recorder):
     account_repo.put_new_accounts([account("C-1001")])
     slack("hold C-1001 attorney")
     assert "needs the attorney's name and address" in _last_reply(recorder)
+
+
+def test_reminders_preview_shows_a_managers_run_and_sends_nothing(slack, recorder):
+    # Given two due reminders: one the rules allow at 10:00 in Chicago, one under a cease request
+    due = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
+    cease = {"received_at": "2026-11-01T15:00:00Z", "written": True, "channel": "mail", "debt_ids": None}
+    account_repo.put_new_accounts(
+        [
+            account("C-1", due=date(2026, 11, 20), next_action_at=due),
+            account("C-2", due=date(2026, 11, 20), next_action_at=due, flags={"cease": cease}),
+        ]
+    )
+    # When an authorized user previews that morning's run, and a collector who is not tries to
+    slack("reminders preview 2026-11-23T16:00Z", user="U-BOSS")
+    shown = _last_reply(recorder)
+    refused = slack("reminders preview", user="U-OTHER")
+    # Then the preview names what would go and what holds the other back, by account key and rule only
+    assert "Reminder run at 2026-11-23 16:00 UTC, previewed: nothing was sent" in shown
+    assert "1 sent" in shown and "1 stopped: blocked by a rule" in shown and "step 1 by email: 1" in shown
+    assert "`acme#C-2` blocked: `REGF-CEASE`" in shown and "Debtor C-2" not in shown
+    assert "preview reminder runs" in refused["body"] or "preview reminder runs" in _last_reply(recorder)
+    # And nothing left: no email, no step moved
+    assert ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages == []
+    assert account_repo.get_account(account("C-1").key).dunning_step == 0

@@ -7,9 +7,9 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from functions.reminders.deliveries import record_deliveries
-from functions.reminders.logic import _targets
 from functions.reminders.models import SesSendingEvent
 from shared.domain.sends import account_tag
+from shared.reminders.run import _targets
 from tests.factories import account
 from tests.fakes import InMemoryAccounts, InMemorySendLog
 

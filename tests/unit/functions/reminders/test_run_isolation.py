@@ -10,14 +10,14 @@ from typing import Any
 import pytest
 
 from functions.reminders.deliveries import record_deliveries
-from functions.reminders.logic import run_reminders
 from functions.reminders.models import SesSendingEvent
-from functions.reminders.sending import Senders
 from shared import contacts
 from shared.domain.accounts import Account
 from shared.domain.errors import DeliveryUnknownError, IncompleteRunError, UpstreamUnavailableError
 from shared.domain.sends import SENT, UNKNOWN, SendAttempt
 from shared.domain.unsubscribe import UnsubscribeLinks
+from shared.reminders.run import run_reminders
+from shared.reminders.sending import Senders
 from tests.factories import account
 from tests.fakes import InMemoryAccounts, InMemorySendLog
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
-from functions.reminders.logic import run_reminders
 from shared import contacts
 from shared.domain.notices import Notice
+from shared.reminders.run import run_reminders
 from tests.factories import account
 from tests.unit.functions.reminders.test_run_isolation import (
     FRESH,

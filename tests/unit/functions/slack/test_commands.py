@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -17,6 +17,7 @@ from functions.slack.commands import (
     parse_amount,
     parse_command,
     parse_day,
+    parse_preview,
     usage_text,
 )
 from shared.domain.errors import InvalidInputError
@@ -240,3 +241,33 @@ def test_usage_text_known_and_unknown_names() -> None:
     assert usage_text("pay") == f"Usage: {USAGE['pay']}"
     assert usage_text("nope").startswith("*Arrears commands*\n")
     assert usage_text().count("\n• ") == len(USAGE)
+
+
+@pytest.mark.parametrize(
+    ("text", "at"),
+    [
+        ("reminders preview", None),
+        ("reminders preview 2026-12-04", datetime(2026, 12, 4, 15, 0, tzinfo=UTC)),
+        ("reminders preview 2026-12-04T21:30Z", datetime(2026, 12, 4, 21, 30, tzinfo=UTC)),
+        ("reminders PREVIEW 2026-12-04T16:30-05:00", datetime(2026, 12, 4, 21, 30, tzinfo=UTC)),
+    ],
+)
+def test_parse_reminders_preview_takes_now_a_date_or_an_instant(text: str, at: datetime | None) -> None:
+    command = parse_command(text)
+    assert command.name == "reminders" and parse_preview(command.args) == at
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("reminders", "needs 1 argument"),
+        ("reminders send", "'send' is not `preview`"),
+        ("reminders preview tomorrow", "'tomorrow' is neither a YYYY-MM-DD date nor an ISO instant"),
+        ("reminders preview 2026-12-04T21:30", "needs a UTC offset"),
+        ("reminders preview 2026-12-04 now", "unexpected words"),
+    ],
+)
+def test_parse_reminders_preview_refuses_what_it_cannot_read_with_its_usage(text: str, named: str) -> None:
+    with pytest.raises(InvalidInputError, match=named) as refused:
+        parse_command(text)
+    assert "/collect reminders preview" in str(refused.value)

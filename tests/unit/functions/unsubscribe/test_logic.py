@@ -9,12 +9,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from functions.reminders.logic import _targets
 from functions.unsubscribe.logic import answer_link
 from functions.unsubscribe.models import UnsubscribeRequest, read_request
 from local.events import function_url_event
 from shared.domain.errors import InvalidInputError
 from shared.domain.unsubscribe import ONE_CLICK, BadTokenError, make_token
+from shared.reminders.run import _targets
 from tests.factories import account, email
 from tests.fakes import InMemoryAccounts
 

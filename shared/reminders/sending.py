@@ -33,6 +33,8 @@ class Senders:
     links: UnsubscribeLinks  # every email carries its address's unsubscribe link
     sleep: Callable[[float], None] = time.sleep
     letters: LetterBox | None = None  # where letters go for the print-and-mail vendor; None: no letters
+    # Keeps the decision of a channel the rules refused (a preview keeps none)
+    keep_decision: Callable[[contacts.Checked, ProposedContact, str], None] = contacts.log_decision
 
 
 def step_of(account: Account, index: int) -> str:

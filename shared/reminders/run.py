@@ -6,7 +6,6 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from functions.reminders.sending import ACTOR, Senders, resolve_earlier, send_step
 from shared import contacts
 from shared.domain.account_actions import usable_emails
 from shared.domain.accounts import Account, Activity
@@ -20,6 +19,7 @@ from shared.domain.sends import SendAttempt
 from shared.domain.settings import Settings
 from shared.observability import logger
 from shared.ports import Accounts, Notifier
+from shared.reminders.sending import ACTOR, Senders, resolve_earlier, send_step
 from shared.writes import change_account
 
 TRIES = 3  # per account and run, for throttling or an unavailable store; then it waits for the next run
@@ -40,10 +40,13 @@ class RunReport:
     unsettled: list[str] = field(default_factory=list)  # sends whose outcome the next run settles
     unfinished: list[str] = field(default_factory=list)  # accounts this run could not process; still due
     held_by: Counter[str] = field(default_factory=Counter)  # rule ids that deferred or stopped a step
+    held: list[tuple[str, str, tuple[str, ...]]] = field(default_factory=list)  # (account, outcome, rules)
 
     def add(self, key: str, outcome: str, rules: tuple[str, ...] = ()) -> None:
         self.outcomes[outcome] += 1
         self.held_by.update(dict.fromkeys(rules, 1))
+        if rules:
+            self.held.append((key, outcome, rules))
         lists = {"sent": self.sent, "mailed": self.sent, "blocked": self.stopped, "review": self.stopped,
                  "unfinished": self.unfinished}  # fmt: skip
         target = self.unsettled if outcome in UNSETTLED else lists.get(outcome)
@@ -84,12 +87,7 @@ def run_reminders(
     attempt records keep any retry from sending a step twice. Collectors are told (in `notify`'s channel) when
     automation stopped on an account and how to restart it.
     """
-    report = RunReport(now)
-    errors: list[Exception] = []
-    for due in accounts.due(now, "REMIND"):
-        report.add(due.key, *_remind_isolated(accounts, due.key, now, senders, errors))
-    if senders.letters is not None:
-        senders.letters.write_manifests()  # the days this run put letters on, each listed whole
+    report, errors = remind_due(now, accounts, senders)
     logger.info("reminder run finished", extra=report.as_dict())
     _tell_stopped(report, notify)
     _tell_summary(report, notify)
@@ -99,6 +97,17 @@ def run_reminders(
         message = f"{failed} reminder(s) not delivered, {unfinished} account(s) not finished"
         raise IncompleteRunError(message, report.as_dict()) from cause
     return report
+
+
+def remind_due(now: datetime, accounts: Accounts, senders: Senders) -> tuple[RunReport, list[Exception]]:
+    """Every account due at `now`, each on its own; the errors of those that could not be finished."""
+    report = RunReport(now)
+    errors: list[Exception] = []
+    for due in accounts.due(now, "REMIND"):
+        report.add(due.key, *_remind_isolated(accounts, due.key, now, senders, errors))
+    if senders.letters is not None:
+        senders.letters.write_manifests()  # the days this run put letters on, each listed whole
+    return report, errors
 
 
 Outcome = tuple[str, tuple[str, ...]]  # what happened to an account's step, and the rules that held it back
@@ -235,7 +244,7 @@ def _send_first_allowed(
             if outcome == "sent":
                 _advance(accounts, account.key, at, index + 1, at)
             return outcome, ()
-        contacts.log_decision(checked, proposed, ACTOR)
+        senders.keep_decision(checked, proposed, ACTOR)
         refused.append(checked)
     return _hold_back(accounts, account, at, [c.decision for c in refused])
 
@@ -265,7 +274,7 @@ def _mail_notice(
                                debt_ids=debts, purpose=purpose)  # fmt: skip
     checked = contacts.check_contact(account, proposed)
     if checked.decision.decision != "ALLOW":
-        contacts.log_decision(checked, proposed, ACTOR)
+        senders.keep_decision(checked, proposed, ACTOR)
         return _hold_back(accounts, account, at, [checked.decision])
     outcome = send_step(senders, checked, proposed, notice.kind, index, previous, notice)
     if outcome != "sent":

@@ -1,0 +1,42 @@
+"""Texts a consumer sends back to a reminder: whether one opts the number out, and the number it came from."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Honoured in any case as the reply's first word (or the keyword the provider matched):
+# - AWS End User Messaging SMS's required opt-out keywords (ARRET, CANCEL, END, OPT-OUT, OPTOUT, QUIT, REMOVE, STOP,
+#   TD, UNSUBSCRIBE: https://docs.aws.amazon.com/sms-voice/latest/userguide/keywords-required.html);
+# - CTIA's STOPALL, and the words the FCC names for revoking consent by text (stop, quit, end, revoke, opt out,
+#   cancel, unsubscribe: 47 CFR 64.1200(a)(10), FCC 24-24);
+# - Spanish PARAR and ALTO: letters go out in Spanish too, and a revocation in other words counts when a reasonable
+#   person would read it as one (same rule). A false opt-out costs a channel; a missed one is a violation.
+OPT_OUT_KEYWORDS = frozenset(
+    {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT", "REMOVE", "ARRET", "TD",
+     "PARAR", "ALTO"}
+)  # fmt: skip
+_WORDS = re.compile(r"[A-Z]+")
+
+
+def _words(text: str) -> list[str]:
+    """The text's words in upper case without accents (ARRÊT is ARRET); punctuation and emoji separate them."""
+    plain = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    return _WORDS.findall(plain.upper())
+
+
+def opt_out_keyword(body: str, matched: str = "") -> str | None:
+    """The opt-out keyword that `body` starts with ("Stop please" → STOP, "opt-out" and "OPT OUT" → OPTOUT), or
+    that the provider matched (`matched`: the registered keyword it reports); None for any other text (HELP, a
+    question, "please stop texting me"), which a collector reads in the history."""
+    for text in (matched, body):
+        words = _words(text)
+        first = "OPTOUT" if words[:2] == ["OPT", "OUT"] else (words[0] if words else "")
+        if first in OPT_OUT_KEYWORDS:
+            return first
+    return None
+
+
+def e164(number: str) -> str:
+    """A phone number as `+<digits>`, however it is spaced or punctuated: how numbers are compared and keyed."""
+    return "+" + "".join(c for c in number if c.isdigit())

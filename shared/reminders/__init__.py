@@ -1,0 +1,1 @@
+"""The reminder run: a use case of the reminders function (scheduled) and of Slack (its preview)."""

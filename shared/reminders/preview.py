@@ -1,0 +1,145 @@
+"""What a reminder run would do at an instant, by the run's own code with nothing sent and nothing written.
+
+The preview runs `run_reminders` itself over ports that read the real store and keep every write in memory: the
+accounts (a step advanced or deferred is seen by the rest of the run, as in a real one), the send log (a claim is
+kept, not written), the mailer, texts and letter box (nothing leaves), and no decision is logged. So what it shows
+is what the run at that instant does, unless an account or the clock changes in between.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from typing import Any
+
+from shared.domain.accounts import Account, Activity
+from shared.domain.sends import DeliveryEvent, SendAttempt
+from shared.domain.settings import Settings
+from shared.domain.unsubscribe import UnsubscribeLinks
+from shared.letters import Letter
+from shared.ports import Accounts, SendLog
+from shared.reminders.run import SUMMARY_OUTCOMES, RunReport, remind_due
+from shared.reminders.sending import Senders
+
+
+class _Accounts:
+    """Reads the store; keeps the run's writes in memory (and reads them back)."""
+
+    def __init__(self, store: Accounts) -> None:
+        self.store = store
+        self.written: dict[str, Account] = {}
+
+    def get(self, key: str) -> Account:
+        return self.written.get(key) or self.store.get(key)
+
+    def get_many(self, keys: Iterable[str]) -> dict[str, Account]:
+        wanted = list(keys)
+        found = self.store.get_many(k for k in wanted if k not in self.written)
+        return found | {k: self.written[k] for k in wanted if k in self.written}
+
+    def find(self, ref: str) -> list[Account]:
+        return self.store.find(ref)
+
+    def save(self, account: Account, activities: Sequence[Activity] = (), once: str | None = None) -> Account | None:
+        kept = replace(account, version=(account.version or 0) + 1)
+        self.written[account.key] = kept
+        return kept
+
+    def due(self, now: datetime, kind: str) -> Iterator[Account]:
+        return self.store.due(now, kind)
+
+    def worklist(self, collector: str | None, limit: int) -> list[Account]:
+        return self.store.worklist(collector, limit)
+
+    def settings(self, creditor: str) -> Settings:
+        return self.store.settings(creditor)
+
+
+@dataclass
+class _SendLog:
+    """Reads the real attempts and events; a claim or a settled outcome stays here."""
+
+    store: SendLog
+    claimed: list[SendAttempt] = field(default_factory=list)
+
+    def attempt(self, account_key: str, step: str) -> SendAttempt | None:
+        return self.store.attempt(account_key, step)
+
+    def claim(self, attempt: SendAttempt, previous: SendAttempt | None, activities: Sequence[Activity]) -> bool:
+        self.claimed.append(attempt)
+        return True
+
+    def settle(self, attempt: SendAttempt) -> None:
+        return None
+
+    def record_event(self, event: DeliveryEvent) -> None:
+        return None
+
+    def events(self, attempt_id: str) -> list[DeliveryEvent]:
+        return self.store.events(attempt_id)
+
+
+class _Nothing:
+    """The mailer, the texts and the letter box of a preview: each send is taken, nothing leaves."""
+
+    def send_email(self, to: str, subject: str, body: str, attempt_id: str, account_key: str, link: str) -> str:
+        return f"preview-{attempt_id}"
+
+    def send_sms(self, to: str, body: str) -> str:
+        return "preview"
+
+    def keep(self, letter: Letter, attempt_id: str) -> str:
+        return f"preview-{attempt_id}.pdf"
+
+    def kept(self, day: date, attempt_id: str) -> str | None:
+        return None
+
+    def write_manifests(self) -> None:
+        return None
+
+
+@dataclass(frozen=True)
+class Preview:
+    report: RunReport
+    steps: Counter[tuple[int, str]]  # (cadence step, channel) -> sends the run would make
+    until: dict[str, datetime]  # deferred accounts -> when the rules allow their step
+
+
+def preview_run(at: datetime, accounts: Accounts, log: SendLog) -> Preview:
+    """The reminder run due at `at`, as it would go then (its checks at `at`), with nothing sent or written."""
+    kept = _Accounts(accounts)
+    claims = _SendLog(log)
+    nothing: Any = _Nothing()
+    links = UnsubscribeLinks("https://preview.invalid/", secrets.token_bytes(32))  # made, never sent
+    senders = Senders(nothing, nothing, claims, lambda: at, links, lambda _: None, nothing, lambda *_: None)
+    report, _ = remind_due(at, kept, senders)  # an account it could not finish is in report.unfinished
+    steps = Counter((int(a.step.rsplit("#", 1)[1]), a.channel) for a in claims.claimed)
+    until = {k: a.defer_until for k, a in kept.written.items() if a.defer_until is not None}
+    return Preview(report, steps, until)
+
+
+SHOWN_HELD = 15  # accounts listed by name of what holds them; the rest are counted
+
+
+def preview_text(preview: Preview) -> str:
+    """The preview as a collector reads it (account keys and rule ids only: no debtor data), under 3,000
+    characters whatever the run's size."""
+    report = preview.report
+    lines = [f":crystal_ball: Reminder run at {report.at:%Y-%m-%d %H:%M} UTC, previewed: nothing was sent."]
+    outcomes = [f"{n} {name}" for key, name in SUMMARY_OUTCOMES.items() if (n := report.outcomes.get(key))]
+    lines.append("Would do: " + (" · ".join(outcomes) if outcomes else "nothing (no reminder is due then)"))
+    if preview.steps:
+        steps = " · ".join(
+            f"step {index + 1} by {channel}: {n}" for (index, channel), n in sorted(preview.steps.items())
+        )
+        lines.append(f"Sends by step and channel: {steps}")
+    for key, outcome, rules in report.held[:SHOWN_HELD]:
+        until = preview.until.get(key)
+        when = f" until {until:%Y-%m-%d %H:%M} UTC" if until else ""
+        lines.append(f"• `{key}` {outcome}{when}: " + ", ".join(f"`{r}`" for r in rules))
+    if len(report.held) > SHOWN_HELD:
+        lines.append(f"…and {len(report.held) - SHOWN_HELD} more held back (`/collect why <id>` explains one)")
+    return "\n".join(lines)[:2900]
