@@ -78,6 +78,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.resume
 	$(BIN)/python -m bench.coldstart
 	$(BIN)/python -m bench.compliance_reads
+	$(BIN)/python -m bench.reminders
 
 # requirements.txt (what Lambda gets) and requirements-dev.txt (that plus the tools) from pyproject.toml.
 lock: $(STAMP)

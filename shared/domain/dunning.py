@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
+
+from shared.domain.errors import InvalidInputError
 
 SEND_LOCAL_TIME = time(10, 0)  # mid-morning local: inside every contact window, away from its edges
 FALLBACK_TZ = "America/New_York"
@@ -26,6 +30,34 @@ DEFAULT_CADENCE: tuple[Step, ...] = (
     Step(15, "email", "firm"),
     Step(30, "email", "final"),
 )
+
+
+CHANNELS = ("email", "sms")  # what a cadence step sends (the first letter goes before any step: domain/letters)
+MAX_STEPS = 12
+
+
+def parse_cadence(raw: Any, has_template: Callable[[str, str], bool]) -> tuple[Step, ...]:
+    """A creditor's `collections.cadence`: `[{"offset_days": 1, "channel": "email", "template": "friendly"}, ...]`,
+    offsets (days from the oldest due date; negative: a courtesy reminder before it) strictly increasing, each
+    template one that exists for its channel. InvalidInputError names the step and field."""
+    if not isinstance(raw, list) or not 1 <= len(raw) <= MAX_STEPS:
+        raise InvalidInputError(f"collections.cadence must be a list of 1 to {MAX_STEPS} steps")
+    steps: list[Step] = []
+    for n, item in enumerate(raw, start=1):
+        where = f"collections.cadence step {n}"
+        if not isinstance(item, dict) or set(item) - {"offset_days", "channel", "template"}:
+            raise InvalidInputError(f"{where} must be an object with offset_days, channel and template only")
+        offset, channel, template = item.get("offset_days"), item.get("channel"), item.get("template")
+        if not isinstance(offset, int) or isinstance(offset, bool) or not -30 <= offset <= 365:
+            raise InvalidInputError(f"{where}: offset_days {offset!r} must be a whole number from -30 to 365")
+        if steps and offset <= steps[-1].offset_days:
+            raise InvalidInputError(f"{where}: offset_days {offset} must come after step {n - 1}'s")
+        if channel not in CHANNELS:
+            raise InvalidInputError(f"{where}: channel {channel!r} is not one of {', '.join(CHANNELS)}")
+        if not isinstance(template, str) or not has_template(template, channel):
+            raise InvalidInputError(f"{where}: there is no {channel} template {template!r}")
+        steps.append(Step(offset, channel, template))
+    return tuple(steps)
 
 
 def _at_send_time(day: date, tz: str | None) -> datetime:

@@ -46,12 +46,21 @@ def _env() -> jinja2.Environment:
     )
 
 
+def has_template(template: str, channel: str) -> bool:
+    """Whether a reminder template exists for the channel (what a creditor's cadence may name)."""
+    return template.isidentifier() and (TEMPLATES / _template_file(template, channel)).is_file()
+
+
+def _template_file(template: str, channel: str) -> str:
+    return f"{template}.{'sms' if channel == 'sms' else 'email'}.j2"
+
+
 def render_reminder(
     template: str, channel: str, account: Account, today: date, unsubscribe_url: str | None = None
 ) -> Message:
     """Render a reminder; the first line of an email template is its `Subject:` header. An email's body ends with
     `unsubscribe_url` (the same link as its List-Unsubscribe header) when there is one."""
-    name = f"{template}.{'sms' if channel == 'sms' else 'email'}.j2"
+    name = _template_file(template, channel)
     invoices = account.open_invoices()
     owed = account.open_amounts()  # after payments the creditor's books do not show yet
     oldest = min((i.due_date for i in invoices), default=today)

@@ -12,10 +12,11 @@ from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from shared.domain.dunning import DEFAULT_CADENCE, Step
+from shared.domain.dunning import DEFAULT_CADENCE, Step, parse_cadence
 from shared.domain.errors import InvalidInputError
 from shared.domain.ledger import MatchRule
 from shared.domain.letterhead import Letterhead, parse_letterhead
+from shared.domain.messages import has_template
 from shared.domain.money import Money, normalize_currency
 
 REFERENCE_CURRENCY = "USD"
@@ -40,7 +41,7 @@ DEFAULT_RATES: dict[str, Decimal] = {
 }
 MISSING_CHOICES = ("confirm", "close")
 KEYS = ("reference_rates", "match_tolerance_minor", "match_window_days", "missing_from_snapshot", "summary_threshold",
-        "letters", "data_max_age_days")  # fmt: skip
+        "letters", "data_max_age_days", "cadence")  # fmt: skip
 SUMMARY_THRESHOLD = 1000  # reference-currency units: an import summary names changes at least this large
 
 
@@ -113,8 +114,10 @@ def parse_settings(policy: dict[str, Any]) -> Settings:
     letterhead = parse_letterhead(raw["letters"]) if "letters" in raw else None
     observed = policy.get("validation_holidays", "statutory_and_observed") == "statutory_and_observed"
     max_age = _count(raw, "data_max_age_days", 0, 3650) if "data_max_age_days" in raw else None
-    return Settings(rates=rates, match=match, missing_from_snapshot=missing, summary_threshold=threshold,
-                    letterhead=letterhead, observed_holidays=observed, data_max_age_days=max_age)  # fmt: skip
+    cadence = parse_cadence(raw["cadence"], has_template) if "cadence" in raw else DEFAULT_CADENCE
+    return Settings(cadence=cadence, rates=rates, match=match, missing_from_snapshot=missing,
+                    summary_threshold=threshold, letterhead=letterhead, observed_holidays=observed,
+                    data_max_age_days=max_age)  # fmt: skip
 
 
 def contact_policy(policy: dict[str, Any]) -> dict[str, Any]:

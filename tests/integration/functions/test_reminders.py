@@ -402,3 +402,23 @@ def test_preview_shows_what_the_run_then_does_and_writes_or_sends_nothing(load_h
     assert preview.report.stopped == report["stopped"] and dict(preview.report.held_by) == report["held_by"]
     assert preview.steps == {(0, "email"): 1}
     assert preview.until == {seeded[1].key: account_repo.get_account(seeded[1].key).defer_until}
+
+
+def test_a_creditors_own_cadence_sends_its_courtesy_step_before_the_due_date(load_handler):
+    # Given a creditor whose cadence starts 3 days before the due date, and an invoice due on the 26th
+    handler = load_handler("functions.reminders.handler")
+    steps = [{"offset_days": -3, "channel": "email", "template": "courtesy"},
+             {"offset_days": 7, "channel": "email", "template": "final"}]  # fmt: skip
+    creditor_repo.put_policy("acme", {"collections": {"cadence": steps}}, "test", MORNING)
+    upcoming = recompute(
+        account(due=date(2026, 11, 26)), MORNING - timedelta(hours=2), DynamoAccounts().settings("acme")
+    )
+    assert (upcoming.next_action, upcoming.next_action_at) == ("reminder", MORNING)  # the 23rd, 10:00 in Chicago
+    account_repo.put_new_accounts([upcoming])
+    # When the run comes that morning
+    report = _run(handler, MORNING)
+    # Then the courtesy email goes out (not a past-due one), and the next step is its own: 7 days after the due date
+    assert report["outcomes"] == {"sent": 1}
+    assert _sent()[0].subject == "Your invoice with acme is coming due"
+    stored = account_repo.get_account(upcoming.key)
+    assert stored.dunning_step == 1 and stored.next_action_at == datetime(2026, 12, 3, 16, 0, tzinfo=UTC)

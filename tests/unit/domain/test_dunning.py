@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import pairwise
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -18,6 +21,9 @@ from shared.domain.dunning import (
     Step,
     next_reminder,
 )
+from shared.domain.errors import InvalidInputError
+from shared.domain.policies import parse_policy_file
+from shared.domain.settings import parse_settings
 from tests.support import machine_zone
 
 ZONES = ["America/Chicago", "Europe/Berlin", "America/New_York", "Pacific/Honolulu", "Asia/Kolkata", "Australia/Sydney"]
@@ -254,3 +260,30 @@ def test_next_reminder_consecutive_sends_are_never_within_min_gap(days_late: int
     # Then consecutive reminders are at least MIN_GAP_DAYS local days apart, and at most one per step
     assert all((b - a).days >= MIN_GAP_DAYS for a, b in pairwise(sends))
     assert len(sends) <= len(DEFAULT_CADENCE)
+
+
+def test_a_creditors_cadence_is_read_from_its_policy_with_a_courtesy_step_before_the_due_date():
+    cadence = parse_settings({"collections": {"cadence": [
+        {"offset_days": -3, "channel": "email", "template": "courtesy"},
+        {"offset_days": 5, "channel": "sms", "template": "nudge"},
+        {"offset_days": 20, "channel": "email", "template": "final"},
+    ]}}).cadence  # fmt: skip
+    assert cadence == (Step(-3, "email", "courtesy"), Step(5, "sms", "nudge"), Step(20, "email", "final"))
+
+
+@pytest.mark.parametrize(
+    ("steps", "named"),
+    [
+        ([], "a list of 1 to 12 steps"),
+        ([{"offset_days": 1, "channel": "fax", "template": "friendly"}], "step 1: channel 'fax' is not one of"),
+        ([{"offset_days": 1, "channel": "sms", "template": "friendly"}], "step 1: there is no sms template"),
+        ([{"offset_days": 1, "channel": "email", "template": "../../etc/passwd"}], "there is no email template"),
+        ([{"offset_days": 9, "channel": "email", "template": "friendly"},
+          {"offset_days": 9, "channel": "email", "template": "firm"}], "step 2: offset_days 9 must come after"),
+        ([{"offset_days": "1", "channel": "email", "template": "friendly"}], "step 1: offset_days '1' must be"),
+        ([{"offset_days": 1, "channel": "email", "template": "friendly", "when": "x"}], "step 1 must be an object"),
+    ],
+)  # fmt: skip
+def test_a_bad_cadence_is_refused_naming_the_step_and_field(steps: list[Any], named: str):
+    with pytest.raises(InvalidInputError, match=re.escape(named)):
+        parse_policy_file(json.dumps({"collections": {"cadence": steps}}))
