@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 LOCALES = {"en": "en_US", "es": "es_US"}
 MANIFEST_FIELDS = ("recipient", "address_line1", "address_line2", "city", "state", "postal_code", "country", "file",
-                   "mail_class", "pages", "reference", "kind", "language", "mail_date")  # fmt: skip
+                   "mail_class", "pages", "reference", "kind", "language", "mail_date", "invoices")  # fmt: skip
 
 
 @cache
@@ -91,8 +91,15 @@ def manifest_csv(letters: list[tuple[Letter, str]], header: bool = True) -> str:
             "city": postal.city, "state": postal.state, "postal_code": postal.postal_code, "country": postal.country,
             "file": key, "mail_class": n.sender.mail_class, "pages": letter.pages, "reference": n.account_id,
             "kind": n.kind, "language": n.language, "mail_date": n.mail_date.isoformat(),
+            "invoices": " ".join(d.number for d in n.debts),
         })  # fmt: skip
     return out.getvalue()
+
+
+@dataclass(frozen=True)
+class KeptLetter:
+    key: str  # its PDF
+    invoices: tuple[str, ...]  # the debts it is about
 
 
 class LetterBox:
@@ -119,13 +126,15 @@ class LetterBox:
         self.store.put(f"{prefix}{attempt_id}.csv", row, content_type="text/csv")
         return pdf_key
 
-    def kept(self, day: date, attempt_id: str) -> str | None:
-        """The PDF key of a letter stored completely on `day` by `attempt_id`, else None."""
-        prefix = self._prefix(day)
-        if self.store.read_text(f"{prefix}{attempt_id}.csv") is None:
+    def kept(self, day: date, attempt_id: str) -> KeptLetter | None:
+        """The letter `attempt_id` stored completely on `day` (its PDF's key and the invoices it is about), else
+        None. A letter found is listed in the day's manifest when this box next writes them."""
+        row = self.store.read_text(f"{self._prefix(day)}{attempt_id}.csv")
+        if row is None:
             return None
         self.days.add(day)
-        return f"{prefix}{attempt_id}.pdf"
+        fields = next(csv.DictReader(io.StringIO(row), fieldnames=MANIFEST_FIELDS))
+        return KeptLetter(str(fields["file"]), tuple(str(fields["invoices"] or "").split()))
 
     def write_manifests(self) -> None:
         for day in sorted(self.days):

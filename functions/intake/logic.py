@@ -393,7 +393,8 @@ def _finish(job: _Job, ports: IntakePorts, now: datetime, time_left_ms: Callable
         CHANGES.final_key(obj.key) if state.counts.get("changed") else None
     )
     state.counts.pop("resume", None)
-    creditor_repo.mark_imported(job.target.creditor, job.target.source, now)  # the data-freshness gate reads it
+    if state.counts.get("accepted"):  # a file whose every row was rejected refreshes nothing
+        creditor_repo.mark_imported(job.target.creditor, job.target.source, now)  # the data-freshness gate
     return _close(obj, state, ports, {"errors": _errors_key(obj, state, ports), "changes": changes_key})
 
 

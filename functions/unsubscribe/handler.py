@@ -26,7 +26,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         page = answer_link(read_request(event), key, DynamoAccounts(), wallclock.utcnow())
     except InvalidInputError as exc:  # a bad, altered or expired link: said plainly, no traceback
         logger.info("unsubscribe link refused", extra={"reason": type(exc).__name__})
-        page = Page(400, "This link does not work", f"{exc}. Reply STOP to any of our emails instead.")
+        page = Page(400, "This link does not work", f"{exc}. To stop our emails, contact us by mail or phone.")
     except (ConflictError, UpstreamUnavailableError) as exc:
         logger.warning("unsubscribe not recorded", extra={"error": type(exc).__name__})
         page = Page(503, "Please try again", "We could not record this just now; please try again in a minute.")

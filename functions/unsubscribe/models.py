@@ -38,7 +38,7 @@ class FunctionUrlEvent(BaseModel):
 class UnsubscribeRequest:
     method: str
     token: str
-    one_click: bool  # the body is RFC 8058's `List-Unsubscribe=One-Click` (the confirm button sends the same)
+    one_click: bool  # the body carries RFC 8058's `List-Unsubscribe=One-Click` (the confirm button sends the same)
 
 
 def read_request(event: Any) -> UnsubscribeRequest:
@@ -53,7 +53,9 @@ def read_request(event: Any) -> UnsubscribeRequest:
     token = (parse_qs(parsed.rawQueryString).get("t") or [""])[0]
     if not token:
         raise InvalidInputError("this link has no unsubscribe token")
-    return UnsubscribeRequest(parsed.requestContext.http.method.upper(), token, text.strip() == ONE_CLICK)
+    # RFC 8058 asks for `List-Unsubscribe=One-Click` in the POST, and mail providers send it form-encoded or as
+    # multipart/form-data: the field is looked for anywhere in the body, whatever its encoding.
+    return UnsubscribeRequest(parsed.requestContext.http.method.upper(), token, _FIELD in text and _VALUE in text)
 
 
 HEADERS = {

@@ -14,7 +14,9 @@ from shared.domain.letterhead import LANGUAGES, Letterhead
 from shared.domain.money import Money
 
 MAILED_AT = time(12, 0)  # a letter counts as sent at noon of its mail date in the debtor's zone (no date shift)
-FALLBACK_ZONE = "America/New_York"  # an account without a zone: the mail date is the collector's, on the East Coast
+FALLBACK_ZONE = "America/New_York"  # an account without a zone counts its letter sent at noon there
+VENDOR_ZONE = "America/New_York"  # the print-and-mail vendor's days and cut-off
+VENDOR_CUTOFF = time(16, 0)  # letters made later go out the next mail day (the day's manifest is taken at 16:00)
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,14 @@ class DebtLine:
     fees: Money
     paid: Money  # payments and credits since, as Arrears recorded them
     now: Money
+
+    @property
+    def returned(self) -> Money:
+        """Payments the books had counted that came back since (a pending reversal): added back, so the lines
+        add up: then + interest + fees - paid + returned = now."""
+        return Money(
+            max(0, self.now.minor - self.then.minor - self.interest.minor - self.fees.minor), self.now.currency
+        )
 
 
 @dataclass(frozen=True)
@@ -61,10 +71,12 @@ class Notice:
         return mailed_at(self.mail_date, self.zone)
 
 
-def mail_date(now: datetime, zone: str | None) -> date:
-    """The first day on or after the run's date in the debtor's zone that the post office works (no weekend, no
-    federal holiday, statutory or observed): the day the vendor mails it."""
-    day = now.astimezone(ZoneInfo(zone or FALLBACK_ZONE)).date()
+def mail_date(now: datetime) -> date:
+    """The day the vendor mails a letter made at `now`: the first day the post office works (no weekend, no
+    federal holiday, statutory or observed) on or after the run's date in the vendor's zone, or after it when the
+    run is past the vendor's cut-off (the day's manifest is taken then)."""
+    local = now.astimezone(ZoneInfo(VENDOR_ZONE))
+    day = local.date() + timedelta(days=1 if local.time() >= VENDOR_CUTOFF else 0)
     while not is_business_day(day, observed=True):
         day += timedelta(days=1)
     return day
@@ -74,12 +86,19 @@ def mailed_at(day: date, zone: str | None) -> datetime:
     return datetime.combine(day, MAILED_AT, ZoneInfo(zone or FALLBACK_ZONE)).astimezone(UTC)
 
 
+def mailable(address: dict[str, Any] | None) -> bool:
+    """A postal address a vendor can print and mail: street, city, state and ZIP."""
+    return bool(address) and all(
+        str((address or {}).get(f) or "").strip() for f in ("line1", "city", "state", "postal_code")
+    )
+
+
 def unnoticed(account: Account) -> list[str]:
     """The open invoices a first letter is still owed for: for a third-party collector of a consumer debt, every
     open invoice without a validation notice; for a first-party creditor, all of them until it first contacted
     the debtor (a letter, or a reminder before the creditor set its letterhead)."""
-    if account.account_type != "consumer" or not account.address:
-        return []
+    if account.account_type != "consumer" or not mailable(account.address):
+        return []  # no postal address to mail: collectors locate the debtor first
     open_numbers = [i.number for i in account.open_invoices()]
     if account.collector_role != "third_party":
         contacted = account.last_contact_at or account.flags.get("initial_communication_at")
@@ -102,7 +121,7 @@ def build_notice(account: Account, sender: Letterhead, numbers: list[str], now: 
         debts.append(
             DebtLine(invoice.number, invoice.invoice_date or invoice.due_date, then, zero, zero, paid, now_owed)
         )
-    day = mail_date(now, account.timezone)
+    day = mail_date(now)
     third_party = account.collector_role == "third_party"
     language = account.preferences.get("language") or sender.language
     return Notice(

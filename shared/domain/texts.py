@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from itertools import pairwise
 
 # Honoured in any case as the reply's first word (or the keyword the provider matched):
 # - AWS End User Messaging SMS's required opt-out keywords (ARRET, CANCEL, END, OPT-OUT, OPTOUT, QUIT, REMOVE, STOP,
@@ -26,14 +27,16 @@ def _words(text: str) -> list[str]:
 
 
 def opt_out_keyword(body: str, matched: str = "") -> str | None:
-    """The opt-out keyword that `body` starts with ("Stop please" → STOP, "opt-out" and "OPT OUT" → OPTOUT), or
-    that the provider matched (`matched`: the registered keyword it reports); None for any other text (HELP, a
-    question, "please stop texting me"), which a collector reads in the history."""
+    """The opt-out keyword `body` holds anywhere as a word ("Stop please", "please stop texting me" → STOP;
+    "opt-out" and "OPT OUT" → OPTOUT), or that the provider matched (`matched`: the registered keyword it
+    reports); None for any other text (HELP, a question), which a collector reads in the history. A revocation
+    may come in any reasonable words (47 CFR 64.1200(a)(10)): a keyword anywhere counts, over-honouring."""
     for text in (matched, body):
         words = _words(text)
-        first = "OPTOUT" if words[:2] == ["OPT", "OUT"] else (words[0] if words else "")
-        if first in OPT_OUT_KEYWORDS:
-            return first
+        pairs = ["OPTOUT" for pair in pairwise(words) if pair == ("OPT", "OUT")]
+        found = [w for w in words if w in OPT_OUT_KEYWORDS] + pairs
+        if found:
+            return found[0]
     return None
 
 

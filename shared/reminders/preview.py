@@ -19,7 +19,7 @@ from shared.domain.accounts import Account, Activity
 from shared.domain.sends import DeliveryEvent, SendAttempt
 from shared.domain.settings import Settings
 from shared.domain.unsubscribe import UnsubscribeLinks
-from shared.letters import Letter
+from shared.letters import KeptLetter, Letter
 from shared.ports import Accounts, SendLog
 from shared.reminders.run import SUMMARY_OUTCOMES, RunReport, remind_due
 from shared.reminders.sending import Senders
@@ -94,8 +94,8 @@ class _Nothing:
     def keep(self, letter: Letter, attempt_id: str) -> str:
         return f"preview-{attempt_id}.pdf"
 
-    def kept(self, day: date, attempt_id: str) -> str | None:
-        return None
+    def kept(self, day: date, attempt_id: str) -> KeptLetter | None:
+        return None  # a letter whose answer was lost shows as unsettled, where the run finds it and confirms it
 
     def write_manifests(self) -> None:
         return None

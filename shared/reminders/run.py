@@ -13,7 +13,7 @@ from shared.domain.compliance import Decision
 from shared.domain.contact_check import ProposedContact
 from shared.domain.dunning import Step
 from shared.domain.errors import ConflictError, IncompleteRunError, UpstreamUnavailableError
-from shared.domain.letters import Notice, build_notice, mailed_flags, unnoticed
+from shared.domain.letters import Notice, build_notice, mail_date, mailed_flags, unnoticed
 from shared.domain.notices import run_notice
 from shared.domain.sends import SendAttempt
 from shared.domain.settings import Settings
@@ -103,10 +103,12 @@ def remind_due(now: datetime, accounts: Accounts, senders: Senders) -> tuple[Run
     """Every account due at `now`, each on its own; the errors of those that could not be finished."""
     report = RunReport(now)
     errors: list[Exception] = []
-    for due in accounts.due(now, "REMIND"):
-        report.add(due.key, *_remind_isolated(accounts, due.key, now, senders, errors))
-    if senders.letters is not None:
-        senders.letters.write_manifests()  # the days this run put letters on, each listed whole
+    try:
+        for due in accounts.due(now, "REMIND"):
+            report.add(due.key, *_remind_isolated(accounts, due.key, now, senders, errors))
+    finally:  # even when the run stops early: the days this run put or found letters on, each listed whole
+        if senders.letters is not None:
+            senders.letters.write_manifests()
     return report, errors
 
 
@@ -211,8 +213,7 @@ def remind_account(accounts: Accounts, account: Account, senders: Senders) -> Ou
         return "stale", (STALE_RULE,)  # still due: the next run after a fresh import sends it
     if settled is not None:
         if settled in ("repeat", "confirmed"):
-            letter = previous if previous is not None and previous.channel == "letter" else None
-            mailed = _notice_of(account, settings, unnoticed(account), letter.at) if letter else None
+            mailed = _mailed_before(account, settings, previous, senders)
             _advance(accounts, account.key, at, index + 1, previous.at if previous else at, mailed)
         return settled, ()
     notice = _notice_of(account, settings, unnoticed(account), at) if senders.letters else None
@@ -247,6 +248,17 @@ def _send_first_allowed(
         senders.keep_decision(checked, proposed, ACTOR)
         refused.append(checked)
     return _hold_back(accounts, account, at, [c.decision for c in refused])
+
+
+def _mailed_before(
+    account: Account, settings: Settings, previous: SendAttempt | None, senders: Senders
+) -> Notice | None:
+    """The notice an earlier letter attempt mailed, rebuilt for the invoices its stored letter names (not those
+    unnoticed now: an invoice imported since was not in it); found, its day's manifest is written again too."""
+    if previous is None or previous.channel != "letter" or senders.letters is None:
+        return None
+    found = senders.letters.kept(mail_date(previous.at), previous.id)
+    return _notice_of(account, settings, list(found.invoices), previous.at) if found else None
 
 
 def _notice_of(account: Account, settings: Settings, owed: list[str], at: datetime) -> Notice | None:

@@ -66,8 +66,8 @@ def _events_of(senders: Senders, account: Account, attempt: SendAttempt) -> list
     complete in the letter box (on the mail date the attempt's instant gave it)."""
     if attempt.channel != "letter":
         return senders.log.events(attempt.id)
-    key = senders.letters.kept(mail_date(attempt.at, account.timezone), attempt.id) if senders.letters else None
-    return [DeliveryEvent(attempt.id, "Kept", attempt.at, key)] if key else []
+    found = senders.letters.kept(mail_date(attempt.at), attempt.id) if senders.letters else None
+    return [DeliveryEvent(attempt.id, "Kept", attempt.at, found.key)] if found else []
 
 
 def _outcome_of(attempt: SendAttempt, events: list[DeliveryEvent], action: str) -> SendAttempt:

@@ -123,3 +123,29 @@ def test_without_a_letterhead_no_letter_goes_and_email_is_the_first_contact(load
     )
     assert _run(handler, MONDAY)["outcomes"] == {"sent": 1}
     assert _objects() == {}
+
+
+def test_a_letter_marked_sent_before_the_run_died_is_still_listed_and_notices_only_its_invoices(
+    load_handler, monkeypatch
+):
+    # Given the run dies after the letter was stored and recorded sent, before the account moved on
+    handler = load_handler("functions.reminders.handler")
+    debt = _third_party_debt()
+    import shared.reminders.run as run
+
+    with monkeypatch.context() as patched, pytest.raises(SystemExit):
+        patched.setattr(run, "change_account", lambda *a, **k: (_ for _ in ()).throw(SystemExit("killed")))
+        _run(handler, MONDAY)
+    # And a new invoice arrives before the next run
+    later = replace(account_repo.get_account(debt.key), invoices=(*debt.invoices, replace(
+        debt.invoices[0], number="INV-NEW")))  # fmt: skip
+    account_repo.put_new_accounts([later])
+    # When the next run comes
+    report = _run(handler, MONDAY + timedelta(minutes=5))
+    # Then the letter is taken as mailed once, the day's manifest lists it, and only its own invoice is noticed
+    assert report["outcomes"] == {"repeat": 1}
+    stored = _objects("letters/2026-11-23/")
+    assert len([k for k in stored if k.endswith(".pdf")]) == 1
+    assert len(stored["letters/2026-11-23/manifest.csv"].decode().splitlines()) == 2
+    notices = account_repo.get_account(debt.key).flags["validation_notices"]
+    assert sorted(notices) == [debt.invoices[0].number]

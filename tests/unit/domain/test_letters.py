@@ -15,7 +15,7 @@ from shared.domain.accounts import Account
 from shared.domain.compliance import evaluate
 from shared.domain.contact_check import ProposedContact, build_check
 from shared.domain.errors import InvalidInputError
-from shared.domain.ledger import Invoice
+from shared.domain.ledger import Invoice, LedgerEntry
 from shared.domain.letterhead import Letterhead, parse_letterhead
 from shared.domain.letters import build_notice, mail_date, mailed_flags, unnoticed
 from shared.domain.money import Money
@@ -43,7 +43,7 @@ def test_mail_date_is_the_next_business_day_in_the_debtors_zone_across_the_dst_c
     # Given a run late on Saturday 7 March 2026 in Chicago (already Sunday 8 March, DST day, in UTC)
     run = datetime(2026, 3, 8, 5, 30, tzinfo=UTC)
     # When the letter's mail date and sent instant are taken
-    day = mail_date(run, "America/Chicago")
+    day = mail_date(run)
     notice = build_notice(consumer(), SENDER, ["INV-1"], run, observed=False)
     # Then it is Monday the 9th, counted sent at noon there: 17:00 UTC under daylight time (not 18:00)
     assert day == date(2026, 3, 9) == notice.mail_date
@@ -87,17 +87,19 @@ def test_mailing_records_the_initial_communication_and_each_debts_notice_so_text
 
 
 def test_the_validation_notice_pdf_reads_back_with_every_field_the_rule_requires():
-    # Given a notice of two debts, one partly paid through Arrears
-    subject = consumer()
+    # Given a notice of two debts, the older partly paid through Arrears ($250, not yet in the creditor's books)
+    paid = LedgerEntry("P-1", "payment", Money(25_000, "USD"), datetime(2026, 11, 2, 15, 0, tzinfo=UTC), "U-ANA")
+    subject = replace(consumer(), entries=(paid,))
     notice = build_notice(subject, SENDER, unnoticed(subject), datetime(2026, 11, 6, 15, 0, tzinfo=UTC), False)
     # When it is laid out and read back as text
     text = text_of(render_letter(notice).pdf)
     # Then it carries each 1006.34(c) item: who, to whom, the debts itemized, the period and the response form
     for required in [
         "Northwind Recovery LLC is a debt collector", "PO Box 4410", "María José Pérez", "1 Main St",
-        "account number C-2001", "as of September 1, 2026, you owed:", "$1,250.00", "$400.00",
-        "you were charged this amount in interest", "You paid or were credited", "Total amount of the debt now",
-        "$1,650.00", "Call or write to us by December 16, 2026", "If you write to us by December 16, 2026",
+        "account number C-2001", "as of September 1, 2026, you owed: $1,250.00",
+        "you were charged this amount in interest", "You paid or were credited this amount toward the debt: - $250.00",
+        "Total amount of invoice INV-1 now: $1,000.00", "Total amount of invoice INV-2 now: $400.00",
+        "Total amount of the debt now (USD): $1,400.00", "Call or write to us by December 16, 2026", "If you write to us by December 16, 2026",
         "name and address of the original creditor", "www.cfpb.gov/debt-collection",
         "disputes@example.com", "This is not my debt.", "The amount is wrong.", "I enclosed this amount",
         "Póngase en contacto con nosotros para solicitar una copia de este formulario en español",
@@ -123,6 +125,16 @@ def test_a_first_party_letter_has_no_debt_collector_statement_or_validation_peri
     assert notice.kind == "first_party" and notice.period_end is None
     assert "past due" in text and "$1,650.00" in text and "debt collector" not in text
     assert "validation_notices" not in mailed_flags(subject, notice)
+
+
+def test_a_returned_payment_is_added_back_so_the_itemization_adds_up():
+    # Given a payment the books had counted, returned since (a pending reversal re-opens $100)
+    back = LedgerEntry("R-1", "reversal", Money(10_000, "USD"), datetime(2026, 11, 2, 15, 0, tzinfo=UTC), "U-ANA")
+    subject = replace(consumer(), entries=(back,))
+    notice = build_notice(subject, SENDER, ["INV-1"], datetime(2026, 11, 6, 15, 0, tzinfo=UTC), False)
+    (debt,) = notice.debts
+    assert (debt.then.minor, debt.paid.minor, debt.returned.minor, debt.now.minor) == (125_000, 0, 10_000, 135_000)
+    assert "Payments returned since, added back: + $100.00" in text_of(render_letter(notice).pdf)
 
 
 def test_a_name_with_markup_is_printed_as_text():
@@ -159,3 +171,17 @@ def test_the_same_notice_makes_the_same_pdf_bytes():
 def test_letterhead_errors_name_the_field(raw: dict[str, Any], field: str):
     with pytest.raises(InvalidInputError, match=field):
         parse_letterhead(raw)
+
+
+def test_a_letter_made_after_the_vendors_cut_off_goes_out_the_next_mail_day():
+    # 15:59 and 16:00 in New York on Wednesday 25 November 2026; Thanksgiving is the 26th
+    assert mail_date(datetime(2026, 11, 25, 20, 59, tzinfo=UTC)) == date(2026, 11, 25)
+    assert mail_date(datetime(2026, 11, 25, 21, 0, tzinfo=UTC)) == date(2026, 11, 27)
+    # 22:00 in Los Angeles is already the next day in New York, past the cut-off or not
+    assert mail_date(datetime(2026, 11, 24, 6, 0, tzinfo=UTC)) == date(2026, 11, 24)
+
+
+def test_no_letter_for_an_address_the_vendor_cannot_mail():
+    assert unnoticed(replace(consumer(), address={"state": "TX", "timezone": "America/Chicago"})) == []
+    street_only = {"line1": "1 Main St", "city": "Dallas", "state": "TX", "postal_code": ""}
+    assert unnoticed(replace(consumer(), address=street_only)) == []

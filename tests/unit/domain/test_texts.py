@@ -32,15 +32,17 @@ from shared.domain.texts import OPT_OUT_KEYWORDS, e164, opt_out_keyword
         ("parar", "PARAR"),
         ("ALTO por favor", "ALTO"),
         ('"Stop"', "STOP"),
+        ("please stop texting me", "STOP"),
+        ("I want to opt out now", "OPTOUT"),
     ],
 )
-def test_opt_out_keyword_first_word_in_any_case_is_the_keyword(body: str, keyword: str) -> None:
+def test_opt_out_keyword_anywhere_in_any_case_is_the_keyword(body: str, keyword: str) -> None:
     assert opt_out_keyword(body) == keyword
 
 
 @pytest.mark.parametrize(
     "body",
-    ["HELP", "Can I pay Friday?", "please stop texting me", "Stopped by the office", "nonstop", "", "   ", "👍", "OPT"],
+    ["HELP", "Can I pay Friday?", "Stopped by the office", "nonstop", "", "   ", "👍", "OPT", "opt in"],
 )
 def test_opt_out_keyword_other_replies_are_none(body: str) -> None:
     assert opt_out_keyword(body) is None

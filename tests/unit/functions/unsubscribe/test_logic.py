@@ -107,6 +107,15 @@ def test_read_request_takes_the_token_from_the_query_and_the_one_click_from_the_
     assert read_request(event | {"body": ONE_CLICK, "isBase64Encoded": False}).one_click
 
 
+def test_read_request_takes_the_one_click_from_a_multipart_body_as_rfc_8058_prefers() -> None:
+    # Given the one-click POST as multipart/form-data (what RFC 8058 says a mail provider SHOULD send)
+    body = '--b\r\nContent-Disposition: form-data; name="List-Unsubscribe"\r\n\r\nOne-Click\r\n--b--\r\n'
+    event = function_url_event(body, {"Content-Type": "multipart/form-data; boundary=b"}, query="t=abc.def")
+    # When it is read, Then it is the one-click unsubscribe; an empty POST is not
+    assert read_request(event).one_click
+    assert not read_request(function_url_event("", {}, query="t=abc.def")).one_click
+
+
 @pytest.mark.parametrize(
     "event",
     [
