@@ -109,7 +109,7 @@ def step_reminders(demo: Demo, at: datetime) -> None:
     demo.check(_sent_emails(before) == sent, f"a repeated schedule delivery sends nothing more ({json.dumps(again)})")
 
 
-def step_slack(demo: Demo) -> None:
+def step_slack(demo: Demo, at: datetime) -> None:
     demo.say("\n== 3. A collector works from Slack ==")
     reply = demo.slash("help")
     demo.say(_indent(reply))
@@ -120,6 +120,11 @@ def step_slack(demo: Demo) -> None:
     reply = demo.slash("worklist")
     demo.say(_indent("\n".join(reply.splitlines()[:12])))
     demo.check("Worklist" in reply, "/collect worklist ranks accounts and says who may be called now")
+    tomorrow = demo.slash(f"reminders preview {at + timedelta(days=1):%Y-%m-%dT%H:%MZ}")
+    demo.say(_indent(tomorrow))
+    demo.check(
+        "previewed: nothing was sent" in tomorrow, "/collect reminders preview shows a later run, sending nothing"
+    )
     reply = demo.slash("promise CUST-0005 lots tomorrow")
     demo.say(_indent(reply))
     demo.check("not a number" in reply, "a bad command gets an ephemeral usage message, not a traceback")
@@ -146,7 +151,7 @@ def run_demo(out: TextIO, now: datetime | None = None) -> bool:
     quiet = {"LOG_LEVEL": "WARNING", "POWERTOOLS_LOG_LEVEL": "WARNING"}
     with (
         SlackRecorder() as recorder,
-        embedded_aws(recorder.api_url, extra_env=quiet) as runner,
+        embedded_aws(recorder.api_url, extra_env=quiet, parameters={"AuthorizedUsers": DEMO_USER}) as runner,
         SlackHttpEndpoint(runner) as endpoint,
     ):
         demo = Demo(runner, recorder, endpoint, out)
@@ -155,7 +160,7 @@ def run_demo(out: TextIO, now: datetime | None = None) -> bool:
         step_import(demo, day)
         step_payments(demo, day)
         step_reminders(demo, tick_at)
-        step_slack(demo)
+        step_slack(demo, tick_at)
     demo.say(
         f"\nDone in {time.monotonic() - started:.1f}s: "
         + ("every step did what it should." if not demo.failures else f"{len(demo.failures)} step(s) failed.")
