@@ -183,9 +183,13 @@ def after_call(account: Account, outcome: Outcome, number: str | None, now: date
     return replace(account, last_contact_at=now)
 
 
-def usable_phones(account: Account) -> list[str]:
-    """Numbers that may be tried: not flagged wrong or disconnected, not opted out."""
-    return [p["number"] for p in account.phones if not p.get("invalid") and not p.get("opted_out_at")]
+def usable_phones(account: Account, texts: bool = False) -> list[str]:
+    """Numbers that may be tried: not flagged wrong or disconnected, not opted out; with `texts`, no landline."""
+    return [
+        p["number"]
+        for p in account.phones
+        if not p.get("invalid") and not p.get("opted_out_at") and not (texts and p.get("type") == "landline")
+    ]
 
 
 def usable_emails(account: Account) -> list[str]:

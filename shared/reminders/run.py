@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from shared import contacts
-from shared.domain.account_actions import usable_emails
+from shared.domain.account_actions import usable_emails, usable_phones
 from shared.domain.accounts import Account, Activity
 from shared.domain.compliance import Decision
 from shared.domain.contact_check import ProposedContact
@@ -39,12 +39,15 @@ class RunReport:
     stopped: list[str] = field(default_factory=list)  # accounts whose automation stopped for a collector's review
     unsettled: list[str] = field(default_factory=list)  # sends whose outcome the next run settles
     unfinished: list[str] = field(default_factory=list)  # accounts this run could not process; still due
-    held_by: Counter[str] = field(default_factory=Counter)  # rule ids that deferred or stopped a step
     held: list[tuple[str, str, tuple[str, ...]]] = field(default_factory=list)  # (account, outcome, rules)
+
+    @property
+    def held_by(self) -> Counter[str]:
+        """Rule id -> how many accounts' steps it deferred or stopped."""
+        return Counter(rule for _, _, rules in self.held for rule in dict.fromkeys(rules))
 
     def add(self, key: str, outcome: str, rules: tuple[str, ...] = ()) -> None:
         self.outcomes[outcome] += 1
-        self.held_by.update(dict.fromkeys(rules, 1))
         if rules:
             self.held.append((key, outcome, rules))
         lists = {"sent": self.sent, "mailed": self.sent, "blocked": self.stopped, "review": self.stopped,
@@ -67,11 +70,7 @@ class RunReport:
 
 def _targets(account: Account, channel: str) -> list[tuple[str, str]]:
     """(channel, address) pairs to try in order: the step's channel first, then email; never an opted-out point."""
-    phones = [
-        ("sms", p["number"])
-        for p in account.phones
-        if not p.get("opted_out_at") and not p.get("invalid") and p.get("type") != "landline"
-    ]
+    phones = [("sms", number) for number in usable_phones(account, texts=True)]
     emails = [("email", address) for address in usable_emails(account)]
     return (phones[:1] if channel == "sms" else []) + emails[:1]
 
