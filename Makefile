@@ -79,6 +79,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.coldstart
 	$(BIN)/python -m bench.compliance_reads
 	$(BIN)/python -m bench.reminders
+	$(BIN)/python -m bench.reminder_workers
 
 # requirements.txt (what Lambda gets) and requirements-dev.txt (that plus the tools) from pyproject.toml.
 lock: $(STAMP)

@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from shared.domain.notices import Notice
     from shared.domain.sends import DeliveryEvent, SendAttempt
     from shared.domain.settings import Settings
+    from shared.reminders.run import RunTotals
 
 
 class Mailer(Protocol):
@@ -113,6 +114,32 @@ class ObjectStore(Protocol):
 class Queue(Protocol):
     def send(self, body: dict[str, Any], delay_seconds: int = 0) -> None: ...
 
+    def send_many(self, bodies: Sequence[dict[str, Any]]) -> None:
+        """Queue every message (SQS: ten a call); UpstreamUnavailableError when any was not accepted (sending
+        them all again is safe: their consumers are idempotent)."""
+        ...
+
+
+class RunTally(Protocol):
+    """A fanned-out reminder run's parts added up, once each (shared/reminders/fanout.py)."""
+
+    def started(self, at: datetime) -> bool:
+        """Whether the run of `at` was fanned out (even in part)."""
+        ...
+
+    def open(self, at: datetime) -> bool:
+        """Start the fanned-out run of `at`; False when it was planned whole before (a repeat of the schedule)."""
+        ...
+
+    def planned(self, at: datetime, parts: int) -> RunTotals | None:
+        """The run has `parts` parts; its totals when all of them were added already (the caller then tells)."""
+        ...
+
+    def add(self, at: datetime, part: str, totals: RunTotals, more_parts: int = 0) -> RunTotals | None:
+        """Add one part's totals and the `more_parts` it queued (its retry), once: a redelivered part adds
+        nothing. The run's totals when this part was the last to finish, else None."""
+        ...
+
 
 class Accounts(Protocol):
     """The account store: what use cases read and the one way they write (tested against a fake and DynamoDB)."""
@@ -134,7 +161,11 @@ class Accounts(Protocol):
         ...
 
     def due(self, now: datetime, kind: str) -> Iterator[Account]:
-        """Accounts whose next action of `kind` (REMIND, FOLLOWUP) is due at or before `now`."""
+        """Accounts whose next action of `kind` (REMIND, FOLLOWUP) is due at or before `now` (a run's worth)."""
+        ...
+
+    def due_keys(self, now: datetime, kind: str) -> Iterator[str]:
+        """The keys of every account with `kind` due at or before `now`, however many (keys only)."""
         ...
 
     def worklist(self, collector: str | None, limit: int) -> list[Account]:

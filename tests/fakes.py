@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 
 from shared.db.account_codec import DUE_KINDS
 from shared.domain.accounts import Account, Activity
@@ -12,6 +14,7 @@ from shared.domain.errors import ConflictError, NotFoundError
 from shared.domain.notices import Notice
 from shared.domain.sends import DeliveryEvent, SendAttempt
 from shared.domain.settings import Settings
+from shared.reminders.run import RunTotals
 
 
 @dataclass
@@ -63,6 +66,9 @@ class InMemoryAccounts:
                 at = account.next_action_at if DUE_KINDS.get(account.next_action or "") == kind else None
             if at is not None and at <= now:
                 yield account
+
+    def due_keys(self, now: datetime, kind: str) -> Iterator[str]:
+        return (account.key for account in self.due(now, kind))
 
     def worklist(self, collector: str | None, limit: int) -> list[Account]:
         listed = [a for a in self.accounts.values() if a.on_worklist and a.collector == collector]
@@ -132,3 +138,69 @@ class InMemoryNotifier:
     @property
     def channels(self) -> list[str]:
         return [n.channel for n in self.notices]
+
+
+@dataclass
+class InMemoryQueue:
+    """The Queue port in memory: (message, delay in seconds) in the order sent."""
+
+    messages: list[tuple[dict[str, Any], int]] = field(default_factory=list)
+
+    def send(self, body: dict[str, Any], delay_seconds: int = 0) -> None:
+        self.messages.append((body, delay_seconds))
+
+    def send_many(self, bodies: Sequence[dict[str, Any]]) -> None:
+        self.messages += [(body, 0) for body in bodies]
+
+    def take(self) -> list[dict[str, Any]]:
+        """Every message sent so far (as a consumer receives them), leaving the queue empty."""
+        taken, self.messages = [body for body, _ in self.messages], []
+        return taken
+
+
+@dataclass
+class _Run:
+    total: int | None = None
+    more: int = 0
+    done: set[str] = field(default_factory=set)
+    outcomes: Counter[str] = field(default_factory=Counter)
+    held: Counter[str] = field(default_factory=Counter)
+    stopped: set[str] = field(default_factory=set)
+    letter_days: set[date] = field(default_factory=set)
+
+
+@dataclass
+class InMemoryRunTally:
+    """The RunTally port on dicts (the contract in tests/contract/test_run_tally.py)."""
+
+    runs: dict[datetime, _Run] = field(default_factory=dict)
+
+    def started(self, at: datetime) -> bool:
+        return at in self.runs
+
+    def open(self, at: datetime) -> bool:
+        run = self.runs.setdefault(at, _Run())
+        return run.total is None
+
+    def planned(self, at: datetime, parts: int) -> RunTotals | None:
+        self.runs[at].total = parts
+        return self._totals(at)
+
+    def add(self, at: datetime, part: str, totals: RunTotals, more_parts: int = 0) -> RunTotals | None:
+        run = self.runs[at]
+        if part in run.done:
+            return None
+        if len(run.stopped) < 40:
+            run.stopped |= set(totals.stopped[:40])
+        run.done.add(part)
+        run.more += more_parts
+        run.outcomes.update(totals.outcomes)
+        run.held.update(totals.held_by)
+        run.letter_days |= set(totals.letter_days)
+        return self._totals(at)
+
+    def _totals(self, at: datetime) -> RunTotals | None:
+        run = self.runs[at]
+        if run.total is None or len(run.done) < run.total + run.more:
+            return None
+        return RunTotals(at, +run.outcomes, +run.held, sorted(run.stopped), sorted(run.letter_days))

@@ -17,3 +17,11 @@ class Settings(BaseFunctionSettings):
     unsubscribe_url: str = Field(pattern=r"^https?://")
     unsubscribe_key_param: str = Field(pattern=r"^/")
     bucket_name: str  # letters go under letters/<mail date>/ for the print-and-mail vendor
+    # A run with more due than `fan_out_above` queues them in parts on this queue, sent by up to `workers`
+    # invocations at once (the event source's MaximumConcurrency), each paced at its share of `send_rate`, the
+    # account's SES maximum send rate per second. Without a queue every run sends in one invocation.
+    work_queue_url: str | None = None
+    fan_out_above: int = Field(default=200, ge=1)
+    part_size: int = Field(default=50, ge=1, le=500)  # accounts a message (the message stays far under 256 KB)
+    workers: int = Field(default=4, ge=2, le=1000)
+    send_rate: float = Field(default=14.0, gt=0)

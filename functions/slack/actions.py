@@ -285,6 +285,6 @@ def resume(cmd: Command, caller: Caller, now: datetime, accounts: Accounts) -> R
 
 
 def _next_text(account: Account) -> str:
-    if account.next_action == "reminder" and account.next_action_at:
-        return f"Next reminder {blocks.local_time(account.next_action_at, account.timezone)}."
+    if account.next_action in ("reminder", "promise reminder", "installment reminder") and account.next_action_at:
+        return f"Next {account.next_action} {blocks.local_time(account.next_action_at, account.timezone)}."
     return f"Next: {account.next_action or 'nothing (closed)'}."

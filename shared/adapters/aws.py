@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from functools import cache
 from typing import IO, Any
 
@@ -11,10 +11,12 @@ import boto3
 from aws_lambda_powertools.utilities import parameters
 from botocore.exceptions import BotoCoreError, ClientError
 
+from shared.chunks import chunked
 from shared.domain.errors import UpstreamUnavailableError
 from shared.domain.notices import Notice
 
 READ_CHUNK_BYTES = 1024 * 1024  # what one read of an S3 body takes
+SQS_BATCH = 10  # messages one SendMessageBatch takes
 
 
 @cache
@@ -95,6 +97,17 @@ class SqsQueue:
             client("sqs").send_message(QueueUrl=self.url, MessageBody=json.dumps(body), DelaySeconds=delay_seconds)
         except (ClientError, BotoCoreError) as exc:
             raise UpstreamUnavailableError("SQS did not accept the message") from exc
+
+    def send_many(self, bodies: Sequence[dict[str, Any]]) -> None:
+        for chunk in chunked(bodies, SQS_BATCH):
+            entries = [{"Id": str(n), "MessageBody": json.dumps(body)} for n, body in enumerate(chunk)]
+            try:
+                failed = client("sqs").send_message_batch(QueueUrl=self.url, Entries=entries).get("Failed") or []
+            except (ClientError, BotoCoreError) as exc:
+                raise UpstreamUnavailableError("SQS did not accept the messages") from exc
+            if failed:
+                codes = sorted({str(f.get("Code")) for f in failed})
+                raise UpstreamUnavailableError(f"SQS did not accept {len(failed)} of {len(entries)} messages: {codes}")
 
     def hide(self, receipt: str, seconds: int) -> None:
         """Keep a received message invisible for `seconds` (at most SQS's 12 hours) before it is delivered again."""

@@ -14,7 +14,14 @@ from shared.domain.money import Money
 from shared.domain.retention import retain_until
 
 ACCOUNT_SK = "A"
-DUE_KINDS = {"reminder": "REMIND", "promise": "FOLLOWUP"}  # next actions a schedule picks up from gsi2
+# next actions a schedule picks up from gsi2: the reminders run takes a cadence step or the reminder before a
+# promise's date or an installment's; the plans run decides a promise whose deadline passed
+DUE_KINDS = {
+    "reminder": "REMIND",
+    "promise reminder": "REMIND",
+    "installment reminder": "REMIND",
+    "promise": "FOLLOWUP",
+}
 
 
 def _at(value: str | None) -> datetime | None:
@@ -97,6 +104,7 @@ def commitment_json(commitment: Commitment | None) -> dict[str, Any] | None:
         "made_at": commitment.made_at.isoformat(),
         "made_by": commitment.made_by,
         "deadline": _iso(commitment.deadline),
+        "reminded": commitment.reminded.isoformat() if commitment.reminded else None,
     }
 
 
@@ -111,6 +119,7 @@ def commitment_of(data: dict[str, Any] | None) -> Commitment | None:
         made_at=datetime.fromisoformat(data["made_at"]),
         made_by=data.get("made_by", "system"),
         deadline=_at(data.get("deadline")),
+        reminded=date.fromisoformat(data["reminded"]) if data.get("reminded") else None,
     )
 
 

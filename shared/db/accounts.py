@@ -7,11 +7,11 @@ from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from itertools import islice
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, PynamoDBConnectionError
 
+from shared.chunks import chunked
 from shared.db import creditors, keys
 from shared.db.account_codec import ACCOUNT_SK, from_item, to_item
 from shared.db.activity import activity_item
@@ -101,8 +101,7 @@ def create_accounts(accounts: Iterable[Account], stamp: SnapshotStamp | None = N
     """
     per_call = TRANSACT_MAX // 2 if stamp else TRANSACT_MAX
     existed: list[str] = []
-    iterator = iter(accounts)
-    while chunk := list(islice(iterator, per_call)):
+    for chunk in chunked(accounts, per_call):
         existed += _create_chunk(chunk, stamp)
     return existed
 
@@ -195,6 +194,14 @@ def query_due_accounts(now: datetime, kind: str = "REMIND", limit: int = 500) ->
             yield from_item(item)
 
 
+def query_due_keys(now: datetime, kind: str = "REMIND") -> Iterator[str]:
+    """Every account key with `kind` due at or before `now` on gsi2, however many: keys only, each shard paged."""
+    upper = f"{keys.instant(now)}#~"
+    for shard in range(keys.SHARDS):
+        query = AccountItem.due.query(keys.due_pk(kind, shard), AccountItem.gsi2sk <= upper, attributes_to_get=["pk"])
+        yield from (item.pk.removeprefix("ACCT#") for item in query)
+
+
 @dataclass(frozen=True)
 class MissingPage:
     """One page of a snapshot's missing-items pass: each open account with the invoices the snapshot did not list
@@ -269,6 +276,9 @@ class DynamoAccounts:
 
     def due(self, now: datetime, kind: str) -> Iterator[Account]:
         return query_due_accounts(now, kind)
+
+    def due_keys(self, now: datetime, kind: str) -> Iterator[str]:
+        return query_due_keys(now, kind)
 
     def worklist(self, collector: str | None, limit: int) -> list[Account]:
         return query_worklist(collector, limit)

@@ -6,12 +6,12 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Iterable, Iterator
-from itertools import islice
 from typing import Any, TypeVar
 
 from pynamodb.exceptions import PynamoDBException
 from pynamodb.models import Model
 
+from shared.chunks import chunked
 from shared.domain.errors import UpstreamUnavailableError
 
 M = TypeVar("M", bound=Model)
@@ -23,12 +23,6 @@ MAX_ATTEMPTS = 8
 
 def _backoff(attempt: int) -> float:
     return min(2.0, 0.05 * 2**attempt) * random.uniform(0.5, 1.0)  # noqa: S311 - jitter, not crypto
-
-
-def _chunks(items: Iterable[Any], size: int) -> Iterable[list[Any]]:
-    iterator = iter(items)
-    while chunk := list(islice(iterator, size)):
-        yield chunk
 
 
 def batch_put(model: type[Model], items: Iterable[Model], sleep: Callable[[float], None] = time.sleep) -> int:
@@ -48,7 +42,7 @@ def _batch_write(model: type[Model], requests: Iterable[dict[str, Any]], sleep: 
     calls = 0
     connection = model._get_connection().connection
     table = model.Meta.table_name
-    for chunk in _chunks(requests, BATCH):
+    for chunk in chunked(requests, BATCH):
         pending: list[dict[str, Any]] = chunk
         for attempt in range(MAX_ATTEMPTS):
             calls += 1
@@ -82,7 +76,7 @@ def batch_get(
     unprocessed after MAX_ATTEMPTS tries (throttling), instead of spinning until the function times out."""
     connection = model._get_connection()
     table = model.Meta.table_name
-    for chunk in _chunks(dict.fromkeys(wanted), GET_PAGE):
+    for chunk in chunked(dict.fromkeys(wanted), GET_PAGE):
         pending: list[dict[str, Any]] = [{"pk": {"S": pk}, "sk": {"S": sk}} for pk, sk in chunk]
         for attempt in range(MAX_ATTEMPTS):
             answer = connection.batch_get_item(

@@ -7,9 +7,11 @@ from typing import Any
 from pynamodb.attributes import (
     DiscriminatorAttribute,
     JSONAttribute,
+    MapAttribute,
     NumberAttribute,
     TTLAttribute,
     UnicodeAttribute,
+    UnicodeSetAttribute,
     UTCDateTimeAttribute,
     VersionAttribute,
 )
@@ -243,6 +245,20 @@ class CreditorItem(_Item):
     updated_at = UTCDateTimeAttribute()
 
 
+class RunItem(_Item):
+    """A fanned-out reminder run (pk `RUN#REMIND#<instant>`, sk `RUN`): its parts' outcomes added up as they
+    finish (counts by outcome and by rule, in maps updated with ADD), and which parts were added."""
+
+    parts_total = NumberAttribute(null=True)  # set once every part is queued
+    parts_more = NumberAttribute(default=0)  # parts queued by parts (retries of what they could not finish)
+    parts_done = UnicodeSetAttribute(null=True)
+    outcomes: MapAttribute[str, Any] = MapAttribute(default=dict)
+    held: MapAttribute[str, Any] = MapAttribute(default=dict)
+    stopped = UnicodeSetAttribute(null=True)  # the first few accounts stopped for review, for the Slack notice
+    letter_days = UnicodeSetAttribute(null=True)
+    expires_at = TTLAttribute()
+
+
 ALL_MODELS: tuple[type[_Item], ...] = (
     AccountItem,
     ActivityItem,
@@ -252,6 +268,7 @@ ALL_MODELS: tuple[type[_Item], ...] = (
     PlanItem,
     InstallmentItem,
     CreditorItem,
+    RunItem,
 )
 
 

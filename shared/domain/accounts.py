@@ -37,6 +37,7 @@ class Commitment:
     made_at: datetime
     made_by: str = "system"
     deadline: datetime | None = None  # when the follow-up decides (due + grace, debtor's midnight)
+    reminded: date | None = None  # the due date whose reminder went out (a plan's next installment has its own)
 
 
 @dataclass(frozen=True)

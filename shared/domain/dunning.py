@@ -13,6 +13,7 @@ from shared.domain.errors import InvalidInputError
 SEND_LOCAL_TIME = time(10, 0)  # mid-morning local: inside every contact window, away from its edges
 FALLBACK_TZ = "America/New_York"
 MIN_GAP_DAYS = 3  # never two reminders closer than this, even for an account that entered the cadence late
+REMIND_BEFORE_DAYS = 2  # a promise's or an installment's reminder goes out this many local days before its date
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,9 @@ DEFAULT_CADENCE: tuple[Step, ...] = (
 )
 
 
-CHANNELS = ("email", "sms")  # what a cadence step sends (the first letter goes before any step: domain/letters)
+# What a cadence step does: send an email or a text, or put a call on the collector's worklist (the first letter
+# goes before any step: domain/letters)
+CHANNELS = ("email", "sms", "call")
 MAX_STEPS = 12
 
 
@@ -62,6 +65,16 @@ def parse_cadence(raw: Any, has_template: Callable[[str, str], bool]) -> tuple[S
 
 def _at_send_time(day: date, tz: str | None) -> datetime:
     return datetime.combine(day, SEND_LOCAL_TIME, ZoneInfo(tz or FALLBACK_TZ)).astimezone(UTC)
+
+
+def commitment_reminder_at(due: date, reminded: date | None, made_at: datetime, tz: str | None) -> datetime | None:
+    """When the reminder of a promise's date or an installment's goes out: 10:00 in the debtor's zone,
+    REMIND_BEFORE_DAYS before it. None when it went out for this date, or when the commitment was made after that
+    instant (the collector has just agreed the date with the debtor)."""
+    if reminded == due:
+        return None
+    at = _at_send_time(due - timedelta(days=REMIND_BEFORE_DAYS), tz)
+    return None if at <= made_at else at
 
 
 def local_day(at: datetime, tz: str | None) -> date:

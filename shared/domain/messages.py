@@ -47,12 +47,21 @@ def _env() -> jinja2.Environment:
 
 
 def has_template(template: str, channel: str) -> bool:
-    """Whether a reminder template exists for the channel (what a creditor's cadence may name)."""
+    """Whether a reminder template exists for the channel (what a creditor's cadence may name); a call step's
+    names the task a collector sees (nothing is rendered: the collector calls)."""
+    if channel == "call":
+        return template.replace("-", "_").isidentifier()
     return template.isidentifier() and (TEMPLATES / _template_file(template, channel)).is_file()
 
 
 def _template_file(template: str, channel: str) -> str:
     return f"{template}.{'sms' if channel == 'sms' else 'email'}.j2"
+
+
+def _commitment(account: Account) -> dict[str, str] | None:
+    """The promise or the plan's next installment, for the reminders before their dates."""
+    c = account.commitment
+    return None if c is None else {"kind": c.kind, "amount": c.amount.format(), "due": c.due.isoformat()}
 
 
 def render_reminder(
@@ -76,6 +85,7 @@ def render_reminder(
             third_party=account.collector_role == "third_party",
             disclosure=disclosure(account, channel),
             unsubscribe_url=unsubscribe_url or "",
+            commitment=_commitment(account),
             invoices=[
                 {
                     "number": i.number,

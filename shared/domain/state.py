@@ -12,7 +12,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from shared.domain.accounts import CLOSED_STATUSES, Account
-from shared.domain.dunning import Step, local_day, next_reminder
+from shared.domain.dunning import Step, commitment_reminder_at, local_day, next_reminder
 from shared.domain.ledger import reconcile_by
 from shared.domain.money import Money
 from shared.domain.settings import Settings
@@ -70,8 +70,13 @@ def _next(account: Account, now: datetime, cadence: tuple[Step, ...]) -> tuple[s
     held = AUTOMATION_HOLDS.intersection(account.holds())
     if held:
         return f"hold: {', '.join(sorted(held))}", None, account.dunning_step
-    if account.commitment is not None:
-        return account.commitment.kind, account.commitment.deadline, account.dunning_step
+    commitment = account.commitment
+    if commitment is not None:
+        pre = commitment_reminder_at(commitment.due, commitment.reminded, commitment.made_at, account.timezone)
+        if pre is not None and local_day(now, account.timezone) < commitment.due:
+            at = max(pre, account.defer_until) if account.defer_until else pre
+            return f"{'promise' if commitment.kind == 'promise' else 'installment'} reminder", at, account.dunning_step
+        return commitment.kind, commitment.deadline, account.dunning_step
     if account.automation == "review":
         return "review", None, account.dunning_step
     nxt = next_reminder(

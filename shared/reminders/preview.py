@@ -22,7 +22,7 @@ from shared.domain.unsubscribe import UnsubscribeLinks
 from shared.letters import KeptLetter, Letter
 from shared.ports import Accounts, SendLog
 from shared.reminders.run import SUMMARY_OUTCOMES, RunReport, remind_due
-from shared.reminders.sending import Senders
+from shared.reminders.sending import COMMITMENT_STEP, Senders
 
 
 class _Accounts:
@@ -50,6 +50,9 @@ class _Accounts:
 
     def due(self, now: datetime, kind: str) -> Iterator[Account]:
         return self.store.due(now, kind)
+
+    def due_keys(self, now: datetime, kind: str) -> Iterator[str]:
+        return self.store.due_keys(now, kind)
 
     def worklist(self, collector: str | None, limit: int) -> list[Account]:
         return self.store.worklist(collector, limit)
@@ -85,6 +88,8 @@ class _SendLog:
 class _Nothing:
     """The mailer, the texts and the letter box of a preview: each send is taken, nothing leaves."""
 
+    days: frozenset[date] = frozenset()  # no letter is put on any day
+
     def send_email(self, to: str, subject: str, body: str, attempt_id: str, account_key: str, link: str) -> str:
         return f"preview-{attempt_id}"
 
@@ -104,7 +109,7 @@ class _Nothing:
 @dataclass(frozen=True)
 class Preview:
     report: RunReport
-    steps: Counter[tuple[int, str]]  # (cadence step, channel) -> sends the run would make
+    steps: Counter[tuple[str, str]]  # ("step 1", or "promise reminder"...: what is sent, channel) -> sends
     until: dict[str, datetime]  # deferred accounts -> when the rules allow their step
 
 
@@ -116,9 +121,17 @@ def preview_run(at: datetime, accounts: Accounts, log: SendLog) -> Preview:
     links = UnsubscribeLinks("https://preview.invalid/", secrets.token_bytes(32))  # made, never sent
     senders = Senders(nothing, nothing, claims, lambda: at, links, lambda _: None, nothing, lambda *_: None)
     report, _ = remind_due(at, kept, senders)  # an account it could not finish is in report.unfinished
-    steps = Counter((int(a.step.rsplit("#", 1)[1]), a.channel) for a in claims.claimed)
+    steps = Counter((_step_label(a, kept), a.channel) for a in claims.claimed)
     until = {k: a.defer_until for k, a in kept.written.items() if a.defer_until is not None}
     return Preview(report, steps, until)
+
+
+def _step_label(attempt: SendAttempt, kept: _Accounts) -> str:
+    """A cadence step by its number; the reminder before a promise's date or an installment's by its kind."""
+    if attempt.step.startswith(COMMITMENT_STEP):
+        commitment = kept.get(attempt.account_key).commitment
+        return "promise reminder" if commitment and commitment.kind == "promise" else "installment reminder"
+    return f"step {int(attempt.step.rsplit('#', 1)[1]) + 1}"
 
 
 SHOWN_HELD = 15  # accounts listed by name of what holds them; the rest are counted
@@ -133,7 +146,7 @@ def preview_text(preview: Preview) -> str:
     lines.append("Would do: " + (" · ".join(outcomes) if outcomes else "nothing (no reminder is due then)"))
     if preview.steps:
         steps = " · ".join(
-            f"step {index + 1} by {channel}: {n}" for (index, channel), n in sorted(preview.steps.items())
+            f"{label} by {channel}: {n}" for (label, channel), n in sorted(preview.steps.items())
         )
         lines.append(f"Sends by step and channel: {steps}")
     for key, outcome, rules in report.held[:SHOWN_HELD]:

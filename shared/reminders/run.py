@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
 
 from shared import contacts
 from shared.domain.account_actions import usable_emails, usable_phones
 from shared.domain.accounts import Account, Activity
 from shared.domain.compliance import Decision
 from shared.domain.contact_check import ProposedContact
-from shared.domain.dunning import Step
+from shared.domain.dunning import Step, local_day
 from shared.domain.errors import ConflictError, IncompleteRunError, UpstreamUnavailableError
 from shared.domain.letters import Notice, build_notice, mail_date, mailed_flags, unnoticed
 from shared.domain.notices import run_notice
@@ -19,12 +20,13 @@ from shared.domain.sends import SendAttempt
 from shared.domain.settings import Settings
 from shared.observability import logger
 from shared.ports import Accounts, Notifier
-from shared.reminders.sending import ACTOR, Senders, resolve_earlier, send_step
+from shared.reminders.sending import ACTOR, Senders, commitment_step, resolve_earlier, send_step, step_of
 from shared.writes import change_account
 
 TRIES = 3  # per account and run, for throttling or an unavailable store; then it waits for the next run
 BACKOFF = 0.2  # seconds, doubled each try
 UNSETTLED = frozenset({"unknown", "unrecorded", "unsettled"})  # a send whose outcome a later run settles
+COMMITMENT_REMINDERS = frozenset({"promise reminder", "installment reminder"})  # next actions (state._next)
 STALE_RULE = "POL-DATA-FRESHNESS"  # the creditor's last import is older than its `data_max_age_days` allows
 
 
@@ -39,19 +41,24 @@ class RunReport:
     stopped: list[str] = field(default_factory=list)  # accounts whose automation stopped for a collector's review
     unsettled: list[str] = field(default_factory=list)  # sends whose outcome the next run settles
     unfinished: list[str] = field(default_factory=list)  # accounts this run could not process; still due
+    failed: list[str] = field(default_factory=list)  # accounts whose send the provider refused; still due
     held: list[tuple[str, str, tuple[str, ...]]] = field(default_factory=list)  # (account, outcome, rules)
+    letter_days: list[date] = field(default_factory=list)  # mail dates it put or found letters on
 
     @property
     def held_by(self) -> Counter[str]:
         """Rule id -> how many accounts' steps it deferred or stopped."""
         return Counter(rule for _, _, rules in self.held for rule in dict.fromkeys(rules))
 
+    def totals(self) -> RunTotals:
+        return RunTotals(self.at, Counter(self.outcomes), self.held_by, list(self.stopped), list(self.letter_days))
+
     def add(self, key: str, outcome: str, rules: tuple[str, ...] = ()) -> None:
         self.outcomes[outcome] += 1
         if rules:
             self.held.append((key, outcome, rules))
         lists = {"sent": self.sent, "mailed": self.sent, "blocked": self.stopped, "review": self.stopped,
-                 "unfinished": self.unfinished}  # fmt: skip
+                 "unfinished": self.unfinished, "failed": self.failed}  # fmt: skip
         target = self.unsettled if outcome in UNSETTLED else lists.get(outcome)
         if target is not None:
             target.append(key)
@@ -68,6 +75,18 @@ class RunReport:
         }
 
 
+@dataclass(frozen=True)
+class RunTotals:
+    """What a whole run did, as its Slack messages tell it: one run's report, or a fanned-out run's parts added up
+    (shared/reminders/fanout.py)."""
+
+    at: datetime
+    outcomes: Counter[str]
+    held_by: Counter[str]
+    stopped: list[str]
+    letter_days: list[date] = field(default_factory=list)
+
+
 def _targets(account: Account, channel: str) -> list[tuple[str, str]]:
     """(channel, address) pairs to try in order: the step's channel first, then email; never an opted-out point."""
     phones = [("sms", number) for number in usable_phones(account, texts=True)]
@@ -76,7 +95,11 @@ def _targets(account: Account, channel: str) -> list[tuple[str, str]]:
 
 
 def run_reminders(
-    now: datetime, accounts: Accounts, senders: Senders, notify: tuple[Notifier, str] | None = None
+    now: datetime,
+    accounts: Accounts,
+    senders: Senders,
+    notify: tuple[Notifier, str] | None = None,
+    keys: Iterable[str] | None = None,
 ) -> RunReport:
     """Send every reminder due at the schedule's `now`; each is checked and logged at `senders.clock()`, the
     instant it goes out (a late retry of the run must not send at 21:05 under a 20:58 check).
@@ -86,10 +109,9 @@ def run_reminders(
     attempt records keep any retry from sending a step twice. Collectors are told (in `notify`'s channel) when
     automation stopped on an account and how to restart it.
     """
-    report, errors = remind_due(now, accounts, senders)
+    report, errors = remind_due(now, accounts, senders, keys)
     logger.info("reminder run finished", extra=report.as_dict())
-    _tell_stopped(report, notify)
-    _tell_summary(report, notify)
+    tell_run(report.totals(), notify)
     failed, unfinished = report.outcomes["failed"], len(report.unfinished)
     if failed or unfinished:
         cause = ExceptionGroup("accounts not finished", errors) if errors else None
@@ -98,15 +120,19 @@ def run_reminders(
     return report
 
 
-def remind_due(now: datetime, accounts: Accounts, senders: Senders) -> tuple[RunReport, list[Exception]]:
-    """Every account due at `now`, each on its own; the errors of those that could not be finished."""
+def remind_due(
+    now: datetime, accounts: Accounts, senders: Senders, keys: Iterable[str] | None = None
+) -> tuple[RunReport, list[Exception]]:
+    """Every account due at `now` (or those of `keys`: one part of a fanned-out run), each on its own; the errors
+    of those that could not be finished."""
     report = RunReport(now)
     errors: list[Exception] = []
     try:
-        for due in accounts.due(now, "REMIND"):
-            report.add(due.key, *_remind_isolated(accounts, due.key, now, senders, errors))
+        for key in (due.key for due in accounts.due(now, "REMIND")) if keys is None else keys:
+            report.add(key, *_remind_isolated(accounts, key, now, senders, errors))
     finally:  # even when the run stops early: the days this run put or found letters on, each listed whole
         if senders.letters is not None:
+            report.letter_days = sorted(senders.letters.days)
             senders.letters.write_manifests()
     return report, errors
 
@@ -136,11 +162,17 @@ def _remind_isolated(accounts: Accounts, key: str, now: datetime, senders: Sende
     return "unfinished", ()
 
 
-def _tell_stopped(report: RunReport, notify: tuple[Notifier, str] | None) -> None:
+def tell_run(totals: RunTotals, notify: tuple[Notifier, str] | None) -> None:
+    """The run's Slack messages: the accounts it stopped for review, and its summary."""
+    _tell_stopped(totals, notify)
+    _tell_summary(totals, notify)
+
+
+def _tell_stopped(report: RunTotals, notify: tuple[Notifier, str] | None) -> None:
     if not report.stopped or notify is None:
         return
     notifier, channel = notify
-    lines = [f"• `{key}`" for key in report.stopped[:40]]
+    lines = [f"• `{key}`" for key in sorted(report.stopped)[:40]]
     text = (
         ":octagonal_sign: Reminders stopped for review on these accounts (a contact rule blocks every channel): "
         "see `/collect why <id>`, then `/collect resume <id>` to restart.\n" + "\n".join(lines)
@@ -153,7 +185,8 @@ def _tell_stopped(report: RunReport, notify: tuple[Notifier, str] | None) -> Non
 
 # Outcomes a run summary reports, in the order a reader wants them; a run with none of them posts nothing.
 SUMMARY_OUTCOMES = {
-    "sent": "sent", "mailed": "letters for the mail", "confirmed": "confirmed delivered",
+    "sent": "sent", "mailed": "letters for the mail", "call-task": "call tasks for collectors",
+    "confirmed": "confirmed delivered",
     "deferred": "deferred (not allowed yet)",
     "blocked": "stopped: blocked by a rule", "review": "stopped for review", "no-contact": "skipped: no usable contact",
     "failed": "failed", "unknown": "outcome unknown (settled next run)", "unrecorded": "sent, record pending",
@@ -162,7 +195,7 @@ SUMMARY_OUTCOMES = {
 }  # fmt: skip
 
 
-def summary_text(report: RunReport) -> str | None:
+def summary_text(report: RunTotals) -> str | None:
     """The run's summary for the report channel: what it did by outcome and which rules held steps back (counts
     and rule ids only: no debtor data); None when the run did nothing worth a message."""
     done = [(name, report.outcomes[key]) for key, name in SUMMARY_OUTCOMES.items() if report.outcomes.get(key)]
@@ -176,7 +209,7 @@ def summary_text(report: RunReport) -> str | None:
     return "\n".join(lines)
 
 
-def _tell_summary(report: RunReport, notify: tuple[Notifier, str] | None) -> None:
+def _tell_summary(report: RunTotals, notify: tuple[Notifier, str] | None) -> None:
     text = summary_text(report)
     if text is None or notify is None:
         return
@@ -190,7 +223,11 @@ def _tell_summary(report: RunReport, notify: tuple[Notifier, str] | None) -> Non
 def _remind_fresh(accounts: Accounts, key: str, due_at: datetime, senders: Senders) -> Outcome:
     """Re-read the account (the due index is eventually consistent): a hold or payment just recorded counts."""
     account = accounts.get(key)
-    if account.next_action != "reminder" or account.next_action_at is None or account.next_action_at > due_at:
+    if account.next_action_at is None or account.next_action_at > due_at:
+        return "not-due", ()
+    if account.next_action in COMMITMENT_REMINDERS:
+        return remind_commitment(accounts, account, senders)
+    if account.next_action != "reminder":
         return "not-due", ()
     return remind_account(accounts, account, senders)
 
@@ -207,7 +244,7 @@ def remind_account(accounts: Accounts, account: Account, senders: Senders) -> Ou
     if index >= len(cadence):
         return "done", ()
     at = senders.clock()
-    settled, previous = resolve_earlier(senders, account, index, at)
+    settled, previous = resolve_earlier(senders, account, step_of(account, index), at)
     if settled is None and settings.data_too_old(at):
         return "stale", (STALE_RULE,)  # still due: the next run after a fresh import sends it
     if settled is not None:
@@ -218,35 +255,118 @@ def remind_account(accounts: Accounts, account: Account, senders: Senders) -> Ou
     notice = _notice_of(account, settings, unnoticed(account), at) if senders.letters else None
     if notice is not None:
         return _mail_notice(accounts, account, notice, (index, previous), senders, at)
+    if cadence[index].channel == "call":
+        return _call_task(accounts, account, cadence[index], index, at)
     targets = _targets(account, cadence[index].channel)
     if not targets:
         _advance(accounts, account.key, at, index + 1, None)
         return "no-contact", ()
-    return _send_first_allowed(accounts, account, targets, (cadence[index], index, previous), senders, at)
+    step = _Step(step_of(account, index), cadence[index].template, previous,
+                 lambda sent_at: _advance(accounts, account.key, sent_at, index + 1, sent_at))  # fmt: skip
+    return _send_first_allowed(accounts, account, targets, step, senders, at)
+
+
+def remind_commitment(accounts: Accounts, account: Account, senders: Senders) -> Outcome:
+    """The reminder before a promise's date or a plan's next installment, by text where the debtor may be texted,
+    else email; checked like every reminder. Once sent (or moot: the date came, no contact left, a rule blocks
+    it), the account waits for the date as before; a deferral waits for the instant the rules allow."""
+    commitment = account.commitment
+    if commitment is None:
+        return "not-due", ()
+    at = senders.clock()
+    key = commitment_step(account)
+    settled, previous = resolve_earlier(senders, account, key, at)
+    if settled is not None:
+        if settled in ("repeat", "confirmed"):
+            _mark_reminded(accounts, account.key, at)
+        return settled, ()
+    if local_day(at, account.timezone) >= commitment.due:
+        _mark_reminded(accounts, account.key, at)  # too late to remind: the date is here
+        return "not-due", ()
+    if accounts.settings(account.creditor).data_too_old(at):
+        return "stale", (STALE_RULE,)
+    targets = _targets(account, "sms")
+    if not targets:
+        _mark_reminded(accounts, account.key, at)
+        return "no-contact", ()
+    template = "promise" if commitment.kind == "promise" else "installment"
+    step = _Step(key, template, previous, lambda _: _mark_reminded(accounts, account.key, at))
+    return _send_first_allowed(accounts, account, targets, step, senders, at, _skip_reminder)
+
+
+def _mark_reminded(accounts: Accounts, key: str, at: datetime, note: Activity | None = None) -> None:
+    """The commitment's date has had its reminder (sent, moot or skipped): the account waits for the date."""
+
+    def reminded(current: Account) -> tuple[Account, list[Activity]]:
+        if current.commitment is None:
+            return current, []
+        done = replace(current.commitment, reminded=current.commitment.due)
+        return replace(current, commitment=done, defer_until=None), [note] if note else []
+
+    change_account(accounts, key, reminded, at)
+
+
+def _skip_reminder(accounts: Accounts, account: Account, at: datetime, decisions: list[Decision]) -> Outcome:
+    """No channel allowed now: a deferral waits for its instant; a block skips the reminder (the date's follow-up
+    still comes) and says why in the history."""
+    if any(d.decision == "DEFER" and d.until is not None for d in decisions):
+        return _hold_back(accounts, account, at, decisions)
+    rules = tuple(dict.fromkeys(r for d in decisions for r in d.rules))
+    why = "; ".join(d.explanation for d in decisions)
+    note = Activity(at=at, kind="status", actor=ACTOR, rules=rules, summary=f"reminder before the date not sent: {why}")
+    _mark_reminded(accounts, account.key, at, note)
+    return "blocked", rules
+
+
+@dataclass(frozen=True)
+class _Step:
+    """What one send is: its attempt's step, its template, the step's earlier attempt, and what moves the account
+    past it once sent."""
+
+    key: str
+    template: str
+    previous: SendAttempt | None
+    done: Callable[[datetime], None]
+
+
+def _call_task(accounts: Accounts, account: Account, step: Step, index: int, at: datetime) -> Outcome:
+    """A call step sends nothing: it puts the account at the top of its collector's worklist (or the pool's) with
+    the task named, until a conversation is logged; the cadence moves on. The call itself is checked when it is
+    made (`/collect can-call`), like every call a collector places."""
+    task = f"call due: {step.template} (reminder step {index + 1})"
+
+    def to_call(current: Account) -> tuple[Account, list[Activity]]:
+        note = Activity(at=at, kind="status", actor=ACTOR, summary=f"call task for the collector: {step.template}",
+                        data={"task": "call", "step": index})  # fmt: skip
+        follow_up = current.follow_up or task  # a broken promise or plan already on top says more
+        return replace(current, dunning_step=max(current.dunning_step, index + 1), follow_up=follow_up), [note]
+
+    change_account(accounts, account.key, to_call, at)
+    return "call-task", ()
 
 
 def _send_first_allowed(
     accounts: Accounts,
     account: Account,
     targets: list[tuple[str, str]],
-    step: tuple[Step, int, SendAttempt | None],
+    step: _Step,
     senders: Senders,
     at: datetime,
+    hold: Callable[[Accounts, Account, datetime, list[Decision]], Outcome] | None = None,
 ) -> Outcome:
     """Check each channel in order and send on the first the rules allow; else hold the step back."""
-    cadence_step, index, previous = step
     refused: list[contacts.Checked] = []
     for channel, address in targets:
         proposed = ProposedContact(at=at, channel=channel, to=address, automated=True)
         checked = contacts.check_contact(account, proposed)
         if checked.decision.decision == "ALLOW":
-            outcome = send_step(senders, checked, proposed, cadence_step.template, index, previous)
+            outcome = send_step(senders, checked, proposed, step.template, step.key, step.previous)
             if outcome == "sent":
-                _advance(accounts, account.key, at, index + 1, at)
+                step.done(at)
             return outcome, ()
         senders.keep_decision(checked, proposed, ACTOR)
         refused.append(checked)
-    return _hold_back(accounts, account, at, [c.decision for c in refused])
+    return (hold or _hold_back)(accounts, account, at, [c.decision for c in refused])
 
 
 def _mailed_before(
@@ -287,7 +407,7 @@ def _mail_notice(
     if checked.decision.decision != "ALLOW":
         senders.keep_decision(checked, proposed, ACTOR)
         return _hold_back(accounts, account, at, [checked.decision])
-    outcome = send_step(senders, checked, proposed, notice.kind, index, previous, notice)
+    outcome = send_step(senders, checked, proposed, notice.kind, step_of(account, index), previous, notice)
     if outcome != "sent":
         return outcome, ()
     _advance(accounts, account.key, at, index + 1, at, notice)

@@ -35,6 +35,8 @@ class Senders:
     letters: LetterBox | None = None  # where letters go for the print-and-mail vendor; None: no letters
     # Keeps the decision of a channel the rules refused (a preview keeps none)
     keep_decision: Callable[[contacts.Checked, ProposedContact, str], None] = contacts.log_decision
+    # Waits, before each email or text, for this sender's share of the provider's sending rate (fanned-out workers)
+    pace: Callable[[], object] = lambda: None
 
 
 def step_of(account: Account, index: int) -> str:
@@ -42,13 +44,23 @@ def step_of(account: Account, index: int) -> str:
     return f"{account.oldest_due}#{index}"
 
 
+COMMITMENT_STEP = "C#"
+
+
+def commitment_step(account: Account) -> str:
+    """The reminder before the account's promise date or next installment: `C#<promise or plan id>#<its date>`."""
+    if account.commitment is None:
+        raise ValueError(f"{account.key} has no promise or plan")
+    return f"{COMMITMENT_STEP}{account.commitment.id}#{account.commitment.due.isoformat()}"
+
+
 def resolve_earlier(
-    senders: Senders, account: Account, index: int, now: datetime
+    senders: Senders, account: Account, step: str, now: datetime
 ) -> tuple[str | None, SendAttempt | None]:
     """Settle the step's earlier attempt, if any. Returns an outcome when that decides the step (`repeat`: sent
     before; `confirmed`: its delivery events show it sent; `unsettled`: unknown, waiting for them), else None and
     the attempt a new try replaces (None: the first try)."""
-    previous = senders.log.attempt(account.key, step_of(account, index))
+    previous = senders.log.attempt(account.key, step)
     if previous is None:
         return None, None
     events = _events_of(senders, account, previous) if previous.state == UNKNOWN else []
@@ -83,7 +95,7 @@ def send_step(
     checked: contacts.Checked,
     proposed: ProposedContact,
     template: str,
-    index: int,
+    step: str,
     previous: SendAttempt | None,
     notice: Notice | None = None,
 ) -> str:
@@ -92,12 +104,12 @@ def send_step(
     unsettled (another run claimed this try a moment ago)."""
     account = checked.account
     tries = previous.tries + 1 if previous else 1
-    attempt = SendAttempt(account.key, step_of(account, index), proposed.at, proposed.channel, tries)
+    attempt = SendAttempt(account.key, step, proposed.at, proposed.channel, tries)
     link = _unsubscribe_url(senders, account, proposed)
     content = render_letter(notice) if notice else render_reminder(template, proposed.channel, account,
                                                                     proposed.at.date(), link)  # fmt: skip
     summary = f"{template} notice by letter" if notice else f"{template} reminder by {proposed.channel}"
-    extra = {"template": template, "step": index, "attempt_id": attempt.id, "tries": tries}
+    extra = {"template": template, "step": step, "attempt_id": attempt.id, "tries": tries}
     contact = replace(contacts.contact_activity(checked, proposed, ACTOR, UNKNOWN, summary, extra), id=attempt.id)
     if not senders.log.claim(attempt, previous, [contacts.decision_activity(checked, proposed, ACTOR), contact]):
         return "unsettled"
@@ -142,6 +154,7 @@ def _deliver(
         if senders.letters is None:
             raise UpstreamUnavailableError("no letter box to put the letter in")
         return senders.letters.keep(content, attempt.id)
+    senders.pace()
     if proposed.channel == "sms":
         return senders.sms.send_sms(proposed.to, content.body)
     return senders.mailer.send_email(proposed.to, content.subject, content.body, attempt.id, attempt.account_key, link)

@@ -108,6 +108,23 @@ def test_due_finds_reminders_and_promise_deadlines_separately(accounts: Accounts
     assert sorted(a.account_id for a in accounts.due(NOW + timedelta(days=2), "REMIND")) == ["C-1", "C-3"]
 
 
+def test_due_keys_lists_every_due_account_once(accounts: Accounts) -> None:
+    # Given 520 due reminders spread over the due index's shards, and one due later
+    stored = [ready(account(f"C-{n:04d}", due=date(2026, 10, 1))) for n in range(520)]
+    if isinstance(accounts, InMemoryAccounts):
+        for a in stored:
+            accounts.save(a)
+    else:
+        from shared.db.accounts import put_new_accounts
+
+        put_new_accounts(stored)
+    accounts.save(ready(account("LATER", due=date(2026, 11, 2))))
+
+    # Then the keys of every due one are listed, each once, and not the later one
+    keys = list(accounts.due_keys(NOW + timedelta(hours=1), "REMIND"))
+    assert sorted(keys) == sorted(a.key for a in stored)
+
+
 def test_due_finds_payments_the_books_should_show_by_now(accounts: Accounts) -> None:
     # Given a payment posted 31 days ago and one posted yesterday (30-day window)
     old = LedgerEntry("pay:A", "payment", Money(100, "USD"), NOW - timedelta(days=31), "U", "A")

@@ -40,6 +40,8 @@ NOT_DRIVEN: dict[str, dict[str, str]] = {
         "(tests/integration/functions/test_letters.py mails them)",
         "s3:GetObject": "a letter's manifest row, read to rebuild the day's manifest (LetterBox.write_manifest)",
         "s3:ListBucket": "the day's letters under letters/<date>/ (LetterBox.write_manifest)",
+        "dynamodb:UpdateItem": "a fanned-out run's tally (shared/db/runs.py), above FAN_OUT_ABOVE due accounts "
+        "(tests/integration/functions/test_reminders_fanout.py fans out)",
     },
     "NotifyFunction": {
         "sqs:ChangeMessageVisibility": "only when Slack rate-limits a post: the notice waits out Retry-After",

@@ -95,7 +95,7 @@ def test_promise_counts_only_money_received_once_through_a_lagging_export(store)
 
 def test_payment_covering_the_promise_keeps_it_at_once_and_dunning_resumes(store) -> None:
     collect(store, "promise D-1 100 2026-11-10", request="T-1")
-    assert store.get(KEY).next_action == "promise"
+    assert store.get(KEY).next_action == "promise reminder"  # two days before the date; then its deadline
     reply = collect(store, "pay D-1 100 CHK-1", request="T-2")
     assert "The open promise is kept." in reply
     assert (store.get(KEY).commitment, store.get(KEY).next_action) == (None, "reminder")

@@ -136,11 +136,11 @@ def test_hold_recorded_after_the_due_index_was_read_stops_the_send(load_handler,
     handler = load_handler("functions.reminders.handler")
     due = account(next_action_at=MORNING)
     account_repo.put_new_accounts([due])
-    stale = list(account_repo.query_due_accounts(MORNING))
+    stale = list(account_repo.query_due_keys(MORNING))
     stored = account_repo.get_account(due.key)
     cease = {"received_at": "2026-11-23T15:59:00Z", "written": True, "channel": "mail", "debt_ids": None}
     account_repo.save_account(recompute(replace(stored, flags={"cease": cease}), MORNING))
-    monkeypatch.setattr(account_repo, "query_due_accounts", lambda *_: iter(stale))
+    monkeypatch.setattr(account_repo, "query_due_keys", lambda *_: iter(stale))
     # When the run goes on with its stale copy
     report = _run(handler, MORNING)
     # Then the account is read again: its cease took it off the cadence, and nothing is sent
@@ -400,7 +400,7 @@ def test_preview_shows_what_the_run_then_does_and_writes_or_sends_nothing(load_h
     assert dict(preview.report.outcomes) == report["outcomes"] == {"sent": 1, "deferred": 1, "blocked": 1}
     assert preview.report.sent == report["sent"] == [seeded[0].key]
     assert preview.report.stopped == report["stopped"] and dict(preview.report.held_by) == report["held_by"]
-    assert preview.steps == {(0, "email"): 1}
+    assert preview.steps == {("step 1", "email"): 1}
     assert preview.until == {seeded[1].key: account_repo.get_account(seeded[1].key).defer_until}
 
 

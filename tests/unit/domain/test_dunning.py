@@ -271,6 +271,14 @@ def test_a_creditors_cadence_is_read_from_its_policy_with_a_courtesy_step_before
     assert cadence == (Step(-3, "email", "courtesy"), Step(5, "sms", "nudge"), Step(20, "email", "final"))
 
 
+def test_a_call_step_names_the_collectors_task():
+    cadence = parse_settings({"collections": {"cadence": [
+        {"offset_days": 1, "channel": "email", "template": "friendly"},
+        {"offset_days": 10, "channel": "call", "template": "first-call"},
+    ]}}).cadence  # fmt: skip
+    assert cadence[1] == Step(10, "call", "first-call")
+
+
 @pytest.mark.parametrize(
     ("steps", "named"),
     [
@@ -278,6 +286,7 @@ def test_a_creditors_cadence_is_read_from_its_policy_with_a_courtesy_step_before
         ([{"offset_days": 1, "channel": "fax", "template": "friendly"}], "step 1: channel 'fax' is not one of"),
         ([{"offset_days": 1, "channel": "sms", "template": "friendly"}], "step 1: there is no sms template"),
         ([{"offset_days": 1, "channel": "email", "template": "../../etc/passwd"}], "there is no email template"),
+        ([{"offset_days": 1, "channel": "call", "template": "call me <b>"}], "step 1: there is no call template"),
         ([{"offset_days": 9, "channel": "email", "template": "friendly"},
           {"offset_days": 9, "channel": "email", "template": "firm"}], "step 2: offset_days 9 must come after"),
         ([{"offset_days": "1", "channel": "email", "template": "friendly"}], "step 1: offset_days '1' must be"),

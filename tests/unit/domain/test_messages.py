@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from shared.domain.accounts import Account, Invoice
+from shared.domain.accounts import Account, Commitment, Invoice
 from shared.domain.contact_check import ProposedContact, build_check
 from shared.domain.dunning import DEFAULT_CADENCE
 from shared.domain.messages import render_reminder
@@ -29,6 +29,9 @@ def account(role: str = "first_party", **overrides: Any) -> Account:
             Invoice("INV-OPEN-1", Money(10000, "USD"), date(2026, 5, 1)),
             Invoice("INV-PAID-2", Money(0, "USD"), date(2026, 4, 1)),
             Invoice("INV-OPEN-3", Money(2550, "USD"), date(2026, 5, 20)),
+        ),
+        "commitment": Commitment(
+            "promise", "p-1", Money(5000, "USD"), date(2026, 6, 12), datetime(2026, 6, 1, tzinfo=UTC)
         ),
     }
     fields.update(overrides)
@@ -74,7 +77,9 @@ def test_render_reminder_email_lists_only_open_invoices(template: str) -> None:
 
 ALL_STEPS = [(t, "email") for t in EMAIL_STEPS] + [(t, "sms") for t in SMS_STEPS]
 # Every message Arrears may send: each step on its own channel, and each SMS step as its email fallback.
-ALL_MESSAGES = ALL_STEPS + [(t, "email") for t in SMS_STEPS]
+# the reminders before a promise's date and a plan's next installment, by text or (the fallback) email
+COMMITMENT_MESSAGES = [(t, c) for t in ("promise", "installment") for c in ("sms", "email")]
+ALL_MESSAGES = ALL_STEPS + [(t, "email") for t in SMS_STEPS] + COMMITMENT_MESSAGES
 
 
 @pytest.mark.parametrize(("template", "channel"), ALL_MESSAGES)
@@ -213,3 +218,11 @@ def test_render_reminder_sms_and_unlinked_email_have_no_unsubscribe_line() -> No
     # Given no link (a text message has STOP only), When rendered, Then no unsubscribe line is printed
     assert "unsubscribe" not in render_reminder("nudge", "sms", account(), TODAY).body.lower()
     assert "unsubscribe in one click" not in render_reminder("firm", "email", account(), TODAY).body
+
+
+@pytest.mark.parametrize("channel", ["sms", "email"])
+def test_the_reminder_before_a_promised_date_names_the_amount_and_date(channel: str) -> None:
+    message = render_reminder("promise", channel, account(), TODAY)
+    assert "USD 50.00" in message.body and "2026-06-12" in message.body
+    installment = render_reminder("installment", channel, account(), TODAY)
+    assert "USD 50.00" in installment.body and "2026-06-12" in installment.body and "installment" in installment.body

@@ -57,10 +57,25 @@ def test_recompute_open_promise_or_active_plan_pauses_dunning() -> None:
     promised = owing(usd_invoice("A", 10_000, date(2026, 9, 1)), commitment=promise)
     planned = owing(usd_invoice("A", 10_000, date(2026, 9, 1)), commitment=plan)
 
-    # Then no friendly, firm or final reminder is scheduled (finding 3): the promise's deadline is the next action
-    assert (promised.next_action, promised.next_action_at) == ("promise", deadline)
-    assert (planned.next_action, planned.next_action_at) == ("plan", None)
+    # Then no friendly, firm or final reminder is scheduled (finding 3): the next action is the reminder two days
+    # before the promised date or the installment's, at 10:00 in the debtor's zone (Chicago)
+    before = datetime(2026, 11, 17, 16, 0, tzinfo=UTC)
+    assert (promised.next_action, promised.next_action_at) == ("promise reminder", before)
+    assert (planned.next_action, planned.next_action_at) == ("installment reminder", before)
     assert not promised.on_worklist and not planned.on_worklist
+    # And once that reminder went out, the promise's deadline is next (a plan's installments have their own items)
+    reminded = recompute(replace(promised, commitment=replace(promise, reminded=promise.due)), NOW)
+    assert (reminded.next_action, reminded.next_action_at) == ("promise", deadline)
+    on_plan = recompute(replace(planned, commitment=replace(plan, reminded=plan.due)), NOW)
+    assert (on_plan.next_action, on_plan.next_action_at) == ("plan", None)
+
+
+def test_a_promise_made_for_the_next_days_gets_no_reminder_before_it() -> None:
+    # Given a promise made on Nov 2 for Nov 3: its reminder instant (Nov 1) is before it was made
+    deadline = datetime(2026, 11, 4, 5, 0, tzinfo=UTC)
+    promise = Commitment("promise", "p1", Money(5_000, "USD"), date(2026, 11, 3), NOW, "U-1", deadline)
+    promised = owing(usd_invoice("A", 10_000, date(2026, 9, 1)), commitment=promise)
+    assert (promised.next_action, promised.next_action_at) == ("promise", deadline)
 
 
 def test_recompute_holds_stop_automation_and_stopping_holds_leave_the_worklist() -> None:

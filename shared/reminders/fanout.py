@@ -1,0 +1,135 @@
+"""A reminder run too big for one invocation, fanned out: the scheduled run queues its due accounts in parts (SQS),
+workers send the parts in parallel (at most the event source's MaximumConcurrency at once, each paced under its
+share of SES's sending rate), and the part that finishes the run tells Slack, once.
+
+Sending stays at most once per step however the workers overlap or SQS repeats a part: every send is claimed by a
+conditional write on its attempt first (shared/reminders/sending.py). The run's totals are added up in a RunTally,
+each part once, so its summary says what the whole run did.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
+from datetime import datetime
+from itertools import chain, islice
+from typing import Any
+
+from shared.chunks import chunked
+from shared.domain.errors import IncompleteRunError
+from shared.observability import logger
+from shared.ports import Accounts, Notifier, Queue, RunTally
+from shared.reminders.run import RunReport, RunTotals, remind_due, run_reminders, tell_run
+from shared.reminders.sending import Senders
+
+PART_SIZE = 50  # accounts a message: at ~100 ms a send on AWS, 5 s of a worker's time
+FAN_OUT_ABOVE = 200  # due accounts one invocation sends itself; above, the run fans out
+RETRIES = 3  # a part's accounts not finished are queued again this many times (later each time), then it fails
+RETRY_DELAY = 60  # seconds before the first retry part is delivered; doubled each time
+BATCH = 100  # messages handed to the queue at once (it sends them ten a call)
+
+
+@dataclass(frozen=True)
+class FanOut:
+    queue: Queue
+    tally: RunTally
+    above: int = FAN_OUT_ABOVE
+    part_size: int = PART_SIZE
+
+
+@dataclass(frozen=True)
+class Part:
+    """One message of a fanned-out run: the run's instant, the part's id (`7`; its retries `7.1`, `7.2`...) and
+    the accounts it sends."""
+
+    at: datetime
+    part: str
+    keys: tuple[str, ...]
+
+    @property
+    def generation(self) -> int:
+        return self.part.count(".")
+
+    def as_json(self) -> dict[str, Any]:
+        return {"kind": "reminder-part", "at": self.at.isoformat(), "part": self.part, "keys": list(self.keys)}
+
+    @classmethod
+    def from_json(cls, body: dict[str, Any]) -> Part:
+        return cls(datetime.fromisoformat(body["at"]), str(body["part"]), tuple(body["keys"]))
+
+
+def start_run(
+    now: datetime, accounts: Accounts, senders: Senders, notify: tuple[Notifier, str] | None, fan_out: FanOut | None
+) -> dict[str, Any]:
+    """The scheduled run: up to `fan_out.above` due accounts are sent here and now; more are fanned out. A repeat
+    of a schedule whose run fanned out never runs it again here (its parts are queued or being sent)."""
+    due = accounts.due_keys(now, "REMIND")
+    if fan_out is not None:
+        first = list(islice(due, fan_out.above + 1))
+        if len(first) > fan_out.above or fan_out.tally.started(now):
+            parts = plan_run(now, chain(first, due), fan_out, senders, notify)
+            return {"at": now.isoformat(), "fanned_out": parts}
+        due = iter(first)
+    return run_reminders(now, accounts, senders, notify, due).as_dict()
+
+
+def plan_run(
+    now: datetime, due: Iterable[str], fan_out: FanOut, senders: Senders, notify: tuple[Notifier, str] | None
+) -> int:
+    """Queue the due accounts in parts of `fan_out.part_size`, ten messages a call; returns how many parts (0:
+    the run was planned whole before). A planner that died part way is repeated whole by the schedule's retry:
+    a part queued twice sends nothing twice and is added up once."""
+    if not fan_out.tally.open(now):
+        return 0
+    parts = 0
+    for messages in chunked(_parts(now, due, fan_out.part_size), BATCH):
+        fan_out.queue.send_many([part.as_json() for part in messages])
+        parts += len(messages)
+    logger.info("reminder run fanned out", extra={"at": now.isoformat(), "parts": parts})
+    totals = fan_out.tally.planned(now, parts)
+    if totals is not None:  # every part was sent before the last was counted here (or there were none)
+        finish(totals, senders, notify)
+    return parts
+
+
+def _parts(now: datetime, due: Iterable[str], size: int) -> Iterator[Part]:
+    for n, keys in enumerate(chunked(due, size)):
+        yield Part(now, str(n), tuple(keys))
+
+
+def work_part(
+    part: Part, accounts: Accounts, senders: Senders, fan_out: FanOut, notify: tuple[Notifier, str] | None
+) -> None:
+    """Send one part. Accounts it could not finish (or whose send the provider refused) are queued again as a
+    part of their own, later; after RETRIES that part raises IncompleteRunError (SQS retries it, then parks it
+    in the dead-letter queue, which alarms). Each account's outcome is counted once, in its last part."""
+    report, _ = remind_due(part.at, accounts, senders, part.keys)
+    again = tuple(dict.fromkeys(report.unfinished + report.failed))
+    retry = bool(again) and part.generation < RETRIES
+    if retry:
+        later = Part(part.at, f"{part.part}.{part.generation + 1}", again)
+        fan_out.queue.send(later.as_json(), delay_seconds=RETRY_DELAY * 2**part.generation)
+    totals = fan_out.tally.add(part.at, part.part, _counted(report, retry), more_parts=int(retry))
+    if totals is not None:
+        finish(totals, senders, notify)
+    if again and not retry:
+        raise IncompleteRunError(f"{len(again)} account(s) of part {part.part} not finished", report.as_dict())
+
+
+def _counted(report: RunReport, retried: bool) -> RunTotals:
+    """The part's totals, less the accounts its retry takes again (counted there, once, by what became of them)."""
+    totals = report.totals()
+    if retried:
+        for outcome in ("unfinished", "failed"):
+            totals.outcomes[outcome] = 0
+    return replace(totals, outcomes=+totals.outcomes)
+
+
+def finish(totals: RunTotals, senders: Senders, notify: tuple[Notifier, str] | None) -> None:
+    """The run's last part is done: each day it mailed letters on gets its manifest listed whole (parts running
+    side by side may each have written one that missed the other's letters), then Slack is told once."""
+    if senders.letters is not None:
+        for day in totals.letter_days:
+            senders.letters.write_manifest(day)
+    logger.info("reminder run finished", extra={"at": totals.at.isoformat(), "outcomes": dict(totals.outcomes)})
+    tell_run(totals, notify)

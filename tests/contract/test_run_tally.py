@@ -1,0 +1,103 @@
+"""One contract for the RunTally port (a fanned-out reminder run's parts added up), run against the in-memory fake
+and the DynamoDB (pynamodb) version."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+
+import pytest
+
+from shared.ports import RunTally
+from shared.reminders.run import RunTotals
+from tests.fakes import InMemoryRunTally
+
+AT = datetime(2026, 11, 23, 16, 0, tzinfo=UTC)
+
+
+@pytest.fixture(params=["fake", "dynamodb"])
+def tally(request: pytest.FixtureRequest) -> Iterator[RunTally]:
+    if request.param == "fake":
+        yield InMemoryRunTally()
+        return
+    request.getfixturevalue("aws")
+    from shared.db.runs import DynamoRunTally
+
+    yield DynamoRunTally()
+
+
+def part(sent: int = 0, deferred: int = 0, rules: dict[str, int] | None = None, stopped: tuple[str, ...] = (),
+         days: tuple[date, ...] = ()) -> RunTotals:  # fmt: skip
+    outcomes = Counter({"sent": sent, "deferred": deferred})
+    return RunTotals(AT, +outcomes, Counter(rules or {}), list(stopped), list(days))
+
+
+def test_a_run_not_opened_was_not_started(tally: RunTally) -> None:
+    assert not tally.started(AT)
+    assert tally.open(AT)
+    assert tally.started(AT)
+
+
+def test_the_last_part_added_returns_the_whole_run(tally: RunTally) -> None:
+    # Given a run of two parts, planned before either finished
+    tally.open(AT)
+    assert tally.planned(AT, 2) is None
+
+    # When the parts finish one after the other
+    first = tally.add(AT, "0", part(sent=3, rules={"REGF-7IN7": 1}, stopped=("acme#A-1",)))
+    last = tally.add(AT, "1", part(sent=2, deferred=1, rules={"REGF-7IN7": 1, "POL-HOURS": 1},
+                                   days=(date(2026, 11, 24),)))  # fmt: skip
+
+    # Then only the last returns the totals: every part's outcomes and rules added
+    assert first is None
+    assert last is not None
+    assert last.outcomes == Counter({"sent": 5, "deferred": 1})
+    assert last.held_by == Counter({"REGF-7IN7": 2, "POL-HOURS": 1})
+    assert last.stopped == ["acme#A-1"]
+    assert last.letter_days == [date(2026, 11, 24)]
+
+
+def test_a_part_delivered_again_is_added_once(tally: RunTally) -> None:
+    tally.open(AT)
+    tally.planned(AT, 2)
+    tally.add(AT, "0", part(sent=3))
+
+    assert tally.add(AT, "0", part(sent=3)) is None  # SQS delivered part 0 again
+    totals = tally.add(AT, "1", part(sent=1))
+
+    assert totals is not None and totals.outcomes == Counter({"sent": 4})
+
+
+def test_parts_all_done_before_planning_ends_are_told_by_the_planner(tally: RunTally) -> None:
+    # The workers can finish every part before the planner has counted them
+    tally.open(AT)
+    assert tally.add(AT, "0", part(sent=1)) is None
+
+    totals = tally.planned(AT, 1)
+
+    assert totals is not None and totals.outcomes == Counter({"sent": 1})
+
+
+def test_a_retry_part_keeps_the_run_open_until_it_is_added(tally: RunTally) -> None:
+    tally.open(AT)
+    tally.planned(AT, 1)
+
+    assert tally.add(AT, "0", part(sent=1), more_parts=1) is None  # part 0 queued 0.1 for what it could not finish
+    totals = tally.add(AT, "0.1", part(sent=1))
+
+    assert totals is not None and totals.outcomes == Counter({"sent": 2})
+
+
+def test_a_run_planned_whole_does_not_open_again(tally: RunTally) -> None:
+    assert tally.open(AT)
+    assert tally.open(AT)  # the planner died before it counted the parts: its retry plans again
+    tally.planned(AT, 3)
+
+    assert not tally.open(AT)  # a repeat of the schedule once every part was queued queues nothing
+
+
+def test_an_empty_run_is_whole_as_soon_as_it_is_planned(tally: RunTally) -> None:
+    tally.open(AT)
+    totals = tally.planned(AT, 0)
+    assert totals is not None and not totals.outcomes
