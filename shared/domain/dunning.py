@@ -9,6 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from shared.domain.errors import InvalidInputError
+from shared.domain.money import Money
 
 SEND_LOCAL_TIME = time(10, 0)  # mid-morning local: inside every contact window, away from its edges
 FALLBACK_TZ = "America/New_York"
@@ -18,11 +19,23 @@ REMIND_BEFORE_DAYS = 2  # a promise's or an installment's reminder goes out this
 
 @dataclass(frozen=True)
 class Step:
-    """One reminder: `offset_days` after the oldest unpaid due date, on `channel`, with `template`."""
+    """One reminder: `offset_days` after the oldest unpaid due date, on `channel`, with `template`; skipped when
+    the account owes less than `min_balance` (minor units by currency; a currency not named has no minimum) in
+    every currency, given up after `max_attempts` sends the provider refused, and never within `min_days_between`
+    local days of the last contact."""
 
     offset_days: int
     channel: str
     template: str
+    min_balance: tuple[tuple[str, int], ...] = ()
+    max_attempts: int | None = None
+    min_days_between: int = MIN_GAP_DAYS
+
+    def below_minimum(self, owed: dict[str, int]) -> bool:
+        """Whether what is owed (minor units by currency) is under this step's minimum in every currency."""
+        minimum = dict(self.min_balance)
+        owing = {currency: minor for currency, minor in owed.items() if minor > 0}
+        return bool(minimum) and bool(owing) and all(c in minimum and m < minimum[c] for c, m in owing.items())
 
 
 DEFAULT_CADENCE: tuple[Step, ...] = (
@@ -39,28 +52,68 @@ CHANNELS = ("email", "sms", "call")
 MAX_STEPS = 12
 
 
-def parse_cadence(raw: Any, has_template: Callable[[str, str], bool]) -> tuple[Step, ...]:
-    """A creditor's `collections.cadence`: `[{"offset_days": 1, "channel": "email", "template": "friendly"}, ...]`,
-    offsets (days from the oldest due date; negative: a courtesy reminder before it) strictly increasing, each
-    template one that exists for its channel. InvalidInputError names the step and field."""
+ACCOUNT_TYPES = ("consumer", "commercial")
+STEP_KEYS = ("offset_days", "channel", "template", "min_balance", "max_attempts", "min_days_between")
+
+
+def parse_cadences(raw: Any, has_template: Callable[[str, str], bool]) -> dict[str, tuple[Step, ...]]:
+    """A creditor's `collections.cadence`: one list of steps for every account, or an object of lists by account
+    type (`consumer`, `commercial`; a type not named keeps the default cadence). Returns the cadence by type."""
+    if isinstance(raw, dict):
+        unknown = sorted(set(raw) - set(ACCOUNT_TYPES))
+        if unknown or not raw:
+            raise InvalidInputError(f"collections.cadence by account type takes {' and '.join(ACCOUNT_TYPES)} only")
+        by_type = {kind: parse_cadence(steps, has_template, f"collections.cadence.{kind}")
+                   for kind, steps in raw.items()}  # fmt: skip
+        return {kind: by_type.get(kind, DEFAULT_CADENCE) for kind in ACCOUNT_TYPES}
+    steps = parse_cadence(raw, has_template)
+    return dict.fromkeys(ACCOUNT_TYPES, steps)
+
+
+def parse_cadence(
+    raw: Any, has_template: Callable[[str, str], bool], name: str = "collections.cadence"
+) -> tuple[Step, ...]:
+    """`[{"offset_days": 1, "channel": "email", "template": "friendly"}, ...]`, offsets (days from the oldest due
+    date; negative: a courtesy reminder before it) strictly increasing, each template one that exists for its
+    channel; optionally `min_balance` ({"USD": "25.00"}), `max_attempts` and `min_days_between`. InvalidInputError
+    names the step and field."""
     if not isinstance(raw, list) or not 1 <= len(raw) <= MAX_STEPS:
-        raise InvalidInputError(f"collections.cadence must be a list of 1 to {MAX_STEPS} steps")
+        raise InvalidInputError(f"{name} must be a list of 1 to {MAX_STEPS} steps")
     steps: list[Step] = []
     for n, item in enumerate(raw, start=1):
-        where = f"collections.cadence step {n}"
-        if not isinstance(item, dict) or set(item) - {"offset_days", "channel", "template"}:
-            raise InvalidInputError(f"{where} must be an object with offset_days, channel and template only")
-        offset, channel, template = item.get("offset_days"), item.get("channel"), item.get("template")
-        if not isinstance(offset, int) or isinstance(offset, bool) or not -30 <= offset <= 365:
-            raise InvalidInputError(f"{where}: offset_days {offset!r} must be a whole number from -30 to 365")
+        where = f"{name} step {n}"
+        if not isinstance(item, dict) or set(item) - set(STEP_KEYS):
+            raise InvalidInputError(f"{where} must be an object with {', '.join(STEP_KEYS)} only")
+        offset = _whole(item, "offset_days", where, -30, 365)
+        channel, template = item.get("channel"), item.get("template")
         if steps and offset <= steps[-1].offset_days:
             raise InvalidInputError(f"{where}: offset_days {offset} must come after step {n - 1}'s")
         if channel not in CHANNELS:
             raise InvalidInputError(f"{where}: channel {channel!r} is not one of {', '.join(CHANNELS)}")
         if not isinstance(template, str) or not has_template(template, channel):
             raise InvalidInputError(f"{where}: there is no {channel} template {template!r}")
-        steps.append(Step(offset, channel, template))
+        steps.append(Step(offset, channel, template, *_limits(item, where)))
     return tuple(steps)
+
+
+def _limits(item: dict[str, Any], where: str) -> tuple[Any, ...]:
+    minimum = item.get("min_balance", {})
+    if not isinstance(minimum, dict):
+        raise InvalidInputError(f'{where}: min_balance must map currencies to amounts, like {{"USD": "25.00"}}')
+    try:
+        min_balance = tuple(sorted((str(c), Money.from_decimal(str(a), str(c)).minor) for c, a in minimum.items()))
+    except (InvalidInputError, ValueError, ArithmeticError) as exc:
+        raise InvalidInputError(f"{where}: min_balance {minimum!r}: {exc}") from exc
+    attempts = _whole(item, "max_attempts", where, 1, 10) if "max_attempts" in item else None
+    gap = _whole(item, "min_days_between", where, 1, 60) if "min_days_between" in item else MIN_GAP_DAYS
+    return min_balance, attempts, gap
+
+
+def _whole(item: dict[str, Any], key: str, where: str, low: int, high: int) -> int:
+    value = item.get(key)
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+        raise InvalidInputError(f"{where}: {key} {value!r} must be a whole number from {low} to {high}")
+    return value
 
 
 def _at_send_time(day: date, tz: str | None) -> datetime:
@@ -116,7 +169,7 @@ def next_reminder(
         return None
     day = max(oldest_due + timedelta(days=cadence[step].offset_days), today)
     if last_contact is not None:
-        day = max(day, local_day(last_contact, tz) + timedelta(days=MIN_GAP_DAYS))
+        day = max(day, local_day(last_contact, tz) + timedelta(days=cadence[step].min_days_between))
     at = _at_send_time(day, tz)
     if at < now:  # today's send time has passed: the next one
         at = _at_send_time(day + timedelta(days=1), tz)

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from shared.domain.dunning import DEFAULT_CADENCE, Step, parse_cadence
+from shared.domain.dunning import DEFAULT_CADENCE, Step, parse_cadences
 from shared.domain.errors import InvalidInputError
 from shared.domain.ledger import MatchRule
 from shared.domain.letterhead import Letterhead, parse_letterhead
@@ -49,7 +49,8 @@ SUMMARY_THRESHOLD = 1000  # reference-currency units: an import summary names ch
 class Settings:
     """What recompute and imports read besides the account itself."""
 
-    cadence: tuple[Step, ...] = DEFAULT_CADENCE
+    cadence: tuple[Step, ...] = DEFAULT_CADENCE  # for every account type the creditor did not give its own
+    cadences: dict[str, tuple[Step, ...]] = field(default_factory=dict)  # by account type (consumer, commercial)
     rates: dict[str, Decimal] = field(default_factory=lambda: dict(DEFAULT_RATES))
     match: MatchRule = field(default_factory=MatchRule)
     missing_from_snapshot: str = "confirm"  # confirm: hold for a person; close: paid per source
@@ -60,6 +61,10 @@ class Settings:
     # instant of that import is filled in by the repository when the gate is set.
     data_max_age_days: int | None = None
     last_import_at: datetime | None = None
+
+    def cadence_for(self, account_type: str) -> tuple[Step, ...]:
+        """The dunning steps of an account of this type (consumer, commercial)."""
+        return self.cadences.get(account_type, self.cadence)
 
     def data_too_old(self, now: datetime) -> bool:
         """True when a gate is set and the creditor's data is older than it allows (or was never imported)."""
@@ -114,8 +119,8 @@ def parse_settings(policy: dict[str, Any]) -> Settings:
     letterhead = parse_letterhead(raw["letters"]) if "letters" in raw else None
     observed = policy.get("validation_holidays", "statutory_and_observed") == "statutory_and_observed"
     max_age = _count(raw, "data_max_age_days", 0, 3650) if "data_max_age_days" in raw else None
-    cadence = parse_cadence(raw["cadence"], has_template) if "cadence" in raw else DEFAULT_CADENCE
-    return Settings(cadence=cadence, rates=rates, match=match, missing_from_snapshot=missing,
+    cadences = parse_cadences(raw["cadence"], has_template) if "cadence" in raw else {}
+    return Settings(cadences=cadences, rates=rates, match=match, missing_from_snapshot=missing,
                     summary_threshold=threshold, letterhead=letterhead, observed_holidays=observed,
                     data_max_age_days=max_age)  # fmt: skip
 

@@ -96,7 +96,7 @@ def recompute(account: Account, now: datetime, settings: Settings | None = None)
     open_dues = [i.due_date for i in account.invoices if owed.get(i.number, 0) > 0]
     owes = any(p.owed > 0 for p in account.positions.values())
     account = replace(account, oldest_due=min(open_dues, default=None), status=_status(account, owes))
-    action, at, step = _next(account, now, settings.cadence)
+    action, at, step = _next(account, now, settings.cadence_for(account.account_type))
     account = replace(account, next_action=action, next_action_at=at, dunning_step=step)
     rank = priority_of(account, settings.rates)
     paused = account.commitment is not None

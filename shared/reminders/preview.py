@@ -145,9 +145,7 @@ def preview_text(preview: Preview) -> str:
     outcomes = [f"{n} {name}" for key, name in SUMMARY_OUTCOMES.items() if (n := report.outcomes.get(key))]
     lines.append("Would do: " + (" · ".join(outcomes) if outcomes else "nothing (no reminder is due then)"))
     if preview.steps:
-        steps = " · ".join(
-            f"{label} by {channel}: {n}" for (label, channel), n in sorted(preview.steps.items())
-        )
+        steps = " · ".join(f"{label} by {channel}: {n}" for (label, channel), n in sorted(preview.steps.items()))
         lines.append(f"Sends by step and channel: {steps}")
     for key, outcome, rules in report.held[:SHOWN_HELD]:
         until = preview.until.get(key)

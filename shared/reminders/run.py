@@ -189,6 +189,8 @@ SUMMARY_OUTCOMES = {
     "confirmed": "confirmed delivered",
     "deferred": "deferred (not allowed yet)",
     "blocked": "stopped: blocked by a rule", "review": "stopped for review", "no-contact": "skipped: no usable contact",
+    "below-minimum": "skipped: owed less than the step's minimum",
+    "gave-up": "skipped: refused by the provider as often as the step allows",
     "failed": "failed", "unknown": "outcome unknown (settled next run)", "unrecorded": "sent, record pending",
     "unsettled": "unsettled (next run settles)", "unfinished": "not finished (retried)",
     "stale": "held: the creditor's last import is older than its policy allows (import fresh data)",
@@ -239,7 +241,7 @@ def remind_account(accounts: Accounts, account: Account, senders: Senders) -> Ou
     to a number without a reassigned-number check) falls back to email before the step is held back.
     """
     settings = accounts.settings(account.creditor)
-    cadence = settings.cadence
+    cadence = settings.cadence_for(account.account_type)
     index = account.dunning_step
     if index >= len(cadence):
         return "done", ()
@@ -252,6 +254,10 @@ def remind_account(accounts: Accounts, account: Account, senders: Senders) -> Ou
             mailed = _mailed_before(account, settings, previous, senders)
             _advance(accounts, account.key, at, index + 1, previous.at if previous else at, mailed)
         return settled, ()
+    skipped = _skipped(account, cadence[index], previous)
+    if skipped is not None:
+        _advance(accounts, account.key, at, index + 1, None)
+        return skipped, ()
     notice = _notice_of(account, settings, unnoticed(account), at) if senders.letters else None
     if notice is not None:
         return _mail_notice(accounts, account, notice, (index, previous), senders, at)
@@ -327,6 +333,16 @@ class _Step:
     template: str
     previous: SendAttempt | None
     done: Callable[[datetime], None]
+
+
+def _skipped(account: Account, step: Step, previous: SendAttempt | None) -> str | None:
+    """Why the step is passed over without a contact: the account owes less than its minimum, or the provider
+    refused it as many times as the step allows; None: it goes ahead."""
+    if step.below_minimum({c: p.owed for c, p in account.positions.items()}):
+        return "below-minimum"
+    if step.max_attempts is not None and previous is not None and previous.tries >= step.max_attempts:
+        return "gave-up"
+    return None
 
 
 def _call_task(accounts: Accounts, account: Account, step: Step, index: int, at: datetime) -> Outcome:

@@ -83,21 +83,29 @@ def test_sixty_days_dunning_promise_broken_plan_and_paid_in_source(
             actions[day](day)
         debtor.tick(day)
 
-    # Then the debtor got the reminder its age called for, nothing while the promise stood, the next step (not the
-    # first, not every missed one) the day after it broke, nothing during the plan, and nothing once paid
+    # Then the debtor got the reminder its age called for, no dunning while the promise stood (only its reminder two
+    # days before the date), the next step (not the first, not every missed one) after it broke, no dunning during
+    # the plan (a reminder two days before each installment), and nothing once paid
     assert debtor.emails == [
         (date(2026, 11, 2), "Account D-1 with acme: USD 600.00 past due"),  # 13 days: the nudge step (by email)
+        (date(2026, 11, 8), "Your payment to acme is due on 2026-11-10"),  # the promise's reminder
         (date(2026, 11, 13), "Your account D-1 with acme is 24 days past due"),  # the firm step
+        (date(2026, 11, 18), "Your next payment-plan installment with acme is due on 2026-11-20"),
+        # the second installment, still owed as far as Arrears knows on Dec 2 (the books show it paid on Dec 3)
+        (date(2026, 12, 2), "Your next payment-plan installment with acme is due on 2026-12-04"),
     ]
     story = debtor.story()
     expected = [
         "nudge reminder by email",
         "promised USD 300.00 by 2026-11-10",
+        "promise reminder by email",
         "promise of USD 300.00 by 2026-11-10 broken (USD 0.00 received)",
         "firm reminder by email",
         "payment plan USD 600.00 in 2 biweekly installments from 2026-11-20",
+        "installment reminder by email",
         "payment USD 300.00 ref CHK-1",
         "payment plan: installment 1 of 2 (USD 300.00 due 2026-11-20) paid",
+        "installment reminder by email",
         "invoice INV-1: USD 600.00 in the creditor's books, now USD 0.00",
         "payment USD 300.00 ref CHK-1 now in the creditor's books",
         "payment of USD 300.00 inferred from the creditor's books",

@@ -267,7 +267,7 @@ def test_a_creditors_cadence_is_read_from_its_policy_with_a_courtesy_step_before
         {"offset_days": -3, "channel": "email", "template": "courtesy"},
         {"offset_days": 5, "channel": "sms", "template": "nudge"},
         {"offset_days": 20, "channel": "email", "template": "final"},
-    ]}}).cadence  # fmt: skip
+    ]}}).cadence_for("consumer")  # fmt: skip
     assert cadence == (Step(-3, "email", "courtesy"), Step(5, "sms", "nudge"), Step(20, "email", "final"))
 
 
@@ -275,8 +275,36 @@ def test_a_call_step_names_the_collectors_task():
     cadence = parse_settings({"collections": {"cadence": [
         {"offset_days": 1, "channel": "email", "template": "friendly"},
         {"offset_days": 10, "channel": "call", "template": "first-call"},
-    ]}}).cadence  # fmt: skip
+    ]}}).cadence_for("commercial")  # fmt: skip
     assert cadence[1] == Step(10, "call", "first-call")
+
+
+def test_a_cadence_by_account_type_with_a_minimum_balance_attempts_and_spacing():
+    settings = parse_settings({"collections": {"cadence": {
+        "commercial": [
+            {"offset_days": 5, "channel": "email", "template": "friendly", "min_balance": {"USD": "250.00", "JPY": "30000"},
+             "max_attempts": 2, "min_days_between": 7},
+            {"offset_days": 20, "channel": "call", "template": "owner-call"},
+        ],
+    }}})  # fmt: skip
+    commercial = settings.cadence_for("commercial")
+    assert commercial[0] == Step(5, "email", "friendly", (("JPY", 30_000), ("USD", 25_000)), 2, 7)
+    assert commercial[1].min_days_between == MIN_GAP_DAYS and commercial[1].max_attempts is None
+    assert settings.cadence_for("consumer") == DEFAULT_CADENCE  # a type the creditor did not name keeps the default
+    # The minimum holds in every currency owed: under it in USD and no other debt skips; a yen debt over its own does not
+    assert commercial[0].below_minimum({"USD": 24_999})
+    assert not commercial[0].below_minimum({"USD": 24_999, "JPY": 40_000})
+    assert not commercial[0].below_minimum({"USD": 24_999, "EUR": 100})  # no minimum named for euros
+    assert not commercial[0].below_minimum({"USD": 25_000})
+
+
+def test_spacing_after_the_last_contact_is_the_steps_own():
+    # Given a step that wants 7 days after the last contact, and a contact 3 days ago
+    cadence = (Step(1, "email", "friendly"), Step(8, "email", "firm", min_days_between=7))
+    last = datetime(2026, 6, 20, 15, 0, tzinfo=UTC)
+    found = next_reminder(date(2026, 6, 10), 1, "America/Chicago", last + timedelta(days=3), last, cadence)
+    # Then the step waits until 7 local days after it, at 10:00
+    assert found is not None and found.at == datetime(2026, 6, 27, 15, 0, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(
@@ -287,6 +315,13 @@ def test_a_call_step_names_the_collectors_task():
         ([{"offset_days": 1, "channel": "sms", "template": "friendly"}], "step 1: there is no sms template"),
         ([{"offset_days": 1, "channel": "email", "template": "../../etc/passwd"}], "there is no email template"),
         ([{"offset_days": 1, "channel": "call", "template": "call me <b>"}], "step 1: there is no call template"),
+        ([{"offset_days": 1, "channel": "email", "template": "friendly", "min_balance": {"USD": "ten"}}],
+         "step 1: min_balance {'USD': 'ten'}"),
+        ([{"offset_days": 1, "channel": "email", "template": "friendly", "max_attempts": 0}],
+         "step 1: max_attempts 0 must be a whole number from 1 to 10"),
+        ({"business": []}, "collections.cadence by account type takes consumer and commercial only"),
+        ({"commercial": [{"offset_days": 1, "channel": "fax", "template": "friendly"}]},
+         "collections.cadence.commercial step 1: channel 'fax'"),
         ([{"offset_days": 9, "channel": "email", "template": "friendly"},
           {"offset_days": 9, "channel": "email", "template": "firm"}], "step 2: offset_days 9 must come after"),
         ([{"offset_days": "1", "channel": "email", "template": "friendly"}], "step 1: offset_days '1' must be"),
