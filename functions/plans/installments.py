@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from functions.plans.ledger import Failures
 from shared.db import plans as plan_repo
 from shared.domain.accounts import Account, Activity
 from shared.domain.dunning import local_day
 from shared.domain.errors import ArrearsError, ConflictError
-from shared.domain.ledger import received_since
-from shared.domain.plans import Installment, PaymentPlan, plan_outcomes, plan_status
+from shared.domain.ledger import commitment_deadline, received_since
+from shared.domain.plans import GRACE_DAYS, Installment, PaymentPlan, plan_outcomes, plan_status
 from shared.ports import Accounts
 from shared.writes import prepare
 
@@ -24,9 +24,11 @@ class PlanReport:
     paid: list[str] = field(default_factory=list)
     completed: list[str] = field(default_factory=list)
     broken: list[str] = field(default_factory=list)
+    late: list[str] = field(default_factory=list)  # installments in their cure period
 
     def as_dict(self) -> dict[str, list[str]]:
-        return {"installments_paid": self.paid, "plans_completed": self.completed, "plans_broken": self.broken}
+        return {"installments_paid": self.paid, "plans_completed": self.completed, "plans_broken": self.broken,
+                "installments_late": self.late}  # fmt: skip
 
 
 def _describe(installment: Installment, plan: PaymentPlan) -> str:
@@ -34,17 +36,19 @@ def _describe(installment: Installment, plan: PaymentPlan) -> str:
 
 
 def closing_of(
-    plan: PaymentPlan, installments: list[Installment], account: Account, now: datetime
-) -> tuple[Closing, str]:
-    """What to close and the plan's new status from the money received since the plan was made (each payment
-    once: the ledger's); a broken plan's open installments are cancelled with it."""
+    plan: PaymentPlan, installments: list[Installment], account: Account, now: datetime, cure_days: int = 0
+) -> tuple[Closing, str, list[Installment]]:
+    """What to close, the plan's new status (from the money received since the plan was made, each payment once:
+    the ledger's) and the installments late but still in their cure period; a broken plan's open installments
+    are cancelled with it."""
     received = received_since(account.entries, plan.total.currency, plan.created_at)
-    outcomes = plan_outcomes(installments, received, local_day(now, account.timezone))
+    outcomes = plan_outcomes(installments, received, local_day(now, account.timezone), cure_days=cure_days)
     status = plan_status(outcomes)
-    closing = [(i, outcome) for i, outcome in outcomes if i.status == "open" and outcome != "open"]
+    closing = [(i, outcome) for i, outcome in outcomes if i.status == "open" and outcome not in ("open", "late")]
     if status == "broken":
-        closing += [(i, "cancelled") for i, outcome in outcomes if i.status == "open" and outcome == "open"]
-    return closing, status
+        closing += [(i, "cancelled") for i, outcome in outcomes if i.status == "open" and outcome in ("open", "late")]
+    late = [i for i, outcome in outcomes if i.status == "open" and outcome == "late" and status != "broken"]
+    return closing, status, late
 
 
 def account_after(
@@ -61,7 +65,10 @@ def account_after(
     if not left or account.commitment is None:
         return account
     nxt = min(left, key=lambda i: (i.due, i.number))
-    return replace(account, commitment=replace(account.commitment, amount=nxt.amount, due=nxt.due))
+    if nxt.due == account.commitment.due:
+        return account  # the installment it stands on is still open (late, in its cure period)
+    moved = replace(account.commitment, amount=nxt.amount, due=nxt.due, cure_until=None, cure_noticed=False)
+    return replace(account, commitment=moved)
 
 
 def _activity(plan: PaymentPlan, closing: Closing, status: str, now: datetime) -> Activity:
@@ -78,25 +85,46 @@ def _activity(plan: PaymentPlan, closing: Closing, status: str, now: datetime) -
 
 
 def follow_up_plan(accounts: Accounts, account_key: str, plan_id: str, now: datetime, report: PlanReport) -> None:
-    """Close what the money received so far decides for one plan, with the account, in one transaction; nothing
-    when an earlier run already did it. Read again when a collector changed the account meanwhile."""
+    """Close what the money received so far decides for one plan, with the account, in one transaction (or start
+    a late installment's cure period); nothing when an earlier run already did it. Read again when a collector
+    changed the account meanwhile."""
     for attempt in range(1, ATTEMPTS + 1):
         plan, installments = plan_repo.get_plan(account_key, plan_id)
         if plan.status != "active":
             return
         account = accounts.get(account_key)
-        closing, status = closing_of(plan, installments, account, now)
-        if not closing:
-            return
-        activity = _activity(plan, closing, status, now)
-        updated = prepare(accounts, account_after(account, plan, installments, closing, status), now)
+        cure_days = accounts.settings(account.creditor).plan_cure_days
+        closing, status, late = closing_of(plan, installments, account, now, cure_days)
         try:
+            if not closing:
+                if late and _start_cure(accounts, account, plan, late[0], (cure_days, now)):
+                    report.late.append(f"{plan.account_key}: plan `{plan.plan_id}` {_describe(late[0], plan)}")
+                return
+            activity = _activity(plan, closing, status, now)
+            updated = prepare(accounts, account_after(account, plan, installments, closing, status), now)
             if plan_repo.close_installments(plan, closing, activity, updated, None if status == "active" else status):
                 _report(plan, closing, status, activity, report)
             return
         except ConflictError:
             if attempt == ATTEMPTS:
                 raise
+
+
+def _start_cure(
+    accounts: Accounts, account: Account, plan: PaymentPlan, late: Installment, when: tuple[int, datetime]
+) -> bool:
+    """A late installment starts its cure period: its follow-up waits for the period's end, the account records
+    the last day to pay (its commitment), which sends the debtor a notice of it (the reminders run)."""
+    cure_days, now = when
+    until = late.due + timedelta(days=GRACE_DAYS + cure_days)
+    deadline = commitment_deadline(late.due, account.timezone, GRACE_DAYS + cure_days)
+    commitment = account.commitment
+    if commitment is None or commitment.id != plan.plan_id:
+        return False
+    cured = replace(account, commitment=replace(commitment, amount=late.amount, due=late.due, cure_until=until))
+    summary = f"payment plan: {_describe(late, plan)} late; the plan breaks unless it is paid by {until}"
+    activity = Activity(at=now, kind="plan", summary=summary, data={"plan_id": plan.plan_id, "late": late.number})
+    return plan_repo.start_cure(plan, late, deadline, activity, prepare(accounts, cured, now))
 
 
 def _report(plan: PaymentPlan, closing: Closing, status: str, activity: Activity, report: PlanReport) -> None:

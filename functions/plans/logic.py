@@ -40,6 +40,10 @@ class FollowUpReport:
         return (
             [f":x: broken promise: {p}" for p in self.broken]
             + [f":x: broken plan: {p}" for p in self.plans.broken]
+            + [
+                f":hourglass: installment late (the debtor is told; the plan breaks if it stays unpaid): {p}"
+                for p in self.plans.late
+            ]
             + [f":white_check_mark: kept promise: {p}" for p in self.kept]
             + [f":white_check_mark: installment paid: {p}" for p in self.plans.paid]
             + [f":tada: plan completed: {p}" for p in self.plans.completed]

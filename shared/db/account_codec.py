@@ -20,6 +20,7 @@ DUE_KINDS = {
     "reminder": "REMIND",
     "promise reminder": "REMIND",
     "installment reminder": "REMIND",
+    "installment notice": "REMIND",
     "promise": "FOLLOWUP",
 }
 
@@ -105,6 +106,8 @@ def commitment_json(commitment: Commitment | None) -> dict[str, Any] | None:
         "made_by": commitment.made_by,
         "deadline": _iso(commitment.deadline),
         "reminded": commitment.reminded.isoformat() if commitment.reminded else None,
+        "cure_until": commitment.cure_until.isoformat() if commitment.cure_until else None,
+        "cure_noticed": commitment.cure_noticed,
     }
 
 
@@ -120,6 +123,8 @@ def commitment_of(data: dict[str, Any] | None) -> Commitment | None:
         made_by=data.get("made_by", "system"),
         deadline=_at(data.get("deadline")),
         reminded=date.fromisoformat(data["reminded"]) if data.get("reminded") else None,
+        cure_until=date.fromisoformat(data["cure_until"]) if data.get("cure_until") else None,
+        cure_noticed=bool(data.get("cure_noticed")),
     )
 
 

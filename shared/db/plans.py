@@ -148,6 +148,32 @@ def query_due_installments(now: datetime) -> Iterator[DueInstallment]:
             yield DueInstallment(item.pk.removeprefix("ACCT#"), item.plan_id, _installment(item))
 
 
+def start_cure(plan: PaymentPlan, installment: Installment, deadline: datetime, activity: Activity,
+               account: Account) -> bool:  # fmt: skip
+    """A late installment's follow-up moves to the end of its cure period (its due-index instant, conditioned on
+    being earlier: a repeated run moves nothing), with the account that records the cure (version-checked) and
+    the activity, in one transaction. False when an earlier run did it; ConflictError when only the account
+    changed meanwhile."""
+    pk, key = keys.account_pk(plan.account_key), plan.account_key
+    later = keys.due_sk(deadline, key)
+    tx = Transaction()
+    tx.update(
+        "installment",
+        InstallmentItem(pk, keys.installment_sk(plan.plan_id, installment.number)),
+        actions=[InstallmentItem.gsi2sk.set(later)],
+        condition=(InstallmentItem.status == "open") & (InstallmentItem.gsi2sk < later),
+    )
+    tx.put("account", to_item(account))
+    tx.put("activity", activity_item(key, activity))
+    try:
+        tx.commit()
+    except Cancelled as exc:
+        if exc.failed == {"account"}:
+            raise ConflictError(f"account {key} changed meanwhile") from exc
+        return False
+    return True
+
+
 def close_installments(
     plan: PaymentPlan,
     closing: Sequence[tuple[Installment, str]],

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 from urllib.parse import quote
@@ -38,6 +38,17 @@ class Commitment:
     made_by: str = "system"
     deadline: datetime | None = None  # when the follow-up decides (due + grace, debtor's midnight)
     reminded: date | None = None  # the due date whose reminder went out (a plan's next installment has its own)
+    cure_until: date | None = None  # a plan's installment is late: the last day it may still be paid
+    cure_noticed: bool = False  # the debtor was told of the late installment and its cure date
+
+    @property
+    def notice_pending(self) -> bool:
+        """A late installment the debtor has not been told of yet."""
+        return self.cure_until is not None and not self.cure_noticed
+
+    def told(self) -> Commitment:
+        """The commitment once its message went out (or was dropped): the late notice, else the date's reminder."""
+        return replace(self, cure_noticed=True) if self.notice_pending else replace(self, reminded=self.due)
 
 
 @dataclass(frozen=True)

@@ -61,7 +61,10 @@ def _template_file(template: str, channel: str) -> str:
 def _commitment(account: Account) -> dict[str, str] | None:
     """The promise or the plan's next installment, for the reminders before their dates."""
     c = account.commitment
-    return None if c is None else {"kind": c.kind, "amount": c.amount.format(), "due": c.due.isoformat()}
+    if c is None:
+        return None
+    cure = c.cure_until.isoformat() if c.cure_until else ""
+    return {"kind": c.kind, "amount": c.amount.format(), "due": c.due.isoformat(), "cure_until": cure}
 
 
 def render_reminder(

@@ -80,18 +80,26 @@ def split_installments(total: Money, count: int, first_due: date, every: str, to
     return [Installment(i + 1, amount, installment_due(first_due, every, i)) for i, amount in enumerate(amounts)]
 
 
-def installment_outcome(installment: Installment, paid_toward: Money, today: date, grace_days: int = GRACE_DAYS) -> str:
-    """`paid` once `paid_toward` (what the plan's payments left for this installment) covers it; `missed` after
-    due + grace without that; else `open`. A payment in another currency pays nothing."""
+def installment_outcome(
+    installment: Installment, paid_toward: Money, today: date, grace_days: int = GRACE_DAYS, cure_days: int = 0
+) -> str:
+    """`paid` once `paid_toward` (what the plan's payments left for this installment) covers it; after due + grace
+    without that, `late` for the creditor's `cure_days` (the debtor is told and may still pay it), then `missed`;
+    else `open`. A payment in another currency pays nothing."""
     if paid_toward.currency == installment.amount.currency and paid_toward >= installment.amount:
         return "paid"
-    if (today - installment.due).days > grace_days:
+    late = (today - installment.due).days - grace_days
+    if late > cure_days:
         return "missed"
-    return "open"
+    return "late" if late > 0 else "open"
 
 
 def plan_outcomes(
-    installments: Sequence[Installment], paid_toward_plan: Money, today: date, grace_days: int = GRACE_DAYS
+    installments: Sequence[Installment],
+    paid_toward_plan: Money,
+    today: date,
+    grace_days: int = GRACE_DAYS,
+    cure_days: int = 0,
 ) -> list[tuple[Installment, str]]:
     """Each installment with its outcome, payments applied in due order.
 
@@ -104,13 +112,14 @@ def plan_outcomes(
     for installment in sorted(installments, key=lambda i: (i.due, i.number)):
         applied = max(0, min(left, installment.amount.minor))
         left -= applied
-        outcome = installment_outcome(installment, Money(applied, currency), today, grace_days)
+        outcome = installment_outcome(installment, Money(applied, currency), today, grace_days, cure_days)
         outcomes.append((installment, outcome))
     return outcomes
 
 
 def plan_status(outcomes: Sequence[tuple[Installment, str]]) -> str:
-    """`broken` when any installment is missed, `completed` when all are paid, else `active`."""
+    """`broken` when any installment is missed (a late one, in its cure period, is not yet), `completed` when all
+    are paid, else `active`."""
     if any(outcome == "missed" for _, outcome in outcomes):
         return "broken"
     if outcomes and all(outcome == "paid" for _, outcome in outcomes):

@@ -41,7 +41,7 @@ DEFAULT_RATES: dict[str, Decimal] = {
 }
 MISSING_CHOICES = ("confirm", "close")
 KEYS = ("reference_rates", "match_tolerance_minor", "match_window_days", "missing_from_snapshot", "summary_threshold",
-        "letters", "data_max_age_days", "cadence")  # fmt: skip
+        "letters", "data_max_age_days", "cadence", "plan_cure_days")  # fmt: skip
 SUMMARY_THRESHOLD = 1000  # reference-currency units: an import summary names changes at least this large
 
 
@@ -51,6 +51,7 @@ class Settings:
 
     cadence: tuple[Step, ...] = DEFAULT_CADENCE  # for every account type the creditor did not give its own
     cadences: dict[str, tuple[Step, ...]] = field(default_factory=dict)  # by account type (consumer, commercial)
+    plan_cure_days: int = 0  # days a late installment may still be paid (the debtor is told) before its plan breaks
     rates: dict[str, Decimal] = field(default_factory=lambda: dict(DEFAULT_RATES))
     match: MatchRule = field(default_factory=MatchRule)
     missing_from_snapshot: str = "confirm"  # confirm: hold for a person; close: paid per source
@@ -120,7 +121,8 @@ def parse_settings(policy: dict[str, Any]) -> Settings:
     observed = policy.get("validation_holidays", "statutory_and_observed") == "statutory_and_observed"
     max_age = _count(raw, "data_max_age_days", 0, 3650) if "data_max_age_days" in raw else None
     cadences = parse_cadences(raw["cadence"], has_template) if "cadence" in raw else {}
-    return Settings(cadences=cadences, rates=rates, match=match, missing_from_snapshot=missing,
+    cure = _count(raw, "plan_cure_days", 0, 30)
+    return Settings(cadences=cadences, plan_cure_days=cure, rates=rates, match=match, missing_from_snapshot=missing,
                     summary_threshold=threshold, letterhead=letterhead, observed_holidays=observed,
                     data_max_age_days=max_age)  # fmt: skip
 

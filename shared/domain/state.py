@@ -71,6 +71,8 @@ def _next(account: Account, now: datetime, cadence: tuple[Step, ...]) -> tuple[s
     if held:
         return f"hold: {', '.join(sorted(held))}", None, account.dunning_step
     commitment = account.commitment
+    if commitment is not None and commitment.notice_pending:
+        return "installment notice", max(now, account.defer_until or now), account.dunning_step  # tell them now
     if commitment is not None:
         pre = commitment_reminder_at(commitment.due, commitment.reminded, commitment.made_at, account.timezone)
         if pre is not None and local_day(now, account.timezone) < commitment.due:

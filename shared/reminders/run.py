@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from shared import contacts
 from shared.domain.account_actions import usable_emails, usable_phones
@@ -26,7 +26,8 @@ from shared.writes import change_account
 TRIES = 3  # per account and run, for throttling or an unavailable store; then it waits for the next run
 BACKOFF = 0.2  # seconds, doubled each try
 UNSETTLED = frozenset({"unknown", "unrecorded", "unsettled"})  # a send whose outcome a later run settles
-COMMITMENT_REMINDERS = frozenset({"promise reminder", "installment reminder"})  # next actions (state._next)
+# next actions (state._next) the run sends for a promise or plan
+COMMITMENT_REMINDERS = frozenset({"promise reminder", "installment reminder", "installment notice"})
 STALE_RULE = "POL-DATA-FRESHNESS"  # the creditor's last import is older than its `data_max_age_days` allows
 
 
@@ -273,9 +274,10 @@ def remind_account(accounts: Accounts, account: Account, senders: Senders) -> Ou
 
 
 def remind_commitment(accounts: Accounts, account: Account, senders: Senders) -> Outcome:
-    """The reminder before a promise's date or a plan's next installment, by text where the debtor may be texted,
-    else email; checked like every reminder. Once sent (or moot: the date came, no contact left, a rule blocks
-    it), the account waits for the date as before; a deferral waits for the instant the rules allow."""
+    """The reminder before a promise's date or a plan's next installment, or the notice of a late installment
+    and the last day to pay it, by text where the debtor may be texted, else email; checked like every reminder.
+    Once sent (or moot: the date came or the cure ended, no contact left, a rule blocks it), the account waits for
+    the date as before; a deferral waits for the instant the rules allow."""
     commitment = account.commitment
     if commitment is None:
         return "not-due", ()
@@ -286,8 +288,9 @@ def remind_commitment(accounts: Accounts, account: Account, senders: Senders) ->
         if settled in ("repeat", "confirmed"):
             _mark_reminded(accounts, account.key, at)
         return settled, ()
-    if local_day(at, account.timezone) >= commitment.due:
-        _mark_reminded(accounts, account.key, at)  # too late to remind: the date is here
+    last_day = commitment.cure_until if commitment.notice_pending else commitment.due - timedelta(days=1)
+    if last_day is not None and local_day(at, account.timezone) > last_day:
+        _mark_reminded(accounts, account.key, at)  # too late: the date is here, or the cure period is over
         return "not-due", ()
     if accounts.settings(account.creditor).data_too_old(at):
         return "stale", (STALE_RULE,)
@@ -296,18 +299,19 @@ def remind_commitment(accounts: Accounts, account: Account, senders: Senders) ->
         _mark_reminded(accounts, account.key, at)
         return "no-contact", ()
     template = "promise" if commitment.kind == "promise" else "installment"
-    step = _Step(key, template, previous, lambda _: _mark_reminded(accounts, account.key, at))
+    step = _Step(key, "late-installment" if commitment.notice_pending else template, previous,
+                 lambda _: _mark_reminded(accounts, account.key, at))  # fmt: skip
     return _send_first_allowed(accounts, account, targets, step, senders, at, _skip_reminder)
 
 
 def _mark_reminded(accounts: Accounts, key: str, at: datetime, note: Activity | None = None) -> None:
-    """The commitment's date has had its reminder (sent, moot or skipped): the account waits for the date."""
+    """The commitment's pending message (its date's reminder, or a late installment's notice) is done with: sent,
+    moot or skipped. The account waits for the date, or the end of the cure period."""
 
     def reminded(current: Account) -> tuple[Account, list[Activity]]:
         if current.commitment is None:
             return current, []
-        done = replace(current.commitment, reminded=current.commitment.due)
-        return replace(current, commitment=done, defer_until=None), [note] if note else []
+        return replace(current, commitment=current.commitment.told(), defer_until=None), [note] if note else []
 
     change_account(accounts, key, reminded, at)
 

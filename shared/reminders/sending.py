@@ -48,10 +48,13 @@ COMMITMENT_STEP = "C#"
 
 
 def commitment_step(account: Account) -> str:
-    """The reminder before the account's promise date or next installment: `C#<promise or plan id>#<its date>`."""
-    if account.commitment is None:
+    """The reminder before the account's promise date or next installment, `C#<promise or plan id>#<its date>`; the
+    notice of a late installment, that and `#late`."""
+    commitment = account.commitment
+    if commitment is None:
         raise ValueError(f"{account.key} has no promise or plan")
-    return f"{COMMITMENT_STEP}{account.commitment.id}#{account.commitment.due.isoformat()}"
+    late = "#late" if commitment.notice_pending else ""
+    return f"{COMMITMENT_STEP}{commitment.id}#{commitment.due.isoformat()}{late}"
 
 
 def resolve_earlier(

@@ -78,7 +78,7 @@ def test_render_reminder_email_lists_only_open_invoices(template: str) -> None:
 ALL_STEPS = [(t, "email") for t in EMAIL_STEPS] + [(t, "sms") for t in SMS_STEPS]
 # Every message Arrears may send: each step on its own channel, and each SMS step as its email fallback.
 # the reminders before a promise's date and a plan's next installment, by text or (the fallback) email
-COMMITMENT_MESSAGES = [(t, c) for t in ("promise", "installment") for c in ("sms", "email")]
+COMMITMENT_MESSAGES = [(t, c) for t in ("promise", "installment", "late-installment") for c in ("sms", "email")]
 ALL_MESSAGES = ALL_STEPS + [(t, "email") for t in SMS_STEPS] + COMMITMENT_MESSAGES
 
 

@@ -152,6 +152,29 @@ def test_installment_outcome_paid_open_through_grace_then_missed(paid: int, toda
     assert installment_outcome(installment, usd(paid), today, grace_days=1) == outcome
 
 
+@pytest.mark.parametrize(
+    ("paid", "today", "outcome"),
+    [
+        (9_999, date(2026, 12, 2), "open"),  # the grace day
+        (9_999, date(2026, 12, 3), "late"),  # after it: the cure period of 5 days begins
+        (9_999, date(2026, 12, 7), "late"),  # its last day
+        (10_000, date(2026, 12, 7), "paid"),  # paid within it
+        (9_999, date(2026, 12, 8), "missed"),  # after it
+    ],
+)
+def test_installment_outcome_with_a_cure_period_is_late_before_it_is_missed(
+    paid: int, today: date, outcome: str
+) -> None:
+    installment = Installment(1, usd(10_000), date(2026, 12, 1))
+    assert installment_outcome(installment, usd(paid), today, grace_days=1, cure_days=5) == outcome
+
+
+def test_a_late_installment_does_not_break_its_plan() -> None:
+    parts = [Installment(1, usd(10_000), date(2026, 12, 1)), Installment(2, usd(10_000), date(2026, 12, 15))]
+    outcomes = plan_outcomes(parts, usd(0), date(2026, 12, 4), cure_days=5)
+    assert [o for _, o in outcomes] == ["late", "open"] and plan_status(outcomes) == "active"
+
+
 def test_installment_outcome_other_currency_pays_nothing() -> None:
     installment = Installment(1, usd(10_000), date(2026, 12, 1))
     assert installment_outcome(installment, Money(50_000, "EUR"), date(2026, 12, 3)) == "missed"
