@@ -127,17 +127,23 @@ class RunTally(Protocol):
         """Whether the run of `at` was fanned out (even in part)."""
         ...
 
-    def open(self, at: datetime) -> bool:
-        """Start the fanned-out run of `at`; False when it was planned whole before (a repeat of the schedule)."""
+    def open(self, at: datetime, planner: str) -> bool:
+        """Start the fanned-out run of `at` for `planner` (the invocation planning it; its own retry may plan
+        again); False when it was planned whole before, or another invocation plans it."""
         ...
 
     def planned(self, at: datetime, parts: int) -> RunTotals | None:
-        """The run has `parts` parts; its totals when all of them were added already (the caller then tells)."""
+        """The run has parts `0` to `parts - 1`; its totals when all of them were added already and the run was
+        not told yet (the caller then tells it, then calls `told`)."""
         ...
 
-    def add(self, at: datetime, part: str, totals: RunTotals, more_parts: int = 0) -> RunTotals | None:
-        """Add one part's totals and the `more_parts` it queued (its retry), once: a redelivered part adds
-        nothing. The run's totals when this part was the last to finish, else None."""
+    def add(self, at: datetime, part: str, totals: RunTotals, more: tuple[str, ...] = ()) -> RunTotals | None:
+        """Add one part's totals and the ids of the parts it queued (its retry), once: a redelivered part adds
+        nothing. The run's totals when every part it expects is added and it was not told yet, else None."""
+        ...
+
+    def told(self, at: datetime) -> None:
+        """The run's summary went out: no later part or redelivery tells it again."""
         ...
 
 

@@ -160,9 +160,11 @@ class InMemoryQueue:
 
 @dataclass
 class _Run:
+    planner: str | None = None
     total: int | None = None
-    more: int = 0
+    more: set[str] = field(default_factory=set)
     done: set[str] = field(default_factory=set)
+    told: bool = False
     outcomes: Counter[str] = field(default_factory=Counter)
     held: Counter[str] = field(default_factory=Counter)
     stopped: set[str] = field(default_factory=set)
@@ -178,29 +180,35 @@ class InMemoryRunTally:
     def started(self, at: datetime) -> bool:
         return at in self.runs
 
-    def open(self, at: datetime) -> bool:
+    def open(self, at: datetime, planner: str) -> bool:
         run = self.runs.setdefault(at, _Run())
-        return run.total is None
+        if run.total is not None or run.planner not in (None, planner):
+            return False
+        run.planner = planner
+        return True
 
     def planned(self, at: datetime, parts: int) -> RunTotals | None:
         self.runs[at].total = parts
         return self._totals(at)
 
-    def add(self, at: datetime, part: str, totals: RunTotals, more_parts: int = 0) -> RunTotals | None:
+    def add(self, at: datetime, part: str, totals: RunTotals, more: tuple[str, ...] = ()) -> RunTotals | None:
         run = self.runs[at]
         if part in run.done:
-            return None
+            return self._totals(at)
         if len(run.stopped) < 40:
             run.stopped |= set(totals.stopped[:40])
         run.done.add(part)
-        run.more += more_parts
+        run.more |= set(more)
         run.outcomes.update(totals.outcomes)
         run.held.update(totals.held_by)
         run.letter_days |= set(totals.letter_days)
         return self._totals(at)
 
+    def told(self, at: datetime) -> None:
+        self.runs[at].told = True
+
     def _totals(self, at: datetime) -> RunTotals | None:
         run = self.runs[at]
-        if run.total is None or len(run.done) < run.total + run.more:
+        if run.total is None or run.told or not {str(n) for n in range(run.total)} | run.more <= run.done:
             return None
         return RunTotals(at, +run.outcomes, +run.held, sorted(run.stopped), sorted(run.letter_days))

@@ -97,7 +97,7 @@ def follow_up_plan(accounts: Accounts, account_key: str, plan_id: str, now: date
         closing, status, late = closing_of(plan, installments, account, now, cure_days)
         try:
             if not closing:
-                if late and _start_cure(accounts, account, plan, late[0], (cure_days, now)):
+                if late and _hold_late(accounts, account, plan, late[0], (cure_days, now)):
                     report.late.append(f"{plan.account_key}: plan `{plan.plan_id}` {_describe(late[0], plan)}")
                 return
             activity = _activity(plan, closing, status, now)
@@ -110,21 +110,27 @@ def follow_up_plan(accounts: Accounts, account_key: str, plan_id: str, now: date
                 raise
 
 
-def _start_cure(
+def _hold_late(
     accounts: Accounts, account: Account, plan: PaymentPlan, late: Installment, when: tuple[int, datetime]
 ) -> bool:
-    """A late installment starts its cure period: its follow-up waits for the period's end, the account records
-    the last day to pay (its commitment), which sends the debtor a notice of it (the reminders run)."""
+    """A late installment in its cure period is looked at again each local midnight until the period ends (a
+    payment meanwhile closes it the next morning, and the plan goes on to its next installment and reminder).
+    The first time, the account records the last day to pay, which sends the debtor a notice of it (the
+    reminders run). True only then (a cure period that started)."""
     cure_days, now = when
     until = late.due + timedelta(days=GRACE_DAYS + cure_days)
-    deadline = commitment_deadline(late.due, account.timezone, GRACE_DAYS + cure_days)
+    tomorrow = commitment_deadline(local_day(now, account.timezone), account.timezone, 0)  # the next midnight
+    deadline = min(commitment_deadline(late.due, account.timezone, GRACE_DAYS + cure_days), tomorrow)
     commitment = account.commitment
     if commitment is None or commitment.id != plan.plan_id:
+        return False
+    if commitment.cure_until == until and commitment.due == late.due:  # told already: only look again tomorrow
+        plan_repo.start_cure(plan, late, deadline)
         return False
     cured = replace(account, commitment=replace(commitment, amount=late.amount, due=late.due, cure_until=until))
     summary = f"payment plan: {_describe(late, plan)} late; the plan breaks unless it is paid by {until}"
     activity = Activity(at=now, kind="plan", summary=summary, data={"plan_id": plan.plan_id, "late": late.number})
-    return plan_repo.start_cure(plan, late, deadline, activity, prepare(accounts, cured, now))
+    return plan_repo.start_cure(plan, late, deadline, (activity, prepare(accounts, cured, now)))
 
 
 def _report(plan: PaymentPlan, closing: Closing, status: str, activity: Activity, report: PlanReport) -> None:

@@ -42,7 +42,7 @@ def clock() -> datetime:
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     records = event.get("Records") or [{}]
     if records[0].get("eventSource") == "aws:sqs":  # parts of a fanned-out run
-        return _work(parse(event=event, model=SqsModel))
+        return _work(parse(event=event, model=SqsModel), context)
     if "Records" in event:  # the SNS topic of the SES configuration set, or the one of two-way SMS
         # SnsEnvelope's two steps by hand: importing powertools' envelopes builds every event model it has (~100 ms).
         messages = sns_messages(parse(event=event, model=SnsModel))
@@ -52,19 +52,21 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         events = [m for m in messages if isinstance(m, SesSendingEvent)]
         return {"recorded": record_deliveries(events, DynamoSendLog(), DynamoAccounts())}
     scheduled = parse(event=event, model=ScheduledEvent)
-    return start_run(scheduled.time, DynamoAccounts(), _senders(), _notify(), _fan_out())
+    return start_run(scheduled.time, DynamoAccounts(), _senders(), _notify(), _fan_out(), context.aws_request_id)
 
 
-def _work(event: SqsModel) -> dict[str, Any]:
-    """Each part on its own; one that raised is reported back for SQS to deliver again (the others are done)."""
+def _work(event: SqsModel, context: LambdaContext) -> dict[str, Any]:
+    """Each part on its own; one that raised is reported back for SQS to deliver again (the others are done). A
+    part stops taking accounts when the invocation nears its timeout (what it did not take is queued again)."""
     fan_out = _fan_out()
     if fan_out is None:
         raise RuntimeError("WORK_QUEUE_URL is not set, so this function fans out no run: it takes no parts")
     senders, failed = _senders(pace=_pace(settings.send_rate, settings.workers)), []
+    time_left = lambda: context.get_remaining_time_in_millis() / 1000  # noqa: E731
     for record in event.Records:
         try:
             part = Part.from_json(json.loads(cast(str, record.body)))
-            work_part(part, DynamoAccounts(), senders, fan_out, _notify())
+            work_part(part, DynamoAccounts(), fan_out, (senders, _notify()), time_left)
         except Exception as exc:  # a bulkhead: this part is retried by SQS, the batch's others are not
             error = type(exc).__name__
             logger.warning("reminder part not finished", extra={"message_id": record.messageId, "error": error})

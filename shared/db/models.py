@@ -249,9 +249,11 @@ class RunItem(_Item):
     """A fanned-out reminder run (pk `RUN#REMIND#<instant>`, sk `RUN`): its parts' outcomes added up as they
     finish (counts by outcome and by rule, in maps updated with ADD), and which parts were added."""
 
-    parts_total = NumberAttribute(null=True)  # set once every part is queued
-    parts_more = NumberAttribute(default=0)  # parts queued by parts (retries of what they could not finish)
+    planner = UnicodeAttribute(null=True)  # the invocation that planned it (its own retry may plan again)
+    parts_total = NumberAttribute(null=True)  # parts `0`.. `total - 1`, set once every part is queued
+    parts_more = UnicodeSetAttribute(null=True)  # parts queued by parts (retries of what they could not finish)
     parts_done = UnicodeSetAttribute(null=True)
+    told = UTCDateTimeAttribute(null=True)  # when its summary went out
     outcomes: MapAttribute[str, Any] = MapAttribute(default=dict)
     held: MapAttribute[str, Any] = MapAttribute(default=dict)
     stopped = UnicodeSetAttribute(null=True)  # the first few accounts stopped for review, for the Slack notice

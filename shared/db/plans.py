@@ -148,23 +148,32 @@ def query_due_installments(now: datetime) -> Iterator[DueInstallment]:
             yield DueInstallment(item.pk.removeprefix("ACCT#"), item.plan_id, _installment(item))
 
 
-def start_cure(plan: PaymentPlan, installment: Installment, deadline: datetime, activity: Activity,
-               account: Account) -> bool:  # fmt: skip
-    """A late installment's follow-up moves to the end of its cure period (its due-index instant, conditioned on
-    being earlier: a repeated run moves nothing), with the account that records the cure (version-checked) and
-    the activity, in one transaction. False when an earlier run did it; ConflictError when only the account
+def start_cure(
+    plan: PaymentPlan, installment: Installment, deadline: datetime, told: tuple[Activity, Account] | None = None
+) -> bool:
+    """A late installment's follow-up moves to `deadline` (its due-index instant, conditioned on being earlier:
+    a repeated run moves nothing); with `told`, the activity and the account that records the cure period
+    (version-checked), in one transaction. False when an earlier run did it; ConflictError when only the account
     changed meanwhile."""
-    pk, key = keys.account_pk(plan.account_key), plan.account_key
+    key = plan.account_key
     later = keys.due_sk(deadline, key)
     tx = Transaction()
     tx.update(
         "installment",
-        InstallmentItem(pk, keys.installment_sk(plan.plan_id, installment.number)),
+        InstallmentItem(keys.account_pk(key), keys.installment_sk(plan.plan_id, installment.number)),
         actions=[InstallmentItem.gsi2sk.set(later)],
         condition=(InstallmentItem.status == "open") & (InstallmentItem.gsi2sk < later),
     )
-    tx.put("account", to_item(account))
-    tx.put("activity", activity_item(key, activity))
+    if told is not None:
+        activity, account = told
+        tx.put("account", to_item(account))
+        tx.put("activity", activity_item(key, activity))
+    return _commit(tx, key)
+
+
+def _commit(tx: Transaction, key: str) -> bool:
+    """True when written; False when a condition other than the account's failed (an earlier run did it);
+    ConflictError when only the account changed meanwhile (the caller reads it again)."""
     try:
         tx.commit()
     except Cancelled as exc:
@@ -208,10 +217,4 @@ def close_installments(
         tx.delete("guard", MarkerItem(pk, ACTIVE_PLAN_SK))
     tx.put("account", to_item(account))
     tx.put("activity", activity_item(plan.account_key, activity))
-    try:
-        tx.commit()
-    except Cancelled as exc:
-        if exc.failed == {"account"}:
-            raise ConflictError(f"account {plan.account_key} changed meanwhile") from exc
-        return False
-    return True
+    return _commit(tx, plan.account_key)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from pynamodb.exceptions import DoesNotExist, UpdateError
 from pynamodb.expressions.condition import size
@@ -24,9 +24,11 @@ def _pk(at: datetime) -> str:
 
 
 def _totals(at: datetime, item: RunItem) -> RunTotals | None:
-    """The run's totals when every part it queued was added, else None."""
-    done = len(item.parts_done or ())
-    if item.parts_total is None or done < int(item.parts_total) + int(item.parts_more or 0):
+    """The run's totals when every part it expects was added and it was not told yet, else None."""
+    if item.parts_total is None or item.told is not None:
+        return None
+    expected = {str(n) for n in range(int(item.parts_total))} | set(item.parts_more or ())
+    if not expected <= set(item.parts_done or ()):
         return None
     outcomes = Counter({k: int(v) for k, v in item.outcomes.as_dict().items()})
     held = Counter({k: int(v) for k, v in item.held.as_dict().items()})
@@ -42,16 +44,18 @@ class DynamoRunTally:
             return False
         return True
 
-    def open(self, at: datetime) -> bool:
+    def open(self, at: datetime, planner: str) -> bool:
         item = RunItem(_pk(at), SK)
         try:
             item.update(
                 actions=[
                     RunItem.outcomes.set(RunItem.outcomes | {}),
                     RunItem.held.set(RunItem.held | {}),
+                    RunItem.planner.set(planner),
                     RunItem.expires_at.set(at + KEEP),
                 ],
-                condition=RunItem.parts_total.does_not_exist(),
+                condition=RunItem.parts_total.does_not_exist()
+                & (RunItem.planner.does_not_exist() | (RunItem.planner == planner)),
             )
         except UpdateError as exc:
             if code_of(exc) == CONDITION_FAILED:
@@ -64,10 +68,12 @@ class DynamoRunTally:
         item.update(actions=[RunItem.parts_total.set(parts)])
         return _totals(at, item)
 
-    def add(self, at: datetime, part: str, totals: RunTotals, more_parts: int = 0) -> RunTotals | None:
+    def add(self, at: datetime, part: str, totals: RunTotals, more: tuple[str, ...] = ()) -> RunTotals | None:
         if totals.stopped:
             self._list_stopped(at, totals.stopped)
-        actions: list[Action] = [RunItem.parts_done.add({part}), RunItem.parts_more.add(more_parts)]
+        actions: list[Action] = [RunItem.parts_done.add({part})]
+        if more:
+            actions.append(RunItem.parts_more.add(set(more)))
         actions += [RunItem.outcomes[name].add(n) for name, n in totals.outcomes.items() if n]
         actions += [RunItem.held[rule].add(n) for rule, n in totals.held_by.items() if n]
         if totals.letter_days:
@@ -76,10 +82,14 @@ class DynamoRunTally:
         try:
             item.update(actions=actions, condition=~RunItem.parts_done.contains(part))
         except UpdateError as exc:
-            if code_of(exc) == CONDITION_FAILED:
-                return None  # this part was added before (SQS delivered it again)
-            raise
+            if code_of(exc) != CONDITION_FAILED:
+                raise
+            # added before (SQS delivered it again): the run may be whole but untold (its teller failed)
+            return _totals(at, RunItem.get(_pk(at), SK, consistent_read=True))
         return _totals(at, item)
+
+    def told(self, at: datetime) -> None:
+        RunItem(_pk(at), SK).update(actions=[RunItem.told.set(datetime.now(UTC))])
 
     @staticmethod
     def _list_stopped(at: datetime, stopped: list[str]) -> None:

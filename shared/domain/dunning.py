@@ -130,6 +130,11 @@ def commitment_reminder_at(due: date, reminded: date | None, made_at: datetime, 
     return None if at <= made_at else at
 
 
+def commitment_notice_at(due: date, tz: str | None, grace_days: int = 1) -> datetime:
+    """When the notice of a late installment goes out: 10:00 in the debtor's zone the day after its grace day."""
+    return _at_send_time(due + timedelta(days=grace_days + 1), tz)
+
+
 def local_day(at: datetime, tz: str | None) -> date:
     return at.astimezone(ZoneInfo(tz or FALLBACK_TZ)).date()
 

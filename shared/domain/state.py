@@ -11,8 +11,8 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 
-from shared.domain.accounts import CLOSED_STATUSES, Account
-from shared.domain.dunning import Step, commitment_reminder_at, local_day, next_reminder
+from shared.domain.accounts import CLOSED_STATUSES, Account, Commitment
+from shared.domain.dunning import Step, commitment_notice_at, commitment_reminder_at, local_day, next_reminder
 from shared.domain.ledger import reconcile_by
 from shared.domain.money import Money
 from shared.domain.settings import Settings
@@ -71,14 +71,9 @@ def _next(account: Account, now: datetime, cadence: tuple[Step, ...]) -> tuple[s
     if held:
         return f"hold: {', '.join(sorted(held))}", None, account.dunning_step
     commitment = account.commitment
-    if commitment is not None and commitment.notice_pending:
-        return "installment notice", max(now, account.defer_until or now), account.dunning_step  # tell them now
     if commitment is not None:
-        pre = commitment_reminder_at(commitment.due, commitment.reminded, commitment.made_at, account.timezone)
-        if pre is not None and local_day(now, account.timezone) < commitment.due:
-            at = max(pre, account.defer_until) if account.defer_until else pre
-            return f"{'promise' if commitment.kind == 'promise' else 'installment'} reminder", at, account.dunning_step
-        return commitment.kind, commitment.deadline, account.dunning_step
+        message = _commitment_message(account, commitment, now) if account.automation == "on" else None
+        return message or (commitment.kind, commitment.deadline, account.dunning_step)
     if account.automation == "review":
         return "review", None, account.dunning_step
     nxt = next_reminder(
@@ -88,6 +83,20 @@ def _next(account: Account, now: datetime, cadence: tuple[Step, ...]) -> tuple[s
         return "call", None, account.dunning_step  # the cadence is done: the collector calls
     at = max(nxt.at, account.defer_until) if account.defer_until else nxt.at
     return "reminder", at, nxt.step
+
+
+def _commitment_message(account: Account, commitment: Commitment, now: datetime) -> tuple[str, datetime, int] | None:
+    """The automated message a standing promise or plan is due: the notice of a late installment (10:00 local the
+    day after its grace day), else the reminder before its date; None when there is none to send."""
+    tz, step = account.timezone, account.dunning_step
+    if commitment.notice_pending:
+        at = commitment_notice_at(commitment.due, tz)
+        return "installment notice", max(at, account.defer_until or at), step
+    pre = commitment_reminder_at(commitment.due, commitment.reminded, commitment.made_at, tz)
+    if pre is None or local_day(now, tz) >= commitment.due:
+        return None
+    at = max(pre, account.defer_until or pre)
+    return f"{'promise' if commitment.kind == 'promise' else 'installment'} reminder", at, step
 
 
 def recompute(account: Account, now: datetime, settings: Settings | None = None) -> Account:

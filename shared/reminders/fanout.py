@@ -9,7 +9,7 @@ each part once, so its summary says what the whole run did.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
 from itertools import chain, islice
@@ -27,6 +27,8 @@ FAN_OUT_ABOVE = 200  # due accounts one invocation sends itself; above, the run 
 RETRIES = 3  # a part's accounts not finished are queued again this many times (later each time), then it fails
 RETRY_DELAY = 60  # seconds before the first retry part is delivered; doubled each time
 BATCH = 100  # messages handed to the queue at once (it sends them ten a call)
+INLINE_MAX = 4_000  # due accounts a run without a work queue takes (the rest wait for the next run)
+TIME_MARGIN = 20.0  # seconds of the invocation left when a part stops taking accounts (the rest is retried)
 
 
 @dataclass(frozen=True)
@@ -48,7 +50,11 @@ class Part:
 
     @property
     def generation(self) -> int:
-        return self.part.count(".")
+        _, _, retry = self.part.partition(".")
+        return int(retry or 0)
+
+    def retry(self, keys: tuple[str, ...]) -> Part:
+        return Part(self.at, f"{self.part.partition('.')[0]}.{self.generation + 1}", keys)
 
     def as_json(self) -> dict[str, Any]:
         return {"kind": "reminder-part", "at": self.at.isoformat(), "part": self.part, "keys": list(self.keys)}
@@ -59,27 +65,34 @@ class Part:
 
 
 def start_run(
-    now: datetime, accounts: Accounts, senders: Senders, notify: tuple[Notifier, str] | None, fan_out: FanOut | None
+    now: datetime,
+    accounts: Accounts,
+    senders: Senders,
+    notify: tuple[Notifier, str] | None,
+    fan_out: FanOut | None,
+    planner: str,
 ) -> dict[str, Any]:
-    """The scheduled run: up to `fan_out.above` due accounts are sent here and now; more are fanned out. A repeat
-    of a schedule whose run fanned out never runs it again here (its parts are queued or being sent)."""
+    """The scheduled run (`planner`: this invocation's id): up to `fan_out.above` due accounts are sent here and
+    now; more are fanned out. A repeat of a schedule whose run fanned out never runs it again here (its parts are
+    queued or being sent); without a work queue a run takes INLINE_MAX."""
     due = accounts.due_keys(now, "REMIND")
-    if fan_out is not None:
-        first = list(islice(due, fan_out.above + 1))
-        if len(first) > fan_out.above or fan_out.tally.started(now):
-            parts = plan_run(now, chain(first, due), fan_out, senders, notify)
-            return {"at": now.isoformat(), "fanned_out": parts}
-        due = iter(first)
-    return run_reminders(now, accounts, senders, notify, due).as_dict()
+    if fan_out is None:
+        return run_reminders(now, accounts, senders, notify, islice(due, INLINE_MAX)).as_dict()
+    first = list(islice(due, fan_out.above + 1))
+    if len(first) > fan_out.above or fan_out.tally.started(now):
+        parts = plan_run(now, chain(first, due), fan_out, (senders, notify), planner)
+        return {"at": now.isoformat(), "fanned_out": parts}
+    return run_reminders(now, accounts, senders, notify, first).as_dict()
 
 
-def plan_run(
-    now: datetime, due: Iterable[str], fan_out: FanOut, senders: Senders, notify: tuple[Notifier, str] | None
-) -> int:
+Tell = tuple[Senders, tuple[Notifier, str] | None]  # what the run's end needs: its letters and Slack
+
+
+def plan_run(now: datetime, due: Iterable[str], fan_out: FanOut, tell: Tell, planner: str) -> int:
     """Queue the due accounts in parts of `fan_out.part_size`, ten messages a call; returns how many parts (0:
-    the run was planned whole before). A planner that died part way is repeated whole by the schedule's retry:
-    a part queued twice sends nothing twice and is added up once."""
-    if not fan_out.tally.open(now):
+    the run was planned whole before, or another invocation plans it: a repeated schedule). The planner's own
+    retry (Lambda's, same request id) plans again: a part queued twice sends nothing twice."""
+    if not fan_out.tally.open(now, planner):
         return 0
     parts = 0
     for messages in chunked(_parts(now, due, fan_out.part_size), BATCH):
@@ -88,7 +101,7 @@ def plan_run(
     logger.info("reminder run fanned out", extra={"at": now.isoformat(), "parts": parts})
     totals = fan_out.tally.planned(now, parts)
     if totals is not None:  # every part was sent before the last was counted here (or there were none)
-        finish(totals, senders, notify)
+        finish(totals, fan_out, tell)
     return parts
 
 
@@ -98,21 +111,35 @@ def _parts(now: datetime, due: Iterable[str], size: int) -> Iterator[Part]:
 
 
 def work_part(
-    part: Part, accounts: Accounts, senders: Senders, fan_out: FanOut, notify: tuple[Notifier, str] | None
+    part: Part,
+    accounts: Accounts,
+    fan_out: FanOut,
+    tell: Tell,
+    time_left: Callable[[], float] = lambda: float("inf"),
 ) -> None:
-    """Send one part. Accounts it could not finish (or whose send the provider refused) are queued again as a
-    part of their own, later; after RETRIES that part raises IncompleteRunError (SQS retries it, then parks it
-    in the dead-letter queue, which alarms). Each account's outcome is counted once, in its last part."""
-    report, _ = remind_due(part.at, accounts, senders, part.keys)
-    again = tuple(dict.fromkeys(report.unfinished + report.failed))
-    retry = bool(again) and part.generation < RETRIES
-    if retry:
-        later = Part(part.at, f"{part.part}.{part.generation + 1}", again)
-        fan_out.queue.send(later.as_json(), delay_seconds=RETRY_DELAY * 2**part.generation)
-    totals = fan_out.tally.add(part.at, part.part, _counted(report, retry), more_parts=int(retry))
+    """Send one part, taking no account once less than TIME_MARGIN seconds of the invocation are left. Accounts
+    it could not finish (or did not take, or whose send the provider refused) are queued again as a part of
+    their own, later; after RETRIES that part raises IncompleteRunError (SQS retries it, then parks it in the
+    dead-letter queue, which alarms). Each account's outcome is counted once, in its last part."""
+    taken: list[str] = []
+
+    def in_time() -> Iterator[str]:
+        for key in part.keys:
+            if time_left() < TIME_MARGIN:
+                return
+            taken.append(key)
+            yield key
+
+    report, _ = remind_due(part.at, accounts, tell[0], in_time())
+    again = tuple(dict.fromkeys(report.unfinished + report.failed + list(part.keys[len(taken) :])))
+    retry = part.retry(again) if again and part.generation < RETRIES else None
+    if retry is not None:  # queued before this part is added: the run cannot look whole while it is out
+        fan_out.queue.send(retry.as_json(), delay_seconds=RETRY_DELAY * 2**part.generation)
+    more = (retry.part,) if retry else ()
+    totals = fan_out.tally.add(part.at, part.part, _counted(report, retry is not None), more)
     if totals is not None:
-        finish(totals, senders, notify)
-    if again and not retry:
+        finish(totals, fan_out, tell)
+    if again and retry is None:
         raise IncompleteRunError(f"{len(again)} account(s) of part {part.part} not finished", report.as_dict())
 
 
@@ -125,11 +152,15 @@ def _counted(report: RunReport, retried: bool) -> RunTotals:
     return replace(totals, outcomes=+totals.outcomes)
 
 
-def finish(totals: RunTotals, senders: Senders, notify: tuple[Notifier, str] | None) -> None:
+def finish(totals: RunTotals, fan_out: FanOut, tell: Tell) -> None:
     """The run's last part is done: each day it mailed letters on gets its manifest listed whole (parts running
-    side by side may each have written one that missed the other's letters), then Slack is told once."""
+    side by side may each have written one that missed the other's letters), Slack is told, then the tally
+    marks it told. A teller that fails before that leaves it to the next delivery of a part (the same totals,
+    the same message: the notify queue delivers it once)."""
+    senders, notify = tell
     if senders.letters is not None:
         for day in totals.letter_days:
             senders.letters.write_manifest(day)
     logger.info("reminder run finished", extra={"at": totals.at.isoformat(), "outcomes": dict(totals.outcomes)})
     tell_run(totals, notify)
+    fan_out.tally.told(totals.at)

@@ -190,6 +190,7 @@ SUMMARY_OUTCOMES = {
     "confirmed": "confirmed delivered",
     "deferred": "deferred (not allowed yet)",
     "blocked": "stopped: blocked by a rule", "review": "stopped for review", "no-contact": "skipped: no usable contact",
+    "not-sent": "promise or installment messages not sent: a rule blocked them",
     "below-minimum": "skipped: owed less than the step's minimum",
     "gave-up": "skipped: refused by the provider as often as the step allows",
     "failed": "failed", "unknown": "outcome unknown (settled next run)", "unrecorded": "sent, record pending",
@@ -286,30 +287,31 @@ def remind_commitment(accounts: Accounts, account: Account, senders: Senders) ->
     settled, previous = resolve_earlier(senders, account, key, at)
     if settled is not None:
         if settled in ("repeat", "confirmed"):
-            _mark_reminded(accounts, account.key, at)
+            _mark_reminded(accounts, account.key, key, at)
         return settled, ()
     last_day = commitment.cure_until if commitment.notice_pending else commitment.due - timedelta(days=1)
     if last_day is not None and local_day(at, account.timezone) > last_day:
-        _mark_reminded(accounts, account.key, at)  # too late: the date is here, or the cure period is over
+        _mark_reminded(accounts, account.key, key, at)  # too late: the date is here, or the cure period is over
         return "not-due", ()
     if accounts.settings(account.creditor).data_too_old(at):
         return "stale", (STALE_RULE,)
     targets = _targets(account, "sms")
     if not targets:
-        _mark_reminded(accounts, account.key, at)
+        _mark_reminded(accounts, account.key, key, at)
         return "no-contact", ()
     template = "promise" if commitment.kind == "promise" else "installment"
     step = _Step(key, "late-installment" if commitment.notice_pending else template, previous,
-                 lambda _: _mark_reminded(accounts, account.key, at))  # fmt: skip
+                 lambda _: _mark_reminded(accounts, account.key, key, at))  # fmt: skip
     return _send_first_allowed(accounts, account, targets, step, senders, at, _skip_reminder)
 
 
-def _mark_reminded(accounts: Accounts, key: str, at: datetime, note: Activity | None = None) -> None:
-    """The commitment's pending message (its date's reminder, or a late installment's notice) is done with: sent,
-    moot or skipped. The account waits for the date, or the end of the cure period."""
+def _mark_reminded(accounts: Accounts, key: str, step: str, at: datetime, note: Activity | None = None) -> None:
+    """The commitment's pending message `step` (its date's reminder, or a late installment's notice) is done with:
+    sent, moot or skipped. The account waits for the date, or the end of the cure period. A commitment that moved
+    on meanwhile (a new promise, a cure that started) keeps its own message pending."""
 
     def reminded(current: Account) -> tuple[Account, list[Activity]]:
-        if current.commitment is None:
+        if current.commitment is None or commitment_step(current) != step:
             return current, []
         return replace(current, commitment=current.commitment.told(), defer_until=None), [note] if note else []
 
@@ -324,8 +326,8 @@ def _skip_reminder(accounts: Accounts, account: Account, at: datetime, decisions
     rules = tuple(dict.fromkeys(r for d in decisions for r in d.rules))
     why = "; ".join(d.explanation for d in decisions)
     note = Activity(at=at, kind="status", actor=ACTOR, rules=rules, summary=f"reminder before the date not sent: {why}")
-    _mark_reminded(accounts, account.key, at, note)
-    return "blocked", rules
+    _mark_reminded(accounts, account.key, commitment_step(account), at, note)
+    return "not-sent", rules
 
 
 @dataclass(frozen=True)

@@ -35,13 +35,14 @@ def part(sent: int = 0, deferred: int = 0, rules: dict[str, int] | None = None, 
 
 def test_a_run_not_opened_was_not_started(tally: RunTally) -> None:
     assert not tally.started(AT)
-    assert tally.open(AT)
+    assert tally.open(AT, "req-1")
     assert tally.started(AT)
+    assert not tally.open(AT, "req-2")  # a second delivery of the schedule does not plan it too
 
 
 def test_the_last_part_added_returns_the_whole_run(tally: RunTally) -> None:
     # Given a run of two parts, planned before either finished
-    tally.open(AT)
+    tally.open(AT, "req-1")
     assert tally.planned(AT, 2) is None
 
     # When the parts finish one after the other
@@ -59,7 +60,7 @@ def test_the_last_part_added_returns_the_whole_run(tally: RunTally) -> None:
 
 
 def test_a_part_delivered_again_is_added_once(tally: RunTally) -> None:
-    tally.open(AT)
+    tally.open(AT, "req-1")
     tally.planned(AT, 2)
     tally.add(AT, "0", part(sent=3))
 
@@ -71,7 +72,7 @@ def test_a_part_delivered_again_is_added_once(tally: RunTally) -> None:
 
 def test_parts_all_done_before_planning_ends_are_told_by_the_planner(tally: RunTally) -> None:
     # The workers can finish every part before the planner has counted them
-    tally.open(AT)
+    tally.open(AT, "req-1")
     assert tally.add(AT, "0", part(sent=1)) is None
 
     totals = tally.planned(AT, 1)
@@ -80,24 +81,40 @@ def test_parts_all_done_before_planning_ends_are_told_by_the_planner(tally: RunT
 
 
 def test_a_retry_part_keeps_the_run_open_until_it_is_added(tally: RunTally) -> None:
-    tally.open(AT)
+    tally.open(AT, "req-1")
     tally.planned(AT, 1)
 
-    assert tally.add(AT, "0", part(sent=1), more_parts=1) is None  # part 0 queued 0.1 for what it could not finish
+    assert tally.add(AT, "0", part(sent=1), ("0.1",)) is None  # part 0 queued 0.1 for what it could not finish
     totals = tally.add(AT, "0.1", part(sent=1))
 
     assert totals is not None and totals.outcomes == Counter({"sent": 2})
 
 
 def test_a_run_planned_whole_does_not_open_again(tally: RunTally) -> None:
-    assert tally.open(AT)
-    assert tally.open(AT)  # the planner died before it counted the parts: its retry plans again
+    assert tally.open(AT, "req-1")
+    assert tally.open(AT, "req-1")  # the planner died before it counted the parts: its retry plans again
     tally.planned(AT, 3)
 
-    assert not tally.open(AT)  # a repeat of the schedule once every part was queued queues nothing
+    assert not tally.open(AT, "req-1")  # once every part was queued, nothing plans it again
 
 
 def test_an_empty_run_is_whole_as_soon_as_it_is_planned(tally: RunTally) -> None:
-    tally.open(AT)
+    tally.open(AT, "req-1")
     totals = tally.planned(AT, 0)
     assert totals is not None and not totals.outcomes
+
+
+def test_a_run_told_is_not_told_again_and_an_untold_whole_run_is_given_back_to_a_repeat(tally: RunTally) -> None:
+    tally.open(AT, "req-1")
+    tally.planned(AT, 1)
+    whole = tally.add(AT, "0", part(sent=2))
+    assert whole is not None
+
+    # The teller failed before telling: part 0 delivered again is handed the same whole run
+    again = tally.add(AT, "0", part(sent=2))
+    assert again is not None and again.outcomes == whole.outcomes
+
+    # Once told, neither a redelivery nor a late retry part tells it again
+    tally.told(AT)
+    assert tally.add(AT, "0", part(sent=2)) is None
+    assert tally.add(AT, "0.1", part(sent=1)) is None

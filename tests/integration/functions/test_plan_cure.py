@@ -66,23 +66,31 @@ def test_a_late_installment_is_told_and_the_plan_goes_on_once_it_is_paid_in_the_
     stored = account_repo.get_account(KEY)
     assert stored.commitment is not None and stored.commitment.cure_noticed and stored.next_action == "plan"
 
-    # When the debtor pays it on Nov 6 and the period ends
+    # When the debtor pays it on Nov 6 and the plans run looks again at the next midnight (the period is not over)
     seeding.pay(KEY, 10_000, datetime(2026, 11, 6, 18, 0, tzinfo=UTC))
-    ended = run(plans, CURE_END)
+    next_midnight = run(plans, datetime(2026, 11, 7, 6, 0, tzinfo=UTC))
 
-    # Then the installment is paid and the plan stands on the next one, its own reminder scheduled
-    assert ended["installments_paid"] == [LATE_LINE] and ended["plans_broken"] == []
+    # Then the installment is paid and the plan stands on the next one, its own reminder scheduled for 10:00 that
+    # day (two days before Nov 9)
+    assert next_midnight["installments_paid"] == [LATE_LINE] and next_midnight["plans_broken"] == []
     assert statuses() == ("active", ["paid", "open", "open"])
     stored = account_repo.get_account(KEY)
     assert stored.commitment is not None and stored.commitment.due == date(2026, 11, 9)
     assert stored.commitment.cure_until is None and not stored.commitment.cure_noticed
+    assert (stored.next_action, stored.next_action_at) == (
+        "installment reminder",
+        datetime(2026, 11, 7, 16, 0, tzinfo=UTC),
+    )
 
 
 def test_a_late_installment_still_unpaid_when_the_cure_period_ends_breaks_the_plan(plans):
     run(plans, FIRST_CHECK)
 
-    # Not yet the end of the period: nothing is decided
-    assert run(plans, CURE_END - timedelta(minutes=1))["plans_broken"] == []
+    # Each midnight before the period ends it is looked at again, still late: nothing is decided or said again
+    for day in (5, 6, 7, 8):
+        looked = run(plans, datetime(2026, 11, day, 6, 0, tzinfo=UTC))
+        assert looked["plans_broken"] == looked["installments_late"] == []
+        assert statuses() == ("active", ["open", "open", "open"])
     ended = run(plans, CURE_END)
 
     assert ended["plans_broken"] == [f"{LATE_LINE} missed"]

@@ -70,6 +70,22 @@ def test_recompute_open_promise_or_active_plan_pauses_dunning() -> None:
     assert (on_plan.next_action, on_plan.next_action_at) == ("plan", None)
 
 
+def test_an_account_stopped_for_review_gets_no_automated_message_about_its_promise() -> None:
+    deadline = datetime(2026, 11, 20, 6, 0, tzinfo=UTC)
+    promise = Commitment("promise", "p1", Money(5_000, "USD"), date(2026, 11, 19), NOW, "U-1", deadline)
+    stopped = owing(usd_invoice("A", 10_000, date(2026, 9, 1)), commitment=promise, automation="review")
+    assert (stopped.next_action, stopped.next_action_at) == ("promise", deadline)
+
+
+def test_a_late_installments_notice_is_due_at_a_fixed_instant_whenever_the_account_is_written() -> None:
+    plan = Commitment("plan", "pl1", Money(5_000, "USD"), date(2026, 11, 19), NOW, "U-1", cure_until=date(2026, 11, 25))
+    late = owing(usd_invoice("A", 10_000, date(2026, 9, 1)), commitment=plan)
+    later = recompute(late, NOW + timedelta(days=19))
+    expected = datetime(2026, 11, 21, 16, 0, tzinfo=UTC)  # 10:00 in Chicago the day after the grace day
+    assert (late.next_action, late.next_action_at) == ("installment notice", expected)
+    assert (later.next_action, later.next_action_at) == ("installment notice", expected)
+
+
 def test_a_promise_made_for_the_next_days_gets_no_reminder_before_it() -> None:
     # Given a promise made on Nov 2 for Nov 3: its reminder instant (Nov 1) is before it was made
     deadline = datetime(2026, 11, 4, 5, 0, tzinfo=UTC)

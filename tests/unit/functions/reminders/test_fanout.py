@@ -50,8 +50,8 @@ def test_a_big_run_is_queued_in_parts_and_each_step_sent_once_however_parts_repe
     notify = (channel, "C-REPORTS")
 
     # When 40 are due (more than the 10 one invocation sends) and the schedule fires, twice
-    first = start_run(MORNING, store, senders, notify, fan_out)
-    again = start_run(MORNING, store, senders, notify, fan_out)
+    first = start_run(MORNING, store, senders, notify, fan_out, "req-1")
+    again = start_run(MORNING, store, senders, notify, fan_out, "req-2")
 
     # Then the first queued 5 parts of 8 and sent nothing itself; the repeat queued nothing
     assert first == {"at": MORNING.isoformat(), "fanned_out": 5}
@@ -61,10 +61,10 @@ def test_a_big_run_is_queued_in_parts_and_each_step_sent_once_however_parts_repe
     assert [len(p.keys) for p in parts] == [8] * 5
     assert sorted(k for p in parts for k in p.keys) == sorted(account(a).key for a in DUE)
 
-    # When two workers take the parts, each delivered twice (SQS delivers at least once), interleaved
+    # When the workers take the parts, each delivered twice (SQS delivers at least once)
     for part in parts:
-        work_part(part, store, senders, fan_out, notify)
-        work_part(part, store, senders, fan_out, notify)
+        work_part(part, store, fan_out, (senders, notify))
+        work_part(part, store, fan_out, (senders, notify))
 
     # Then every debtor got one email, and the report channel one summary of the whole run
     assert Counter(mailer.sent_to()) == Counter({f"{a.lower()}@example.com": 1 for a in DUE})
@@ -77,7 +77,7 @@ def test_a_run_of_a_few_is_sent_in_the_scheduled_invocation(log, store, fan_out)
         store.accounts.pop(account(account_id).key)
     mailer, channel = LossyMailer(), InMemoryNotifier()
 
-    report = start_run(MORNING, store, _senders(mailer, log, MORNING), (channel, "C-REPORTS"), fan_out)
+    report = start_run(MORNING, store, _senders(mailer, log, MORNING), (channel, "C-REPORTS"), fan_out, "req-1")
 
     assert report["outcomes"] == {"sent": 10}
     assert fan_out.queue.messages == [] and not fan_out.tally.started(MORNING)
@@ -87,14 +87,14 @@ def test_a_run_of_a_few_is_sent_in_the_scheduled_invocation(log, store, fan_out)
 def test_what_a_part_could_not_finish_is_retried_later_and_counted_once(log, store, fan_out):
     mailer, channel = LossyMailer(), InMemoryNotifier()
     senders, notify = _senders(mailer, log, MORNING), (channel, "C-REPORTS")
-    start_run(MORNING, store, senders, notify, fan_out)
+    start_run(MORNING, store, senders, notify, fan_out, "req-1")
     parts = [Part.from_json(body) for body in fan_out.queue.take()]
     stuck = parts[0].keys[:2]
     store.throttled = frozenset(stuck)  # DynamoDB throttles every read of two accounts of part 0
 
     # When the workers send every part
     for part in parts:
-        work_part(part, store, senders, fan_out, notify)
+        work_part(part, store, fan_out, (senders, notify))
 
     # Then the two were queued again as a part of their own, delayed; the run is not over, so nothing is posted
     ((retry, delay),) = fan_out.queue.messages
@@ -105,7 +105,7 @@ def test_what_a_part_could_not_finish_is_retried_later_and_counted_once(log, sto
 
     # When the throttling has passed and the retry part comes
     store.throttled = frozenset()
-    work_part(Part.from_json(retry), store, senders, fan_out, notify)
+    work_part(Part.from_json(retry), store, fan_out, (senders, notify))
 
     # Then all 40 are sent once and the summary counts each once, by what became of it
     assert len(mailer.outbox) == 40 and len(set(mailer.sent_to())) == 40
@@ -116,11 +116,11 @@ def test_what_a_part_could_not_finish_is_retried_later_and_counted_once(log, sto
 def test_a_part_still_failing_after_its_retries_raises_and_the_summary_says_so(log, store, fan_out):
     mailer, channel = LossyMailer(), InMemoryNotifier()
     senders, notify = _senders(mailer, log, MORNING), (channel, "C-REPORTS")
-    start_run(MORNING, store, senders, notify, fan_out)
+    start_run(MORNING, store, senders, notify, fan_out, "req-1")
     parts = [Part.from_json(body) for body in fan_out.queue.take()]
     store.throttled = frozenset(parts[-1].keys[:1])
     for part in parts:
-        work_part(part, store, senders, fan_out, notify)
+        work_part(part, store, fan_out, (senders, notify))
 
     # When its retries keep failing (each delivered later than the one before)
     delays = []
@@ -128,14 +128,58 @@ def test_a_part_still_failing_after_its_retries_raises_and_the_summary_says_so(l
         ((body, delay),) = fan_out.queue.messages
         delays.append(delay)
         fan_out.queue.take()
-        work_part(Part.from_json(body), store, senders, fan_out, notify)
+        work_part(Part.from_json(body), store, fan_out, (senders, notify))
     ((body, delay),) = fan_out.queue.messages
     delays.append(delay)
     fan_out.queue.take()
     with pytest.raises(IncompleteRunError):  # SQS retries that part, then parks it in the alarmed dead-letter queue
-        work_part(Part.from_json(body), store, senders, fan_out, notify)
+        work_part(Part.from_json(body), store, fan_out, (senders, notify))
 
     # Then the run is over: 39 sent, 1 not finished, told once
     assert delays == [RETRY_DELAY * 2**n for n in range(RETRIES)]
     (summary,) = summaries(channel)
     assert "39 sent" in summary and "1 not finished" in summary
+
+
+def test_a_part_that_died_after_queuing_its_retry_tells_the_run_once(log, store, fan_out):
+    mailer, channel = LossyMailer(), InMemoryNotifier()
+    senders, notify = _senders(mailer, log, MORNING), (channel, "C-REPORTS")
+    start_run(MORNING, store, senders, notify, fan_out, "req-1")
+    parts = [Part.from_json(body) for body in fan_out.queue.take()]
+    store.throttled = frozenset(parts[0].keys[:1])
+
+    # Given part 0 queued its retry and then died before it was added (the tally refuses, as a timeout would)
+    real_add = fan_out.tally.add
+
+    def dies(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise TimeoutError("the invocation timed out")
+
+    fan_out.tally.add = dies  # type: ignore[method-assign]
+    with pytest.raises(TimeoutError):
+        work_part(parts[0], store, fan_out, (senders, notify))
+    fan_out.tally.add = real_add  # type: ignore[method-assign]
+    (retry,) = fan_out.queue.take()
+
+    # When SQS delivers part 0 again (the account now reads), the other parts run, then the retry part comes
+    store.throttled = frozenset()
+    for part in parts:
+        work_part(part, store, fan_out, (senders, notify))
+    work_part(Part.from_json(retry), store, fan_out, (senders, notify))
+
+    # Then every account was sent once and the run told once, though the retry part came after it was told
+    assert len(mailer.outbox) == 40 and len(set(mailer.sent_to())) == 40
+    assert len(summaries(channel)) == 1
+
+
+def test_a_part_stops_taking_accounts_near_the_timeout_and_the_rest_is_retried(log, store, fan_out):
+    mailer, channel = LossyMailer(), InMemoryNotifier()
+    senders, notify = _senders(mailer, log, MORNING), (channel, "C-REPORTS")
+    start_run(MORNING, store, senders, notify, fan_out, "req-1")
+    first = Part.from_json(fan_out.queue.take()[0])
+    clock = iter([60.0, 60.0, 60.0, 5.0])  # seconds left before each account: the fourth finds too little
+
+    work_part(first, store, fan_out, (senders, notify), time_left=lambda: next(clock, 5.0))
+
+    ((body, delay),) = fan_out.queue.messages
+    assert Part.from_json(body).keys == first.keys[3:] and delay == RETRY_DELAY
+    assert len(mailer.outbox) == 3
