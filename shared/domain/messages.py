@@ -14,6 +14,8 @@ from shared.domain.money import Money
 if TYPE_CHECKING:
     import jinja2
 
+    from shared.domain.settings import Payment
+
 TEMPLATES = Path(__file__).with_name("templates")
 
 
@@ -51,7 +53,8 @@ def has_template(template: str, channel: str) -> bool:
     names the task a collector sees (nothing is rendered: the collector calls)."""
     if channel == "call":
         return template.replace("-", "_").isidentifier()
-    return template.isidentifier() and (TEMPLATES / _template_file(template, channel)).is_file()
+    shared_part = template.startswith("_")  # a piece the templates include, not a reminder
+    return template.isidentifier() and not shared_part and (TEMPLATES / _template_file(template, channel)).is_file()
 
 
 def _template_file(template: str, channel: str) -> str:
@@ -68,10 +71,16 @@ def _commitment(account: Account) -> dict[str, str] | None:
 
 
 def render_reminder(
-    template: str, channel: str, account: Account, today: date, unsubscribe_url: str | None = None
+    template: str,
+    channel: str,
+    account: Account,
+    today: date,
+    unsubscribe_url: str | None = None,
+    payment: Payment | None = None,
 ) -> Message:
     """Render a reminder; the first line of an email template is its `Subject:` header. An email's body ends with
-    `unsubscribe_url` (the same link as its List-Unsubscribe header) when there is one."""
+    how to pay (the creditor's link and words, when set), its disclosure, and `unsubscribe_url` (the same link as
+    its List-Unsubscribe header) when there is one; a text carries the payment link."""
     name = _template_file(template, channel)
     invoices = account.open_invoices()
     owed = account.open_amounts()  # after payments the creditor's books do not show yet
@@ -89,6 +98,8 @@ def render_reminder(
             disclosure=disclosure(account, channel),
             unsubscribe_url=unsubscribe_url or "",
             commitment=_commitment(account),
+            payment_link=payment.link_for(account.account_id) if payment else "",
+            payment_instructions=(payment.instructions or "") if payment else "",
             invoices=[
                 {
                     "number": i.number,

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
+from urllib.parse import quote
 
 from shared.domain.dunning import DEFAULT_CADENCE, Step, parse_cadences
 from shared.domain.errors import InvalidInputError
@@ -41,8 +42,34 @@ DEFAULT_RATES: dict[str, Decimal] = {
 }
 MISSING_CHOICES = ("confirm", "close")
 KEYS = ("reference_rates", "match_tolerance_minor", "match_window_days", "missing_from_snapshot", "summary_threshold",
-        "letters", "data_max_age_days", "cadence", "plan_cure_days")  # fmt: skip
+        "letters", "data_max_age_days", "cadence", "plan_cure_days", "payment")  # fmt: skip
 SUMMARY_THRESHOLD = 1000  # reference-currency units: an import summary names changes at least this large
+
+
+@dataclass(frozen=True)
+class Payment:
+    """How a debtor pays the creditor, printed in every reminder: a link (`{account_id}` is filled in) and words."""
+
+    link: str | None = None
+    instructions: str | None = None
+
+    def link_for(self, account_id: str) -> str:
+        return self.link.replace("{account_id}", quote(account_id, safe="")) if self.link else ""
+
+
+def parse_payment(raw: Any) -> Payment:
+    """`collections.payment`: `{"link": "https://pay.example.com/{account_id}", "instructions": "..."}`."""
+    if not isinstance(raw, dict) or not raw or set(raw) - {"link", "instructions"}:
+        raise InvalidInputError("collections.payment must be an object with link and/or instructions")
+    link, words = raw.get("link"), raw.get("instructions")
+    if link is not None and (not isinstance(link, str) or not link.startswith("https://") or len(link) > 300
+                             or any(c.isspace() for c in link) or "{" in link.replace("{account_id}", "")):  # fmt: skip
+        raise InvalidInputError(
+            f"collections.payment.link {link!r} must be an https:// address (it may hold {{account_id}})"
+        )
+    if words is not None and (not isinstance(words, str) or not 1 <= len(words.strip()) <= 300):
+        raise InvalidInputError("collections.payment.instructions must be text of 1 to 300 characters")
+    return Payment(link, words.strip() if words else None)
 
 
 @dataclass(frozen=True)
@@ -52,6 +79,7 @@ class Settings:
     cadence: tuple[Step, ...] = DEFAULT_CADENCE  # for every account type the creditor did not give its own
     cadences: dict[str, tuple[Step, ...]] = field(default_factory=dict)  # by account type (consumer, commercial)
     plan_cure_days: int = 0  # days a late installment may still be paid (the debtor is told) before its plan breaks
+    payment: Payment = field(default_factory=Payment)  # how to pay, printed in reminders
     rates: dict[str, Decimal] = field(default_factory=lambda: dict(DEFAULT_RATES))
     match: MatchRule = field(default_factory=MatchRule)
     missing_from_snapshot: str = "confirm"  # confirm: hold for a person; close: paid per source
@@ -122,9 +150,10 @@ def parse_settings(policy: dict[str, Any]) -> Settings:
     max_age = _count(raw, "data_max_age_days", 0, 3650) if "data_max_age_days" in raw else None
     cadences = parse_cadences(raw["cadence"], has_template) if "cadence" in raw else {}
     cure = _count(raw, "plan_cure_days", 0, 30)
-    return Settings(cadences=cadences, plan_cure_days=cure, rates=rates, match=match, missing_from_snapshot=missing,
-                    summary_threshold=threshold, letterhead=letterhead, observed_holidays=observed,
-                    data_max_age_days=max_age)  # fmt: skip
+    payment = parse_payment(raw["payment"]) if "payment" in raw else Payment()
+    return Settings(cadences=cadences, plan_cure_days=cure, payment=payment, rates=rates, match=match,
+                    missing_from_snapshot=missing, summary_threshold=threshold, letterhead=letterhead,
+                    observed_holidays=observed, data_max_age_days=max_age)  # fmt: skip
 
 
 def contact_policy(policy: dict[str, Any]) -> dict[str, Any]:

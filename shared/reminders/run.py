@@ -17,7 +17,7 @@ from shared.domain.errors import ConflictError, IncompleteRunError, UpstreamUnav
 from shared.domain.letters import Notice, build_notice, mail_date, mailed_flags, unnoticed
 from shared.domain.notices import run_notice
 from shared.domain.sends import SendAttempt
-from shared.domain.settings import Settings
+from shared.domain.settings import Payment, Settings
 from shared.observability import logger
 from shared.ports import Accounts, Notifier
 from shared.reminders.sending import ACTOR, Senders, commitment_step, resolve_earlier, send_step, step_of
@@ -269,8 +269,8 @@ def remind_account(accounts: Accounts, account: Account, senders: Senders) -> Ou
     if not targets:
         _advance(accounts, account.key, at, index + 1, None)
         return "no-contact", ()
-    step = _Step(step_of(account, index), cadence[index].template, previous,
-                 lambda sent_at: _advance(accounts, account.key, sent_at, index + 1, sent_at))  # fmt: skip
+    advance = lambda sent_at: _advance(accounts, account.key, sent_at, index + 1, sent_at)  # noqa: E731
+    step = _Step(step_of(account, index), cadence[index].template, previous, advance, settings.payment)
     return _send_first_allowed(accounts, account, targets, step, senders, at)
 
 
@@ -293,7 +293,8 @@ def remind_commitment(accounts: Accounts, account: Account, senders: Senders) ->
     if last_day is not None and local_day(at, account.timezone) > last_day:
         _mark_reminded(accounts, account.key, key, at)  # too late: the date is here, or the cure period is over
         return "not-due", ()
-    if accounts.settings(account.creditor).data_too_old(at):
+    settings = accounts.settings(account.creditor)
+    if settings.data_too_old(at):
         return "stale", (STALE_RULE,)
     targets = _targets(account, "sms")
     if not targets:
@@ -301,7 +302,7 @@ def remind_commitment(accounts: Accounts, account: Account, senders: Senders) ->
         return "no-contact", ()
     template = "promise" if commitment.kind == "promise" else "installment"
     step = _Step(key, "late-installment" if commitment.notice_pending else template, previous,
-                 lambda _: _mark_reminded(accounts, account.key, key, at))  # fmt: skip
+                 lambda _: _mark_reminded(accounts, account.key, key, at), settings.payment)  # fmt: skip
     return _send_first_allowed(accounts, account, targets, step, senders, at, _skip_reminder)
 
 
@@ -339,6 +340,7 @@ class _Step:
     template: str
     previous: SendAttempt | None
     done: Callable[[datetime], None]
+    payment: Payment | None = None  # how to pay, printed in it (the creditor's settings)
 
 
 def _skipped(account: Account, step: Step, previous: SendAttempt | None) -> str | None:
@@ -382,7 +384,9 @@ def _send_first_allowed(
         proposed = ProposedContact(at=at, channel=channel, to=address, automated=True)
         checked = contacts.check_contact(account, proposed)
         if checked.decision.decision == "ALLOW":
-            outcome = send_step(senders, checked, proposed, step.template, step.key, step.previous)
+            outcome = send_step(
+                senders, checked, proposed, step.template, step.key, step.previous, payment=step.payment
+            )
             if outcome == "sent":
                 step.done(at)
             return outcome, ()

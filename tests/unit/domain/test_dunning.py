@@ -331,3 +331,22 @@ def test_spacing_after_the_last_contact_is_the_steps_own():
 def test_a_bad_cadence_is_refused_naming_the_step_and_field(steps: list[Any], named: str):
     with pytest.raises(InvalidInputError, match=re.escape(named)):
         parse_policy_file(json.dumps({"collections": {"cadence": steps}}))
+
+
+@pytest.mark.parametrize(
+    ("payment", "named"),
+    [
+        ({"link": "http://pay.example.com"}, "collections.payment.link 'http://pay.example.com' must be an https://"),
+        ({"link": "https://pay.example.com/{debtor}"}, "must be an https:// address"),
+        ({"instructions": ""}, "collections.payment.instructions must be text of 1 to 300 characters"),
+        ({"url": "https://x"}, "collections.payment must be an object with link and/or instructions"),
+    ],
+)
+def test_a_bad_payment_setting_is_refused_naming_the_field(payment: dict[str, Any], named: str) -> None:
+    with pytest.raises(InvalidInputError, match=re.escape(named)):
+        parse_policy_file(json.dumps({"collections": {"payment": payment}}))
+
+
+def test_a_payment_link_is_read_from_the_policy() -> None:
+    settings = parse_settings({"collections": {"payment": {"link": "https://pay.example.com/{account_id}"}}})
+    assert settings.payment.link_for("A-1") == "https://pay.example.com/A-1" and settings.payment.instructions is None

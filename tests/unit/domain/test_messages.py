@@ -226,3 +226,16 @@ def test_the_reminder_before_a_promised_date_names_the_amount_and_date(channel: 
     assert "USD 50.00" in message.body and "2026-06-12" in message.body
     installment = render_reminder("installment", channel, account(), TODAY)
     assert "USD 50.00" in installment.body and "2026-06-12" in installment.body and "installment" in installment.body
+
+
+@pytest.mark.parametrize(("template", "channel"), ALL_MESSAGES)
+def test_every_reminder_says_how_to_pay_when_the_creditor_set_it(template: str, channel: str) -> None:
+    from shared.domain.settings import Payment
+
+    payment = Payment("https://pay.example.com/acme/{account_id}", "Or mail a check to Acme, PO Box 1, Austin TX.")
+    message = render_reminder(template, channel, account(account_id="C 1/2"), TODAY, payment=payment)
+    assert "https://pay.example.com/acme/C%201%2F2" in message.body  # the account's own link, its id escaped
+    if channel == "email":
+        assert "Or mail a check to Acme, PO Box 1, Austin TX." in message.body
+    without = render_reminder(template, channel, account(), TODAY)
+    assert "pay.example.com" not in without.body and "Pay online" not in without.body

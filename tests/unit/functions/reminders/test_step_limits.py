@@ -71,3 +71,25 @@ def test_a_step_the_provider_keeps_refusing_is_given_up_after_its_attempts(log):
     assert report.outcomes["gave-up"] == 1
     assert store.get(account().key).dunning_step == 1
     assert [c.outcome for c in log.contacts(account().key)] == ["failed", "failed"]
+
+
+class KeepingMailer(LossyMailer):
+    bodies: list[str]
+
+    def send_email(self, to, subject, body, attempt_id, account_key="", unsubscribe_url=""):  # type: ignore[no-untyped-def]
+        self.__dict__.setdefault("bodies", []).append(body)
+        return super().send_email(to, subject, body, attempt_id, account_key, unsubscribe_url)
+
+
+def test_a_reminder_carries_the_creditors_payment_link_for_the_account(log):
+    from shared.domain.settings import Payment
+
+    store = store_with(Step(1, "email", "friendly"), minor=50_000)
+    store.creditor_settings["acme"] = replace(store.creditor_settings["acme"],
+                                              payment=Payment("https://pay.acme.example/{account_id}"))  # fmt: skip
+    mailer = KeepingMailer()
+
+    run_reminders(MORNING, store, _senders(mailer, log, MORNING))
+
+    (body,) = mailer.bodies
+    assert f"Pay online: https://pay.acme.example/{account().account_id}" in body
