@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import IO, TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from shared.domain.notices import Notice
     from shared.domain.sends import DeliveryEvent, SendAttempt
     from shared.domain.settings import Settings
+    from shared.reminders.control import Hold
     from shared.reminders.run import RunTotals
 
 
@@ -144,6 +145,24 @@ class RunTally(Protocol):
 
     def told(self, at: datetime) -> None:
         """The run's summary went out: no later part or redelivery tells it again."""
+        ...
+
+
+class RunControl(Protocol):
+    """A person's hold over the reminder runs, and the days approved for creditors that wait for approval."""
+
+    def hold_of(self) -> Hold | None: ...
+
+    def hold(self, hold: Hold) -> None: ...
+
+    def release(self) -> bool:
+        """Lift the hold; False when there was none."""
+        ...
+
+    def approved(self, day: date) -> bool: ...
+
+    def approve(self, day: date, by: str, at: datetime) -> bool:
+        """Approve the day's sends; False when it was approved before."""
         ...
 
 

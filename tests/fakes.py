@@ -14,6 +14,7 @@ from shared.domain.errors import ConflictError, NotFoundError
 from shared.domain.notices import Notice
 from shared.domain.sends import DeliveryEvent, SendAttempt
 from shared.domain.settings import Settings
+from shared.reminders.control import Hold
 from shared.reminders.run import RunTotals
 
 
@@ -212,3 +213,30 @@ class InMemoryRunTally:
         if run.total is None or run.told or not {str(n) for n in range(run.total)} | run.more <= run.done:
             return None
         return RunTotals(at, +run.outcomes, +run.held, sorted(run.stopped), sorted(run.letter_days))
+
+
+@dataclass
+class InMemoryRunControl:
+    """The RunControl port in memory."""
+
+    current: Hold | None = None
+    days: dict[date, str] = field(default_factory=dict)
+
+    def hold_of(self) -> Hold | None:
+        return self.current
+
+    def hold(self, hold: Hold) -> None:
+        self.current = hold
+
+    def release(self) -> bool:
+        had, self.current = self.current is not None, None
+        return had
+
+    def approved(self, day: date) -> bool:
+        return day in self.days
+
+    def approve(self, day: date, by: str, at: datetime) -> bool:
+        if day in self.days:
+            return False
+        self.days[day] = by
+        return True

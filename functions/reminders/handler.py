@@ -20,7 +20,7 @@ from shared.adapters.aws import QueuedNotifier, S3Store, SqsQueue, secret
 from shared.adapters.sending import OneTrySnsSms, TaggedSesMailer
 from shared.db.accounts import DynamoAccounts
 from shared.db.models import configure
-from shared.db.runs import DynamoRunTally
+from shared.db.runs import DynamoRunControl, DynamoRunTally
 from shared.db.sends import DynamoSendLog
 from shared.domain.unsubscribe import UnsubscribeLinks, signing_key
 from shared.letters import LetterBox
@@ -79,7 +79,8 @@ def _senders(pace: Callable[[], object] = lambda: None) -> Senders:
     # Read per run (cached five minutes), not at cold start: delivery events need no key.
     links = UnsubscribeLinks(settings.unsubscribe_url, signing_key(secret(settings.unsubscribe_key_param)))
     letters = LetterBox(S3Store(settings.bucket_name))
-    return Senders(mailer, OneTrySnsSms(), DynamoSendLog(), clock, links, letters=letters, pace=pace)
+    return Senders(mailer, OneTrySnsSms(), DynamoSendLog(), clock, links, letters=letters, pace=pace,
+                   control=DynamoRunControl())  # fmt: skip
 
 
 def _notify() -> tuple[QueuedNotifier, str]:

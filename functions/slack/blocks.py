@@ -25,6 +25,7 @@ ACTION_ACCOUNT = "arrears_account"
 ACTION_PLAN = "arrears_plan"
 ACTION_RELEASE = "arrears_release"
 ACTION_RESUME = "arrears_resume"
+ACTION_REMINDERS = "arrears_reminders"  # the reminder preview's Hold / Release / Approve (its value: the words)
 Block = dict[str, Any]
 PlanView = tuple[PaymentPlan, list[Installment]]
 

@@ -33,7 +33,9 @@ USAGE: dict[str, str] = {
     "release": "`/collect release <id> dispute|cease|bankruptcy|deceased|attorney <reason>`: lift a hold",
     "resume": "`/collect resume <id> [note]`: restart reminders that stopped for review",
     "reminders": "`/collect reminders preview [YYYY-MM-DD | <instant>]`: what the reminder run would send then "
-    "(a date: its 15:00 UTC run; default: now), by step and channel, and what holds the others; sends nothing",
+    "(a date: its 15:00 UTC run; default: now), by step and channel, and what holds the others; sends nothing. "
+    "`reminders hold <reason>` stops every automated send until `reminders release`; `reminders approve "
+    "[YYYY-MM-DD]` lets the day's sends go for creditors whose runs wait for approval (default: today, UTC)",
 }
 CHANNELS = ("call", "email", "sms", "letter", "note")
 # Commands that move money or stop or restart collection, and what the refusal calls them: for AUTHORIZED_USERS only.
@@ -46,7 +48,7 @@ GUARDED = {
     "hold": "place holds",
     "release": "release holds",
     "resume": "restart reminders",
-    "reminders": "preview reminder runs",
+    "reminders": "preview, hold or approve reminder runs",
 }
 MAX_AMOUNT_TEXT = 20
 
@@ -119,7 +121,7 @@ def _check_words(name: str, args: tuple[str, ...]) -> None:
     if name == "promise":
         parse_day(args[2])
     if name in ("plan", "reminders"):
-        (parse_plan if name == "plan" else parse_preview)(args)
+        (parse_plan if name == "plan" else parse_reminders)(args)
     if name in ("hold", "release") and args[1].lower() not in HOLDS:
         raise InvalidInputError(f"hold {_shown(args[1])} is not one of {', '.join(HOLDS)}")
 
@@ -199,6 +201,32 @@ def parse_command(text: str) -> Command:
 
 
 PREVIEW_HOUR_UTC = 15  # a date previews that day's run at 15:00 UTC (10:00 in New York, 09:00 in Chicago in winter)
+
+
+REMINDER_ACTIONS = ("preview", "hold", "release", "approve")
+
+
+def parse_reminders(args: tuple[str, ...]) -> str:
+    """`reminders preview|hold|release|approve ...`: the action, its arguments checked."""
+    action = args[0].lower()
+    if action == "preview":
+        parse_preview(args)
+    elif action == "hold" and len(args) < 2:
+        raise InvalidInputError("say why: `reminders hold <reason>`")
+    elif action == "release" and len(args) > 1:
+        raise InvalidInputError(f"unexpected words after `release`: {_shown(' '.join(args[1:]))}")
+    elif action == "approve":
+        parse_approval_day(args)
+    elif action not in REMINDER_ACTIONS:
+        raise InvalidInputError(f"{_shown(args[0])} is not one of {', '.join(REMINDER_ACTIONS)}")
+    return action
+
+
+def parse_approval_day(args: tuple[str, ...]) -> date | None:
+    """`approve [YYYY-MM-DD]`: the day approved (None: today)."""
+    if len(args) > 2:
+        raise InvalidInputError(f"unexpected words after the date: {_shown(' '.join(args[2:]))}")
+    return parse_day(args[1]) if len(args) == 2 else None
 
 
 def parse_preview(args: tuple[str, ...]) -> datetime | None:

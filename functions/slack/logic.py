@@ -6,8 +6,8 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
 from functions.slack import actions, blocks
-from functions.slack.commands import Command, parse_preview, usage_text
-from functions.slack.replies import Caller, Reply, call_proposal, resolve_account
+from functions.slack.commands import GUARDED, Command, parse_approval_day, parse_preview, parse_reminders, usage_text
+from functions.slack.replies import Caller, Reply, call_proposal, require_authorized, resolve_account
 from shared import contacts
 from shared.db import activity as activity_repo
 from shared.db import plans as plan_repo
@@ -15,7 +15,7 @@ from shared.db.accounts import DynamoAccounts
 from shared.db.sends import DynamoSendLog
 from shared.domain.accounts import Account
 from shared.domain.mrkdwn import escape
-from shared.ports import Accounts
+from shared.ports import Accounts, RunControl
 
 
 def show_account(cmd: Command, caller: Caller, now: datetime, accounts: Accounts) -> Reply:
@@ -68,13 +68,48 @@ def worklist(cmd: Command, caller: Caller, now: datetime, accounts: Accounts) ->
     )
 
 
-def reminders_preview(cmd: Command, caller: Caller, now: datetime, accounts: Accounts) -> Reply:
-    """What the reminder run at the asked instant would do, by the run's own code: nothing is sent or written."""
+def reminders(cmd: Command, caller: Caller, now: datetime, accounts: Accounts) -> Reply:
+    """`reminders preview|hold|release|approve`: see a run before it goes, hold every run, or approve a day."""
+    from shared.db.runs import DynamoRunControl  # the reminder runs' control: no part of the ack path
+    from shared.reminders.control import Hold
+
+    control, action = DynamoRunControl(), parse_reminders(cmd.args)
+    if action == "preview":
+        return _preview(parse_preview(cmd.args) or now, accounts, control)
+    require_authorized(caller, GUARDED["reminders"])
+    if action == "hold":
+        reason = " ".join(cmd.args[1:])[:200]
+        control.hold(Hold(caller.user_id, reason, now))
+        text = f"Reminders held: nothing automated is sent until `/collect reminders release`. Reason: {escape(reason)}"
+        return Reply(text, alert=f":double_vertical_bar: <@{caller.user_id}> held the reminders: {escape(reason)}")
+    if action == "release":
+        if not control.release():
+            return Reply("Reminders were not held.")
+        return Reply("Reminders released: the next run sends what is due.",
+                     alert=f":arrow_forward: <@{caller.user_id}> released the reminders.")  # fmt: skip
+    day = parse_approval_day(cmd.args) or now.date()
+    if not control.approve(day, caller.user_id, now):
+        return Reply(f"Reminders for {day} were already approved.")
+    return Reply(f"Reminders approved for {day}: that day's runs send for creditors that wait for approval.",
+                 alert=f":white_check_mark: <@{caller.user_id}> approved the reminders of {day}.")  # fmt: skip
+
+
+def _preview(at: datetime, accounts: Accounts, control: RunControl) -> Reply:
+    """What the reminder run at `at` would do, by the run's own code: nothing is sent or written; with buttons to
+    hold every run (or release the hold) and to approve that day."""
+    from shared.reminders.control import AWAITING
     from shared.reminders.preview import preview_run, preview_text  # the run's code: no part of the ack path
 
-    at = parse_preview(cmd.args) or now
-    text = preview_text(preview_run(at, accounts, DynamoSendLog()))
-    return Reply(text.split("\n", 1)[0], [blocks.section(text)])
+    preview = preview_run(at, accounts, DynamoSendLog(), control)
+    text = preview_text(preview)
+    hold = ("Release the hold", "release") if preview.hold else ("Hold reminders", "hold from the preview")
+    buttons = [blocks.button(hold[0], blocks.ACTION_REMINDERS, hold[1])]
+    if preview.report.outcomes.get(AWAITING):
+        buttons.append(
+            blocks.button(f"Approve {at.date()}", blocks.ACTION_REMINDERS, f"approve {at.date()}", "primary")
+        )
+    actions_block = {"type": "actions", "block_id": "reminders", "elements": buttons}
+    return Reply(text.split("\n", 1)[0], [blocks.section(text), actions_block])
 
 
 def show_help(cmd: Command, caller: Caller, now: datetime, accounts: Accounts) -> Reply:
@@ -95,7 +130,7 @@ HANDLERS = {
     "hold": actions.place_hold,
     "release": actions.release_hold,
     "resume": actions.resume,
-    "reminders": reminders_preview,
+    "reminders": reminders,
 }
 
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 
-from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 from pynamodb.expressions.condition import size
 from pynamodb.expressions.update import Action
 
 from shared.db.errors import code_of
-from shared.db.models import RunItem
+from shared.db.models import MarkerItem, RunItem
+from shared.reminders.control import Hold
 from shared.reminders.run import RunTotals
 
 SK = "RUN"
@@ -100,3 +101,53 @@ class DynamoRunTally:
         except UpdateError as exc:
             if code_of(exc) != CONDITION_FAILED:
                 raise
+
+
+CONTROL_PK = "RUNCTL#REMIND"  # the reminder runs' hold (sk HOLD) and approved days (sk APPROVED#<day>)
+HOLD_SK = "HOLD"
+
+
+class DynamoRunControl:
+    def hold_of(self) -> Hold | None:
+        try:
+            item = MarkerItem.get(CONTROL_PK, HOLD_SK, consistent_read=True)
+        except DoesNotExist:
+            return None
+        if item.data.get("released"):
+            return None
+        return Hold(str(item.data["by"]), str(item.data["reason"]), item.at)
+
+    def hold(self, hold: Hold) -> None:
+        MarkerItem(CONTROL_PK, HOLD_SK, at=hold.at, data={"by": hold.by, "reason": hold.reason}).save()
+
+    def release(self) -> bool:
+        """Kept, marked released (a put: the functions need no delete), conditioned on the hold it read."""
+        current = self.hold_of()
+        if current is None:
+            return False
+        released = {"by": current.by, "reason": current.reason, "released": True}
+        item = MarkerItem(CONTROL_PK, HOLD_SK, at=current.at, data=released)
+        try:
+            item.save(condition=MarkerItem.at == current.at)
+        except PutError as exc:
+            if code_of(exc) == CONDITION_FAILED:
+                return False  # held or released again meanwhile
+            raise
+        return True
+
+    def approved(self, day: date) -> bool:
+        try:
+            MarkerItem.get(CONTROL_PK, f"APPROVED#{day.isoformat()}", attributes_to_get=["pk"])
+        except DoesNotExist:
+            return False
+        return True
+
+    def approve(self, day: date, by: str, at: datetime) -> bool:
+        item = MarkerItem(CONTROL_PK, f"APPROVED#{day.isoformat()}", at=at, data={"by": by}, expires_at=at + KEEP)
+        try:
+            item.save(condition=MarkerItem.pk.does_not_exist())
+        except PutError as exc:
+            if code_of(exc) == CONDITION_FAILED:
+                return False
+            raise
+        return True

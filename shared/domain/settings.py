@@ -42,7 +42,7 @@ DEFAULT_RATES: dict[str, Decimal] = {
 }
 MISSING_CHOICES = ("confirm", "close")
 KEYS = ("reference_rates", "match_tolerance_minor", "match_window_days", "missing_from_snapshot", "summary_threshold",
-        "letters", "data_max_age_days", "cadence", "plan_cure_days", "payment")  # fmt: skip
+        "letters", "data_max_age_days", "cadence", "plan_cure_days", "payment", "run_approval")  # fmt: skip
 SUMMARY_THRESHOLD = 1000  # reference-currency units: an import summary names changes at least this large
 
 
@@ -80,6 +80,7 @@ class Settings:
     cadences: dict[str, tuple[Step, ...]] = field(default_factory=dict)  # by account type (consumer, commercial)
     plan_cure_days: int = 0  # days a late installment may still be paid (the debtor is told) before its plan breaks
     payment: Payment = field(default_factory=Payment)  # how to pay, printed in reminders
+    run_approval: bool = False  # automated sends wait each day for a person's approval in Slack
     rates: dict[str, Decimal] = field(default_factory=lambda: dict(DEFAULT_RATES))
     match: MatchRule = field(default_factory=MatchRule)
     missing_from_snapshot: str = "confirm"  # confirm: hold for a person; close: paid per source
@@ -151,8 +152,11 @@ def parse_settings(policy: dict[str, Any]) -> Settings:
     cadences = parse_cadences(raw["cadence"], has_template) if "cadence" in raw else {}
     cure = _count(raw, "plan_cure_days", 0, 30)
     payment = parse_payment(raw["payment"]) if "payment" in raw else Payment()
-    return Settings(cadences=cadences, plan_cure_days=cure, payment=payment, rates=rates, match=match,
-                    missing_from_snapshot=missing, summary_threshold=threshold, letterhead=letterhead,
+    approval = raw.get("run_approval", False)
+    if not isinstance(approval, bool):
+        raise InvalidInputError(f"collections.run_approval: {approval!r} must be true or false")
+    return Settings(cadences=cadences, plan_cure_days=cure, payment=payment, run_approval=approval, rates=rates,
+                    match=match, missing_from_snapshot=missing, summary_threshold=threshold, letterhead=letterhead,
                     observed_holidays=observed, data_max_age_days=max_age)  # fmt: skip
 
 

@@ -9,6 +9,7 @@ each part once, so its summary says what the whole run did.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -19,6 +20,7 @@ from shared.chunks import chunked
 from shared.domain.errors import IncompleteRunError
 from shared.observability import logger
 from shared.ports import Accounts, Notifier, Queue, RunTally
+from shared.reminders.control import HELD, tell_held
 from shared.reminders.run import RunReport, RunTotals, remind_due, run_reminders, tell_run
 from shared.reminders.sending import Senders
 
@@ -74,7 +76,12 @@ def start_run(
 ) -> dict[str, Any]:
     """The scheduled run (`planner`: this invocation's id): up to `fan_out.above` due accounts are sent here and
     now; more are fanned out. A repeat of a schedule whose run fanned out never runs it again here (its parts are
-    queued or being sent); without a work queue a run takes INLINE_MAX."""
+    queued or being sent); without a work queue a run takes INLINE_MAX. While a person holds the runs, nothing is
+    sent and the hold is told once."""
+    hold = senders.control.hold_of() if senders.control else None
+    if hold is not None:
+        tell_held(hold, notify)
+        return {"at": now.isoformat(), "held": True}
     due = accounts.due_keys(now, "REMIND")
     if fan_out is None:
         return run_reminders(now, accounts, senders, notify, islice(due, INLINE_MAX)).as_dict()
@@ -121,6 +128,10 @@ def work_part(
     it could not finish (or did not take, or whose send the provider refused) are queued again as a part of
     their own, later; after RETRIES that part raises IncompleteRunError (SQS retries it, then parks it in the
     dead-letter queue, which alarms). Each account's outcome is counted once, in its last part."""
+    control = tell[0].control
+    if control is not None and control.hold_of() is not None:  # held after the part was queued: nothing is sent
+        _add(part, RunTotals(part.at, Counter({HELD: len(part.keys)}), Counter(), []), (), fan_out, tell)
+        return
     taken: list[str] = []
 
     def in_time() -> Iterator[str]:
@@ -135,12 +146,16 @@ def work_part(
     retry = part.retry(again) if again and part.generation < RETRIES else None
     if retry is not None:  # queued before this part is added: the run cannot look whole while it is out
         fan_out.queue.send(retry.as_json(), delay_seconds=RETRY_DELAY * 2**part.generation)
-    more = (retry.part,) if retry else ()
-    totals = fan_out.tally.add(part.at, part.part, _counted(report, retry is not None), more)
-    if totals is not None:
-        finish(totals, fan_out, tell)
+    _add(part, _counted(report, retry is not None), (retry.part,) if retry else (), fan_out, tell)
     if again and retry is None:
         raise IncompleteRunError(f"{len(again)} account(s) of part {part.part} not finished", report.as_dict())
+
+
+def _add(part: Part, totals: RunTotals, more: tuple[str, ...], fan_out: FanOut, tell: Tell) -> None:
+    """Add the part to the run's tally; the part that makes the run whole tells it."""
+    whole = fan_out.tally.add(part.at, part.part, totals, more)
+    if whole is not None:
+        finish(whole, fan_out, tell)
 
 
 def _counted(report: RunReport, retried: bool) -> RunTotals:

@@ -20,7 +20,8 @@ from shared.domain.sends import DeliveryEvent, SendAttempt
 from shared.domain.settings import Settings
 from shared.domain.unsubscribe import UnsubscribeLinks
 from shared.letters import KeptLetter, Letter
-from shared.ports import Accounts, SendLog
+from shared.ports import Accounts, RunControl, SendLog
+from shared.reminders.control import Hold, held_text
 from shared.reminders.run import SUMMARY_OUTCOMES, RunReport, remind_due
 from shared.reminders.sending import COMMITMENT_STEP, Senders
 
@@ -111,19 +112,22 @@ class Preview:
     report: RunReport
     steps: Counter[tuple[str, str]]  # ("step 1", or "promise reminder"...: what is sent, channel) -> sends
     until: dict[str, datetime]  # deferred accounts -> when the rules allow their step
+    hold: Hold | None = None  # a person's hold over the runs: nothing goes until it is released
 
 
-def preview_run(at: datetime, accounts: Accounts, log: SendLog) -> Preview:
-    """The reminder run due at `at`, as it would go then (its checks at `at`), with nothing sent or written."""
+def preview_run(at: datetime, accounts: Accounts, log: SendLog, control: RunControl | None = None) -> Preview:
+    """The reminder run due at `at`, as it would go then (its checks at `at`, the days approved so far), with
+    nothing sent or written; a hold on the runs is shown beside what the run would do once it is released."""
     kept = _Accounts(accounts)
     claims = _SendLog(log)
     nothing: Any = _Nothing()
     links = UnsubscribeLinks("https://preview.invalid/", secrets.token_bytes(32))  # made, never sent
-    senders = Senders(nothing, nothing, claims, lambda: at, links, lambda _: None, nothing, lambda *_: None)
+    senders = Senders(nothing, nothing, claims, lambda: at, links, lambda _: None, nothing, lambda *_: None,
+                      control=control)  # fmt: skip
     report, _ = remind_due(at, kept, senders)  # an account it could not finish is in report.unfinished
     steps = Counter((_step_label(a, kept), a.channel) for a in claims.claimed)
     until = {k: a.defer_until for k, a in kept.written.items() if a.defer_until is not None}
-    return Preview(report, steps, until)
+    return Preview(report, steps, until, control.hold_of() if control else None)
 
 
 def _step_label(attempt: SendAttempt, kept: _Accounts) -> str:
@@ -142,6 +146,8 @@ def preview_text(preview: Preview) -> str:
     characters whatever the run's size."""
     report = preview.report
     lines = [f":crystal_ball: Reminder run at {report.at:%Y-%m-%d %H:%M} UTC, previewed: nothing was sent."]
+    if preview.hold is not None:
+        lines.append(held_text(preview.hold) + " Once released, the run would do this:")
     outcomes = [f"{n} {name}" for key, name in SUMMARY_OUTCOMES.items() if (n := report.outcomes.get(key))]
     lines.append("Would do: " + (" · ".join(outcomes) if outcomes else "nothing (no reminder is due then)"))
     if preview.steps:

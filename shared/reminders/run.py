@@ -20,6 +20,7 @@ from shared.domain.sends import SendAttempt
 from shared.domain.settings import Payment, Settings
 from shared.observability import logger
 from shared.ports import Accounts, Notifier
+from shared.reminders.control import AWAITING, awaiting
 from shared.reminders.sending import ACTOR, Senders, commitment_step, resolve_earlier, send_step, step_of
 from shared.writes import change_account
 
@@ -196,6 +197,8 @@ SUMMARY_OUTCOMES = {
     "failed": "failed", "unknown": "outcome unknown (settled next run)", "unrecorded": "sent, record pending",
     "unsettled": "unsettled (next run settles)", "unfinished": "not finished (retried)",
     "stale": "held: the creditor's last import is older than its policy allows (import fresh data)",
+    "held": "held: reminders are on hold (`/collect reminders release`)",
+    "awaiting-approval": "waiting for the day's approval (`/collect reminders approve`)",
 }  # fmt: skip
 
 
@@ -251,6 +254,8 @@ def remind_account(accounts: Accounts, account: Account, senders: Senders) -> Ou
     settled, previous = resolve_earlier(senders, account, step_of(account, index), at)
     if settled is None and settings.data_too_old(at):
         return "stale", (STALE_RULE,)  # still due: the next run after a fresh import sends it
+    if settled is None and awaiting(senders.control, settings.run_approval, at):
+        return AWAITING, ()  # still due: the run after a person approves the day sends it
     if settled is not None:
         if settled in ("repeat", "confirmed"):
             mailed = _mailed_before(account, settings, previous, senders)
@@ -296,6 +301,8 @@ def remind_commitment(accounts: Accounts, account: Account, senders: Senders) ->
     settings = accounts.settings(account.creditor)
     if settings.data_too_old(at):
         return "stale", (STALE_RULE,)
+    if awaiting(senders.control, settings.run_approval, at):
+        return AWAITING, ()
     targets = _targets(account, "sms")
     if not targets:
         _mark_reminded(accounts, account.key, key, at)

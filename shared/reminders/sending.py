@@ -19,7 +19,7 @@ from shared.domain.settings import Payment
 from shared.domain.unsubscribe import UnsubscribeLinks
 from shared.letters import Letter, LetterBox, render_letter
 from shared.observability import logger
-from shared.ports import SendLog, TrackedMailer, TrackedSms
+from shared.ports import RunControl, SendLog, TrackedMailer, TrackedSms
 
 ACTOR = "reminders"
 KEEP_TRIES = 3  # writes of a send's outcome; then the attempt stays unknown and its delivery events settle it
@@ -38,6 +38,7 @@ class Senders:
     keep_decision: Callable[[contacts.Checked, ProposedContact, str], None] = contacts.log_decision
     # Waits, before each email or text, for this sender's share of the provider's sending rate (fanned-out workers)
     pace: Callable[[], object] = lambda: None
+    control: RunControl | None = None  # a person's hold over the runs and approved days (None: neither applies)
 
 
 def step_of(account: Account, index: int) -> str:

@@ -23,6 +23,7 @@ from functions.slack.listeners.interactive import (
     report_to,
     submitter,
 )
+from functions.slack.logic import run_command
 from functions.slack.replies import Caller, Reply, require_authorized, resolve_account
 from shared import clock as wallclock
 from shared.domain.errors import InvalidInputError
@@ -77,6 +78,25 @@ def make_resume_worker(settings: Settings) -> Listener:
     return resume_from_button
 
 
+def make_reminders_worker(settings: Settings) -> Listener:
+    """The preview's Hold reminders / Release the hold / Approve <day>: the `reminders` command with the button's
+    words, re-authorized on the server; the managers' channel hears what changed."""
+
+    def reminders_from_button(body: dict[str, Any], respond: Respond, client: WebClient) -> None:
+        caller = _caller(settings, body)
+        words = tuple(str(_action(body).get("value") or "").split())
+        command = Command("reminders", words or ("preview",))
+        reply = attempt(lambda: run_command(command, caller, _now(), ACCOUNTS),
+                        lambda text: tell_ephemeral(respond, text), "reminders button")  # fmt: skip
+        if reply is None:
+            return
+        respond(response_type="ephemeral", text=reply.text, replace_original=False)
+        if reply.alert:
+            client.chat_postMessage(channel=settings.report_channel, text=reply.alert)
+
+    return reminders_from_button
+
+
 def make_snapshot_worker(settings: Settings, paid: bool) -> Listener:
     """Paid: the left-out invoices are closed as paid per source; Still owed: the hold is lifted."""
 
@@ -111,5 +131,6 @@ def register(app: App, settings: Settings) -> None:
     release_ack = guarded_submission(settings, modals.HOLD[0], releases, lambda ack, view, _: ack_release(ack, view))
     app.view_submission(modals.RELEASE_VIEW)(ack=release_ack, lazy=[make_release_worker(settings)])
     app.block_action(blocks.ACTION_RESUME)(ack=ack_button, lazy=[make_resume_worker(settings)])
+    app.block_action(blocks.ACTION_REMINDERS)(ack=ack_button, lazy=[make_reminders_worker(settings)])
     app.block_action(re.compile(r"^snapshot_paid:"))(ack=ack_button, lazy=[make_snapshot_worker(settings, True)])
     app.block_action(re.compile(r"^snapshot_owed:"))(ack=ack_button, lazy=[make_snapshot_worker(settings, False)])

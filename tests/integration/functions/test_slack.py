@@ -188,6 +188,36 @@ def test_seventh_logged_call_in_seven_days_defers_the_next(slack, recorder, monk
     assert "DEFER" in verdict and "REGF-CALL-FREQ-7IN7" in verdict
 
 
+def test_a_manager_holds_and_releases_the_reminders_and_approves_a_day(slack, recorder):
+    from shared.db.runs import DynamoRunControl
+
+    # When an authorized user holds the reminders, and a collector who is not tries to release them
+    slack("reminders hold audit of the December letters", user="U-BOSS")
+    held = _last_reply(recorder)
+    refused = slack("reminders release", user="U-OTHER")
+
+    # Then the runs are held, the report channel is told who held them and why, the other user is refused
+    hold = DynamoRunControl().hold_of()
+    assert hold is not None and hold.by == "U-BOSS" and hold.reason == "audit of the December letters"
+    assert "Reminders held" in held
+    posts = [c.params["text"] for c in recorder.calls if c.method == "chat.postMessage"]
+    assert any("<@U-BOSS> held the reminders: audit of the December letters" in p for p in posts)
+    assert "preview, hold or approve reminder runs" in refused["body"]
+
+    # And the preview says so and offers the release; releasing and approving a day work once each
+    slack("reminders preview 2026-11-23T16:00Z", user="U-BOSS")
+    shown = recorder.responses[-1]
+    assert "Reminders are held by <@U-BOSS>" in render_text(shown)
+    buttons = [e for b in shown.params.get("blocks") or shown.body.get("blocks", []) if b.get("type") == "actions"
+               for e in b["elements"]]  # fmt: skip
+    assert [(b["text"]["text"], b["value"]) for b in buttons] == [("Release the hold", "release")]
+    slack("reminders release", user="U-BOSS")
+    assert DynamoRunControl().hold_of() is None and "Reminders released" in _last_reply(recorder)
+    slack("reminders approve 2026-12-04", user="U-BOSS")
+    slack("reminders approve 2026-12-04", user="U-ANA")
+    assert DynamoRunControl().approved(date(2026, 12, 4)) and "already approved" in _last_reply(recorder)
+
+
 def test_written_dispute_hold_stops_reminders_and_calls(slack, recorder):
     account_repo.put_new_accounts([account("C-1001")])
     slack("hold C-1001 dispute letter received")
@@ -219,7 +249,7 @@ def test_reminders_preview_shows_a_managers_run_and_sends_nothing(slack, recorde
     assert "Reminder run at 2026-11-23 16:00 UTC, previewed: nothing was sent" in shown
     assert "1 sent" in shown and "1 stopped: blocked by a rule" in shown and "step 1 by email: 1" in shown
     assert "`acme#C-2` blocked: `REGF-CEASE`" in shown and "Debtor C-2" not in shown
-    assert "preview reminder runs" in refused["body"] or "preview reminder runs" in _last_reply(recorder)
+    assert "preview, hold or approve reminder runs" in refused["body"]
     # And nothing left: no email, no step moved
     assert ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages == []
     assert account_repo.get_account(account("C-1").key).dunning_step == 0

@@ -261,10 +261,14 @@ def test_parse_reminders_preview_takes_now_a_date_or_an_instant(text: str, at: d
     ("text", "named"),
     [
         ("reminders", "needs 1 argument"),
-        ("reminders send", "'send' is not `preview`"),
+        ("reminders send", "'send' is not one of preview, hold, release, approve"),
         ("reminders preview tomorrow", "'tomorrow' is neither a YYYY-MM-DD date nor an ISO instant"),
         ("reminders preview 2026-12-04T21:30", "needs a UTC offset"),
         ("reminders preview 2026-12-04 now", "unexpected words"),
+        ("reminders hold", "say why"),
+        ("reminders release now", "unexpected words after `release`"),
+        ("reminders approve 2026-13-01", "2026-13-01"),
+        ("reminders approve 2026-12-04 please", "unexpected words after the date"),
     ],
 )
 def test_parse_reminders_preview_refuses_what_it_cannot_read_with_its_usage(text: str, named: str) -> None:

@@ -1,0 +1,41 @@
+"""One contract for the RunControl port (a hold over the reminder runs, approved days), run against the in-memory
+fake and the DynamoDB (pynamodb) version."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+
+import pytest
+
+from shared.ports import RunControl
+from shared.reminders.control import Hold
+from tests.fakes import InMemoryRunControl
+
+AT = datetime(2026, 11, 23, 16, 0, tzinfo=UTC)
+
+
+@pytest.fixture(params=["fake", "dynamodb"])
+def control(request: pytest.FixtureRequest) -> Iterator[RunControl]:
+    if request.param == "fake":
+        yield InMemoryRunControl()
+        return
+    request.getfixturevalue("aws")
+    from shared.db.runs import DynamoRunControl
+
+    yield DynamoRunControl()
+
+
+def test_a_hold_is_read_back_until_it_is_released_once(control: RunControl) -> None:
+    assert control.hold_of() is None
+    control.hold(Hold("U-BOSS", "audit", AT))
+    assert control.hold_of() == Hold("U-BOSS", "audit", AT)
+    assert control.release() and control.hold_of() is None
+    assert not control.release()
+
+
+def test_a_day_is_approved_once_and_only_that_day(control: RunControl) -> None:
+    assert not control.approved(date(2026, 11, 23))
+    assert control.approve(date(2026, 11, 23), "U-BOSS", AT)
+    assert not control.approve(date(2026, 11, 23), "U-ANA", AT)
+    assert control.approved(date(2026, 11, 23)) and not control.approved(date(2026, 11, 24))
