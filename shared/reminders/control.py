@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from shared.domain.errors import UpstreamUnavailableError
+from shared.domain.mrkdwn import escape
 from shared.domain.notices import run_notice
 from shared.observability import logger
 from shared.ports import Notifier, RunControl
@@ -24,7 +25,7 @@ class Hold:
 
 def held_text(hold: Hold) -> str:
     return (f":double_vertical_bar: Reminders are held by <@{hold.by}> since {hold.at:%Y-%m-%d %H:%M} UTC: "
-            f"{hold.reason}. Nothing automated is sent; the accounts stay due. `/collect reminders release` "
+            f"{escape(hold.reason)}. Nothing automated is sent; the accounts stay due. `/collect reminders release` "
             "sends them again.")  # fmt: skip
 
 

@@ -91,3 +91,10 @@ def test_a_creditor_waiting_for_approval_sends_only_on_an_approved_day(log):
     later = MORNING + timedelta(hours=1)
     sent = start_run(later, store, replace(_senders(mailer, log, later), control=control), None, None, "req")
     assert sent["outcomes"] == {"sent": 3}
+
+
+def test_the_hold_notice_shows_the_reason_as_typed_never_as_a_ping():
+    from shared.reminders.control import held_text
+
+    text = held_text(Hold("U-BOSS", "<!channel> stop everything", MORNING))
+    assert "<!channel>" not in text and "&lt;!channel&gt; stop everything" in text
