@@ -5,6 +5,7 @@ consumers' texts back (two-way SMS, via SNS) stop texts or are kept as replies."
 import json
 from collections.abc import Callable
 from datetime import datetime
+from functools import cache
 from typing import Any, cast
 
 from aws_lambda_powertools.utilities.parser import parse
@@ -94,9 +95,10 @@ def _fan_out() -> FanOut | None:
     return FanOut(queue, DynamoRunTally(), above=settings.fan_out_above, part_size=settings.part_size)
 
 
+@cache
 def _pace(rate: float, workers: int) -> Callable[[], object]:
-    """This worker's share of SES's sending rate: one send every `workers / rate` seconds (imported here: only
-    workers pace)."""
+    """This worker's share of SES's sending rate: one send every `workers / rate` seconds. One limiter for the
+    container's life (each runs a thread of its own), imported here: only workers pace."""
     from pyrate_limiter import Limiter, Rate
 
     limiter = Limiter(Rate(1, max(1, round(1000 * workers / rate))), buffer_ms=10)

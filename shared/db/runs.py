@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 
@@ -103,11 +104,20 @@ class DynamoRunTally:
                 raise
 
 
+NOT_YET_SECONDS = 30.0
 CONTROL_PK = "RUNCTL#REMIND"  # the reminder runs' hold (sk HOLD) and approved days (sk APPROVED#<day>)
 HOLD_SK = "HOLD"
 
 
 class DynamoRunControl:
+    """An approved day stays approved, so one instance (the reminders function makes one an invocation) reads it
+    once; a day not approved yet is read again after NOT_YET_SECONDS. A run checks every account of a creditor
+    that waits: one read, not one an account."""
+
+    def __init__(self) -> None:
+        self._not_yet: dict[date, float] = {}
+        self._approved: set[date] = set()
+
     def hold_of(self) -> Hold | None:
         try:
             item = MarkerItem.get(CONTROL_PK, HOLD_SK, consistent_read=True)
@@ -136,10 +146,16 @@ class DynamoRunControl:
         return True
 
     def approved(self, day: date) -> bool:
+        if day in self._approved:
+            return True
+        if self._not_yet.get(day, 0.0) > time.monotonic():
+            return False
         try:
             MarkerItem.get(CONTROL_PK, f"APPROVED#{day.isoformat()}", attributes_to_get=["pk"])
         except DoesNotExist:
+            self._not_yet[day] = time.monotonic() + NOT_YET_SECONDS
             return False
+        self._approved.add(day)
         return True
 
     def approve(self, day: date, by: str, at: datetime) -> bool:
@@ -147,7 +163,10 @@ class DynamoRunControl:
         try:
             item.save(condition=MarkerItem.pk.does_not_exist())
         except PutError as exc:
-            if code_of(exc) == CONDITION_FAILED:
-                return False
-            raise
+            if code_of(exc) != CONDITION_FAILED:
+                raise
+            return False  # approved before
+        finally:
+            self._not_yet.pop(day, None)
+        self._approved.add(day)
         return True

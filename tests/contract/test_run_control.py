@@ -39,3 +39,18 @@ def test_a_day_is_approved_once_and_only_that_day(control: RunControl) -> None:
     assert control.approve(date(2026, 11, 23), "U-BOSS", AT)
     assert not control.approve(date(2026, 11, 23), "U-ANA", AT)
     assert control.approved(date(2026, 11, 23)) and not control.approved(date(2026, 11, 24))
+
+
+def test_a_run_reads_a_days_approval_once_not_once_an_account(aws: dict[str, object], monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from shared.db import runs
+    from shared.db.runs import DynamoRunControl
+
+    reads: list[object] = []
+    real_get = runs.MarkerItem.get
+    monkeypatch.setattr(runs.MarkerItem, "get", lambda *a, **k: reads.append(a) or real_get(*a, **k))
+    control, day = DynamoRunControl(), date(2026, 11, 23)
+
+    assert [control.approved(day) for _ in range(50)] == [False] * 50  # 50 accounts of a creditor that waits
+    assert len(reads) == 1
+    assert control.approve(day, "U-BOSS", AT)
+    assert all(control.approved(day) for _ in range(50)) and len(reads) == 1

@@ -75,3 +75,25 @@ def test_a_part_that_cannot_be_read_is_handed_back_and_the_others_finish(load_ha
 
     assert result == {"batchItemFailures": [{"itemIdentifier": "m-broken"}]}
     assert len(_sent()) == len(DUE)
+
+
+def test_a_warm_worker_keeps_one_pace_for_all_its_invocations(load_handler, recorder, monkeypatch):
+    import pyrate_limiter
+
+    handler, url = _fanning_handler(load_handler, recorder)
+    account_repo.put_new_accounts(account(a, due=FRESH, next_action_at=MORNING - timedelta(hours=1)) for a in DUE)
+    arn = boto3.client("sqs").get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    handler.lambda_handler(scheduler_event(MORNING, ARN), LambdaContext("reminders", WORKER_ARN))
+    built: list[object] = []  # each limiter runs a thread of its own for as long as it lives
+
+    class Counted(pyrate_limiter.Limiter):
+        def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+            built.append(self)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(pyrate_limiter, "Limiter", Counted)
+    for part in _received(url):  # each part a warm invocation of the same container, as the event source sends them
+        handler.lambda_handler(sqs_event([part], arn), LambdaContext("reminders", WORKER_ARN))
+
+    assert len(built) == 1  # one pace for the container, not one (and one thread) an invocation
+    assert len(_sent()) == len(DUE)

@@ -100,3 +100,46 @@ def test_snapshot_buttons_refuse_users_not_authorized(load_handler: Any, recorde
     Slack(handler, recorder).click(_summary_message(["acme:C-1001"]), "snapshot_paid:acme:C-1001")
     assert account_repo.get_account(KEY).flags.get("snapshot_review")
     assert "Only users allowed" in str(recorder.responses[-1].params)
+
+
+def test_the_previews_hold_button_holds_the_runs_and_its_release_button_lifts_it(slack: Slack) -> None:
+    from functions.slack.blocks import ACTION_REMINDERS
+    from shared.db.runs import DynamoRunControl
+
+    # When a manager previews the run and clicks Hold reminders
+    slack.click(slack.command("reminders preview"), ACTION_REMINDERS)
+
+    # Then the runs are held (the reason says where it came from) and the report channel is told who held them
+    hold = DynamoRunControl().hold_of()
+    assert hold is not None and (hold.by, hold.reason) == ("U-ANA", "from the preview")
+    assert any("<@U-ANA> held the reminders" in text for text in slack.posts("C-REPORTS"))
+
+    # When the preview is asked again, its button is Release the hold, and clicking it lifts the hold
+    preview = slack.command("reminders preview")
+    assert "Reminders are held by <@U-ANA>" in str(preview.params)
+    slack.click(preview, ACTION_REMINDERS)
+    assert DynamoRunControl().hold_of() is None
+
+
+def test_the_previews_buttons_refuse_users_not_authorized(load_handler: Any, recorder: SlackRecorder) -> None:
+    from functions.slack.blocks import ACTION_REMINDERS, button
+    from shared.db.runs import DynamoRunControl
+
+    handler = load_handler("functions.slack.handler", SLACK_API_URL=recorder.api_url, AUTHORIZED_USERS="U-BOSS")
+    handler.slack_handler.app.listener_runner.lazy_listener_runner.lambda_client = InlineLambda(handler)
+    preview = {"type": "actions", "block_id": "reminders", "elements": [button("Hold", ACTION_REMINDERS, "hold now")]}
+    message = RecordedCall("chat.postMessage", {"channel": "C-1", "blocks": [preview]}, "/api/chat.postMessage")
+
+    Slack(handler, recorder).click(message, ACTION_REMINDERS)  # a preview forwarded to someone who may not hold
+
+    assert DynamoRunControl().hold_of() is None
+    assert "Only users allowed" in str(recorder.responses[-1].params)
+
+
+def test_a_reminders_button_with_words_it_cannot_read_gets_its_usage(slack: Slack) -> None:
+    from functions.slack.blocks import ACTION_REMINDERS, button
+
+    forged = {"type": "actions", "block_id": "reminders", "elements": [button("x", ACTION_REMINDERS, "send all")]}
+    slack.click(RecordedCall("chat.postMessage", {"channel": "C-1", "blocks": [forged]}, "/api/chat.postMessage"),
+                ACTION_REMINDERS)  # fmt: skip
+    assert "'send' is not one of preview, hold, release, approve" in str(slack.recorder.responses[-1].params)
