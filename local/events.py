@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import gzip
 import hashlib
 import hmac
 import json
@@ -119,6 +120,33 @@ def sns_event(message: dict[str, Any], topic_arn: str, at: datetime, message_id:
             }
         ]
     }
+
+
+def sms_delivery_log(message_id: str, to: str, at: datetime, delivered: bool, response: str) -> dict[str, Any]:
+    """One entry of SNS's SMS delivery status logs (the success or the `/Failure` log group), as SNS writes it."""
+    delivery = {"mnc": 270 if delivered else 0, "destination": to, "priceInUSD": 0.00883, "mcc": 310,
+                "smsType": "Transactional", "providerResponse": response, "dwellTimeMs": 412,
+                "dwellTimeMsUntilDeviceAck": 1290}  # fmt: skip
+    stamp = at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
+    return {"notification": {"messageId": message_id, "timestamp": stamp}, "delivery": delivery,
+            "status": "SUCCESS" if delivered else "FAILURE"}  # fmt: skip
+
+
+def logs_event(log_group: str, messages: list[dict[str, Any]], at: datetime, name: str = "sms") -> dict[str, Any]:
+    """What a CloudWatch Logs subscription filter delivers to a function: the log group's new entries, gzipped and
+    base64-encoded under `awslogs.data`."""
+    millis = int(at.timestamp() * 1000)
+    data = {
+        "messageType": "DATA_MESSAGE",
+        "owner": ACCOUNT_ID,
+        "logGroup": log_group,
+        "logStream": "1b7f3c0e-3bd2-4d65-9a43-5d4c2a8e6f10",
+        "subscriptionFilters": [name],
+        "logEvents": [
+            {"id": f"{millis}{n:06d}", "timestamp": millis, "message": json.dumps(m)} for n, m in enumerate(messages)
+        ],
+    }
+    return {"awslogs": {"data": base64.b64encode(gzip.compress(json.dumps(data).encode())).decode()}}
 
 
 def ttl_removal_event(keys: list[tuple[str, str]], stream_arn: str, region: str = "us-east-1") -> dict[str, Any]:

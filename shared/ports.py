@@ -9,7 +9,7 @@ from typing import IO, TYPE_CHECKING, Any, Protocol
 if TYPE_CHECKING:
     from shared.domain.accounts import Account, Activity
     from shared.domain.notices import Notice
-    from shared.domain.sends import DeliveryEvent, SendAttempt
+    from shared.domain.sends import DeliveryEvent, SendAttempt, SentText
     from shared.domain.settings import Settings
     from shared.reminders.control import Hold
     from shared.reminders.run import RunTotals
@@ -65,6 +65,19 @@ class SendLog(Protocol):
         ...
 
     def events(self, attempt_id: str) -> list[DeliveryEvent]: ...
+
+
+class TextReports(SendLog, Protocol):
+    """The send log as texts' delivery reports use it: a report names only the provider's message id."""
+
+    def sent_text(self, message_id: str) -> SentText | None:
+        """The text the provider accepted under `message_id` (kept when its attempt was settled); None if unknown."""
+        ...
+
+    def text_delivery(self, text: SentText, outcome: str, response: str) -> bool:
+        """Keep a text's delivery report on its contact record (`outcome` delivered or undelivered, with the
+        provider's words); False when the record says so already (a repeat) or is gone."""
+        ...
 
 
 class TextedNumbers(Protocol):

@@ -12,8 +12,9 @@ from shared.db.account_codec import DUE_KINDS
 from shared.domain.accounts import Account, Activity
 from shared.domain.errors import ConflictError, NotFoundError
 from shared.domain.notices import Notice
-from shared.domain.sends import DeliveryEvent, SendAttempt
+from shared.domain.sends import DeliveryEvent, SendAttempt, SentText
 from shared.domain.settings import Settings
+from shared.domain.texts import e164
 from shared.reminders.control import Hold
 from shared.reminders.run import RunTotals
 
@@ -90,6 +91,7 @@ class InMemorySendLog:
     attempts: dict[tuple[str, str], SendAttempt] = field(default_factory=dict)
     activities: dict[str, list[Activity]] = field(default_factory=dict)
     recorded: dict[str, dict[str, DeliveryEvent]] = field(default_factory=dict)
+    texts: dict[str, SentText] = field(default_factory=dict)
 
     def attempt(self, account_key: str, step: str) -> SendAttempt | None:
         return self.attempts.get((account_key, step))
@@ -112,6 +114,21 @@ class InMemorySendLog:
             if entry.kind == "contact" and entry.id == attempt.id:
                 data = entry.data | {"message_id": attempt.message_id, "error": attempt.error}
                 entries[n] = replace(entry, outcome=attempt.state, data=data)
+                message_id = attempt.message_id
+                if attempt.channel == "sms" and attempt.state == "sent" and message_id and data.get("to"):
+                    sent = SentText(message_id, attempt.account_key, attempt.id, attempt.at, e164(data["to"]))
+                    self.texts[sent.message_id] = sent
+
+    def sent_text(self, message_id: str) -> SentText | None:
+        return self.texts.get(message_id)
+
+    def text_delivery(self, text: SentText, outcome: str, response: str) -> bool:
+        entries = self.activities.get(text.account_key, [])
+        for n, entry in enumerate(entries):
+            if entry.kind == "contact" and entry.id == text.attempt_id and entry.outcome != outcome:
+                entries[n] = replace(entry, outcome=outcome, data=entry.data | {"delivery": response})
+                return True
+        return False
 
     def record_event(self, event: DeliveryEvent) -> None:
         self.recorded.setdefault(event.attempt_id, {})[event.kind] = event

@@ -1,19 +1,23 @@
 """SES delivery events (configuration set -> SNS -> this function): kept against the attempt the email was tagged
 with, so the next run can tell a lost response that was sent from one that was not; a permanent bounce or a
-complaint also stops email to that address on its account."""
+complaint also stops email to that address on its account. SNS's SMS delivery reports (delivery status logs ->
+CloudWatch Logs subscription -> this function): kept on the text's contact record, delivered or failed; a number
+that does not exist is flagged disconnected and, with no number left, the account needs locating."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from contextlib import suppress
 
-from functions.reminders.models import SesSendingEvent
-from shared.domain.account_actions import email_refused
+from functions.reminders.models import SesSendingEvent, TextDelivery
+from shared.domain.account_actions import email_refused, text_undelivered
 from shared.domain.accounts import Account, Activity
 from shared.domain.errors import NotFoundError
-from shared.domain.sends import ACCOUNT_TAG, ATTEMPT_TAG, DeliveryEvent, account_of_tag
+from shared.domain.sends import ACCOUNT_TAG, ATTEMPT_TAG, DELIVERED, FAILED, DeliveryEvent, account_of_tag
+from shared.domain.texts import number_gone
 from shared.observability import logger
-from shared.ports import Accounts, SendLog
+from shared.ports import Accounts, SendLog, TextReports
 from shared.writes import change_account
 
 
@@ -57,3 +61,29 @@ def _refusals(event: SesSendingEvent, accounts: Accounts) -> None:
     with suppress(NotFoundError):  # the account is gone (retention)
         change_account(accounts, key, refuse, at)
         logger.info("email refused by the provider", extra={"account": key, "event": event.event_type})
+
+
+def record_text_deliveries(reports: Iterable[TextDelivery], log: TextReports, accounts: Accounts) -> dict[str, int]:
+    """Keep each report on the text it names. Returns counts by outcome: `delivered`, `failed`, `number-gone` (failed,
+    and the number flagged), `repeat` (the record says so already: Logs and SNS deliver at least once), `unmatched`
+    (a text no settled reminder sent: a lost response, or another sender's; logged by message id only)."""
+    outcomes = Counter(_record_text(report, log, accounts) for report in reports)
+    logger.info("text delivery reports recorded", extra={"outcomes": dict(outcomes)})
+    return dict(outcomes)
+
+
+def _record_text(report: TextDelivery, log: TextReports, accounts: Accounts) -> str:
+    message_id = report.notification.message_id
+    text = log.sent_text(message_id)
+    if text is None:
+        logger.warning("delivery report of a text no reminder settled", extra={"message_id": message_id})
+        return "unmatched"
+    at, response = report.notification.timestamp, report.delivery.provider_response
+    outcome = DELIVERED if report.delivered else FAILED
+    log.record_event(DeliveryEvent(text.attempt_id, outcome, at, message_id))
+    kept = log.text_delivery(text, outcome, response)
+    if outcome == FAILED and number_gone(response):
+        with suppress(NotFoundError):  # the account is gone (retention)
+            change_account(accounts, text.account_key, lambda a: text_undelivered(a, text.to, at, response), at)
+        outcome = "number-gone"
+    return outcome if kept else "repeat"

@@ -1,6 +1,7 @@
 """Reminders Lambda: a scheduled run sends every due, allowed reminder (a big run fans out to itself through SQS,
 one part of the due accounts a message); SES delivery events (via SNS) are kept against the attempt they confirm;
-consumers' texts back (two-way SMS, via SNS) stop texts or are kept as replies."""
+consumers' texts back (two-way SMS, via SNS) stop texts or are kept as replies; SNS's SMS delivery reports (via a
+CloudWatch Logs subscription) mark each text delivered or failed and flag numbers that do not exist."""
 
 import json
 from collections.abc import Callable
@@ -9,12 +10,12 @@ from functools import cache
 from typing import Any, cast
 
 from aws_lambda_powertools.utilities.parser import parse
-from aws_lambda_powertools.utilities.parser.models import SnsModel, SqsModel
+from aws_lambda_powertools.utilities.parser.models import CloudWatchLogsModel, SnsModel, SqsModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from functions.reminders.deliveries import record_deliveries
+from functions.reminders.deliveries import record_deliveries, record_text_deliveries
 from functions.reminders.env import Settings
-from functions.reminders.models import InboundText, SesSendingEvent, sns_messages
+from functions.reminders.models import InboundText, SesSendingEvent, sns_messages, text_deliveries
 from functions.reminders.replies import record_inbound_texts
 from shared import clock as wallclock
 from shared.adapters.aws import QueuedNotifier, S3Store, SqsQueue, secret
@@ -44,6 +45,9 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     records = event.get("Records") or [{}]
     if records[0].get("eventSource") == "aws:sqs":  # parts of a fanned-out run
         return _work(parse(event=event, model=SqsModel), context)
+    if "awslogs" in event:  # SNS's SMS delivery status logs, through a subscription filter
+        reports = text_deliveries(parse(event=event, model=CloudWatchLogsModel))
+        return {"texts": record_text_deliveries(reports, DynamoSendLog(), DynamoAccounts())}
     if "Records" in event:  # the SNS topic of the SES configuration set, or the one of two-way SMS
         # SnsEnvelope's two steps by hand: importing powertools' envelopes builds every event model it has (~100 ms).
         messages = sns_messages(parse(event=event, model=SnsModel))

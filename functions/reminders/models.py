@@ -1,12 +1,13 @@
-"""Event models of the reminders function: SES sending events and consumers' texts back, as SNS delivers them."""
+"""Event models of the reminders function: SES sending events and consumers' texts back, as SNS delivers them, and
+SNS's SMS delivery reports, as a CloudWatch Logs subscription delivers them."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import cast
 
-from aws_lambda_powertools.utilities.parser.models import SnsModel
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from aws_lambda_powertools.utilities.parser.models import CloudWatchLogsModel, SnsModel
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
 
 
 class SesMail(BaseModel):
@@ -80,3 +81,41 @@ def sns_messages(sns: SnsModel) -> list[InboundText | SesSendingEvent]:
             message = message.model_copy(update={"received_at": record.Sns.Timestamp})
         messages.append(message)
     return messages
+
+
+class SmsNotification(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    message_id: str = Field(alias="messageId")  # what SNS's Publish returned for the text
+    timestamp: datetime  # "2016-06-28 00:40:34.558": UTC, written without a zone
+
+    @field_validator("timestamp")
+    @classmethod
+    def _utc(cls, value: datetime) -> datetime:
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+class SmsDelivery(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    destination: str
+    provider_response: str = Field(default="", alias="providerResponse")
+
+
+class TextDelivery(BaseModel):
+    """One entry of SNS's delivery status logs for texts sent to a phone number: the log groups
+    `sns/<region>/<account>/DirectPublishToPhoneNumber` (delivered) and `.../Failure` (not delivered), as
+    https://repost.aws/knowledge-center/monitor-sns-texts-cloudwatch shows them."""
+
+    notification: SmsNotification
+    delivery: SmsDelivery
+    status: str  # SUCCESS | FAILURE
+
+    @property
+    def delivered(self) -> bool:
+        return self.status.upper() == "SUCCESS"
+
+
+def text_deliveries(logs: CloudWatchLogsModel) -> list[TextDelivery]:
+    """The delivery reports of one subscription delivery (one log group's new entries)."""
+    return [TextDelivery.model_validate_json(cast(str, e.message)) for e in logs.awslogs.decoded_data.logEvents]

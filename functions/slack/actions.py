@@ -267,6 +267,24 @@ def release_hold(cmd: Command, caller: Caller, now: datetime, accounts: Accounts
     return Reply(f"{hold.capitalize()} hold lifted on {escape(stored.debtor)}. Holds now: {left}. {_next_text(stored)}")
 
 
+def pause(cmd: Command, caller: Caller, now: datetime, accounts: Accounts) -> Reply:
+    """Stop one account's automated reminders (a collector's review, or held back from a previewed run)."""
+    require_authorized(caller, "stop reminders")
+    note = " ".join(cmd.args[1:])
+    account = resolve_account(cmd.ref, accounts)
+    _, stored = change_account(
+        accounts,
+        account.key,
+        lambda a: change.pause_automation(a, now, note, caller.user_id),
+        now,
+        _once(caller, "request"),
+    )
+    if stored is None:
+        return Reply("Those reminders were already stopped.")
+    return Reply(f"Reminders stopped for {escape(stored.debtor)}: no automated contact until "
+                 f"`/collect resume {blocks.account_ref(stored)}`.")  # fmt: skip
+
+
 def resume(cmd: Command, caller: Caller, now: datetime, accounts: Accounts) -> Reply:
     """Restart reminders that stopped for review."""
     require_authorized(caller, "restart reminders")

@@ -25,6 +25,7 @@ ACTION_ACCOUNT = "arrears_account"
 ACTION_PLAN = "arrears_plan"
 ACTION_RELEASE = "arrears_release"
 ACTION_RESUME = "arrears_resume"
+ACTION_PAUSE = "arrears_pause"  # the reminder preview's Hold this account (its value: the account's ref)
 ACTION_REMINDERS = "arrears_reminders"  # the reminder preview's Hold / Release / Approve (its value: the words)
 Block = dict[str, Any]
 PlanView = tuple[PaymentPlan, list[Installment]]
@@ -92,9 +93,15 @@ def _contact_lines(account: Account, reveal: bool) -> str:
     return escape(f"Phone: {', '.join(phones) or '—'}   Email: {', '.join(emails) or '—'}")
 
 
+# What the provider later said about an email, text or letter that went out (its delivery event or report).
+_DELIVERY = {"delivered": " — delivered", "failed": " — not delivered", "bounced": " — bounced"}
+
+
 def activity_line(activity: Activity, tz: str | None) -> str:
     rules = f" `{' '.join(activity.rules)}`" if activity.rules else ""
-    return f"• {local_time(activity.at, tz)}: {escape(activity.summary)} ({escape(activity.actor)}){rules}"
+    outbound = activity.kind == "contact" and activity.direction == "outbound" and activity.channel != "call"
+    delivery = _DELIVERY.get(activity.outcome or "", "") if outbound else ""
+    return f"• {local_time(activity.at, tz)}: {escape(activity.summary)}{delivery} ({escape(activity.actor)}){rules}"
 
 
 def next_installment(installments: list[Installment]) -> Installment | None:

@@ -31,6 +31,7 @@ USAGE: dict[str, str] = {
     "reverse": "`/collect reverse <id> <payment-ref> <reason>`: a payment came back (NSF, chargeback): re-open it",
     "hold": "`/collect hold <id> dispute|cease|bankruptcy|deceased|attorney [note]`: stop collection on a hold",
     "release": "`/collect release <id> dispute|cease|bankruptcy|deceased|attorney <reason>`: lift a hold",
+    "pause": "`/collect pause <id> [reason]`: stop the automated reminders of one account until `resume`",
     "resume": "`/collect resume <id> [note]`: restart reminders that stopped for review",
     "reminders": "`/collect reminders preview [YYYY-MM-DD | <instant>]`: what the reminder run would send then "
     "(a date: its 15:00 UTC run; default: now), by step and channel, and what holds the others; sends nothing. "
@@ -47,6 +48,7 @@ GUARDED = {
     "plan": "set up payment plans",
     "hold": "place holds",
     "release": "release holds",
+    "pause": "stop reminders",
     "resume": "restart reminders",
     "reminders": "preview, hold or approve reminder runs",
 }
@@ -65,6 +67,7 @@ _ARITY = {
     "reverse": 3,
     "hold": 2,
     "release": 3,
+    "pause": 1,
     "resume": 1,
     "reminders": 1,
 }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from functions.slack import actions, blocks
 from functions.slack.commands import GUARDED, Command, parse_approval_day, parse_preview, parse_reminders, usage_text
@@ -16,6 +17,9 @@ from shared.db.sends import DynamoSendLog
 from shared.domain.accounts import Account
 from shared.domain.mrkdwn import escape
 from shared.ports import Accounts, RunControl
+
+if TYPE_CHECKING:
+    from shared.reminders.preview import Preview
 
 
 def show_account(cmd: Command, caller: Caller, now: datetime, accounts: Accounts) -> Reply:
@@ -109,7 +113,21 @@ def _preview(at: datetime, accounts: Accounts, control: RunControl) -> Reply:
             blocks.button(f"Approve {at.date()}", blocks.ACTION_REMINDERS, f"approve {at.date()}", "primary")
         )
     actions_block = {"type": "actions", "block_id": "reminders", "elements": buttons}
-    return Reply(text.split("\n", 1)[0], [blocks.section(text), actions_block])
+    return Reply(text.split("\n", 1)[0], [blocks.section(text), *_planned_sends(preview), actions_block])
+
+
+def _planned_sends(preview: Preview) -> list[blocks.Block]:
+    """The run's first sends, one line each with a button that holds that account back (`pause`)."""
+    rows = []
+    for n, send in enumerate(preview.sends):
+        ref = f"{send.creditor}:{send.account_id}"
+        line = blocks.section(f"`{escape(ref)}` {send.step} by {send.channel}") | {"block_id": f"send-{n}"}
+        rows.append(line | {"accessory": blocks.button("Hold this account", blocks.ACTION_PAUSE, ref)})
+    if not rows:
+        return []
+    total = sum(preview.steps.values())
+    shown = f"First {len(rows)} of {total} sends:" if total > len(rows) else "Sends:"
+    return [blocks.context(shown), *rows]
 
 
 def show_help(cmd: Command, caller: Caller, now: datetime, accounts: Accounts) -> Reply:
@@ -129,6 +147,7 @@ HANDLERS = {
     "reverse": actions.reverse_payment,
     "hold": actions.place_hold,
     "release": actions.release_hold,
+    "pause": actions.pause,
     "resume": actions.resume,
     "reminders": reminders,
 }

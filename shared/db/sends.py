@@ -1,21 +1,24 @@
 """Repository of reminder send attempts (the step's `SEND#<oldest due>#<step>` marker, now with a state), of the
 provider events recorded against them (`ATTEMPT#<attempt id>` / `EVENT#<kind>`) and of the accounts each number was
-texted for (`TEXTED#<number>` / `ACCT#<account key>`: a STOP reply names only the number)."""
+texted for (`TEXTED#<number>` / `ACCT#<account key>`: a STOP reply names only the number), and of the texts the
+provider accepted (`SMSMSG#<message id>` / `TEXT`: a delivery report names only the message id)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, PynamoDBException
 
 from shared.db import keys
 from shared.db.activity import activity_item
+from shared.db.errors import code_of
 from shared.db.models import ActivityItem, MarkerItem
 from shared.db.transact import MARKER_TTL, Cancelled, Transaction
 from shared.domain.accounts import CONTACT, Activity
 from shared.domain.errors import ConflictError, UpstreamUnavailableError
-from shared.domain.sends import SENT, DeliveryEvent, SendAttempt
+from shared.domain.sends import SENT, DeliveryEvent, SendAttempt, SentText
 from shared.domain.texts import e164
 
 
@@ -44,6 +47,19 @@ def _texted(attempt: SendAttempt, activities: Sequence[Activity]) -> MarkerItem 
         return None
     pk, sk = f"TEXTED#{e164(number)}", keys.account_pk(attempt.account_key)
     return MarkerItem(pk, sk, at=attempt.at, data={"account_key": attempt.account_key},
+                      expires_at=attempt.at + MARKER_TTL)  # fmt: skip
+
+
+SENT_TEXT = "SMSMSG#"
+
+
+def _sent_text(attempt: SendAttempt, to: object) -> MarkerItem | None:
+    """For a text the provider accepted, the pointer from its message id to the attempt: its delivery report,
+    which names only the message id, finds the contact record and the number by it (kept as long as the attempt)."""
+    if attempt.channel != "sms" or attempt.state != SENT or not attempt.message_id or not isinstance(to, str):
+        return None
+    data = {"account_key": attempt.account_key, "attempt_id": attempt.id, "to": e164(to)}
+    return MarkerItem(f"{SENT_TEXT}{attempt.message_id}", "TEXT", at=attempt.at, data=data,
                       expires_at=attempt.at + MARKER_TTL)  # fmt: skip
 
 
@@ -98,14 +114,21 @@ class DynamoSendLog:
             contact.outcome = attempt.state
             contact.data = (contact.data or {}) | {"message_id": attempt.message_id, "error": attempt.error}
             tx.put("contact", contact)
+            sent = _sent_text(attempt, contact.data.get("to"))
+            if sent is not None:
+                tx.put("sent-text", sent)  # the same text settled again writes the same item
         try:
             tx.commit()
         except Cancelled as exc:
             raise ConflictError(f"a newer send attempt replaced {attempt.id}") from exc
 
+    @classmethod
+    def _contact(cls, attempt: SendAttempt) -> ActivityItem | None:
+        return cls._contact_at(attempt.account_key, attempt.at, attempt.id)
+
     @staticmethod
-    def _contact(attempt: SendAttempt) -> ActivityItem | None:
-        pk, sk = keys.account_pk(attempt.account_key), keys.activity_sk(attempt.at, attempt.id)
+    def _contact_at(account_key: str, at: datetime, attempt_id: str) -> ActivityItem | None:
+        pk, sk = keys.account_pk(account_key), keys.activity_sk(at, attempt_id)
         try:
             return ActivityItem.get(pk, sk, consistent_read=True)
         except DoesNotExist:
@@ -134,6 +157,31 @@ class DynamoSendLog:
         except PynamoDBException as exc:
             raise UpstreamUnavailableError("DynamoDB could not read delivery events") from exc
         return [DeliveryEvent(attempt_id, i.sk.removeprefix("EVENT#"), i.at, str(i.data["message_id"])) for i in items]
+
+    def sent_text(self, message_id: str) -> SentText | None:
+        try:
+            item = MarkerItem.get(f"{SENT_TEXT}{message_id}", "TEXT")
+        except DoesNotExist:
+            return None
+        except PynamoDBException as exc:
+            raise UpstreamUnavailableError("DynamoDB could not read the sent text") from exc
+        data: dict[str, Any] = item.data or {}
+        return SentText(message_id, str(data["account_key"]), str(data["attempt_id"]), item.at, str(data["to"]))
+
+    def text_delivery(self, text: SentText, outcome: str, response: str) -> bool:
+        """A read and a write of the contact record, conditioned on it still being there."""
+        contact = self._contact_at(text.account_key, text.at, text.attempt_id)
+        if contact is None or contact.outcome == outcome:
+            return False
+        contact.outcome = outcome
+        contact.data = (contact.data or {}) | {"delivery": response}
+        try:
+            contact.save(condition=ActivityItem.sk.exists())
+        except PynamoDBException as exc:
+            if code_of(exc) == "ConditionalCheckFailedException":
+                return False  # gone (retention) since it was read
+            raise UpstreamUnavailableError("DynamoDB could not record the text's delivery") from exc
+        return True
 
     def accounts_texted(self, number: str) -> list[str]:
         """Keys of the accounts whose reminders texted `number` in the last 400 days (one Query, consistent)."""

@@ -159,6 +159,14 @@ def release_hold(account: Account, hold: str, now: datetime, reason: str, actor:
     return replace(account, flags=flags), [activity]
 
 
+def pause_automation(account: Account, now: datetime, note: str, actor: str) -> Changed:
+    """A person stops the automated reminders of one account (before a run sends them, say) until `resume`."""
+    if account.automation == "review":
+        raise InvalidInputError(f"reminders on {account.account_id} are stopped already: `resume` restarts them")
+    summary = "reminders stopped by hand" + (f": {note}" if note else "")
+    return replace(account, automation="review"), [Activity(at=now, kind="status", actor=actor, summary=summary)]
+
+
 def resume_automation(account: Account, now: datetime, note: str, actor: str) -> Changed:
     if account.automation != "review":
         raise InvalidInputError(f"reminders on {account.account_id} are not stopped for review")
@@ -172,15 +180,41 @@ def after_call(account: Account, outcome: Outcome, number: str | None, now: date
     if outcome.conversation:
         account = replace(account, follow_up=None)
     if outcome.phone_problem and number:
-        stamp = now.strftime("%Y-%m-%dT%H:%M:%SZ")
-        phones = tuple(
-            p | {"invalid": {"reason": outcome.phone_problem, "at": stamp}} if p.get("number") == number else p
-            for p in account.phones
-        )
-        account = replace(account, phones=phones)
-        if not usable_phones(account):
-            account = replace(account, flags=dict(account.flags) | {"needs_locate": {"since": stamp}})
+        account = number_flagged(account, number, outcome.phone_problem, now)
     return replace(account, last_contact_at=now)
+
+
+def number_flagged(account: Account, number: str, problem: str, at: datetime) -> Account:
+    """`number` is wrong or not in service (`problem`): never called or texted again; with no usable number left,
+    the account needs locating. The same account when it holds no such number or it is flagged already."""
+    stamp = at.strftime("%Y-%m-%dT%H:%M:%SZ")
+    phones = tuple(
+        p | {"invalid": {"reason": problem, "at": stamp}} if e164(p.get("number", "")) == e164(number) and
+        not p.get("invalid") else p
+        for p in account.phones
+    )  # fmt: skip
+    if phones == account.phones:
+        return account
+    account = replace(account, phones=phones)
+    if not usable_phones(account) and not account.flags.get("needs_locate"):
+        account = replace(account, flags=dict(account.flags) | {"needs_locate": {"since": stamp}})
+    return account
+
+
+def text_undelivered(account: Account, number: str, at: datetime, response: str) -> Changed:
+    """A text's delivery report says its number does not exist (`texts.number_gone`): the number is flagged
+    disconnected, as a call that found it so; unchanged (no activity) when it is flagged already or not held."""
+    updated = number_flagged(account, number, "disconnected", at)
+    if updated is account:
+        return account, []
+    # The history is shown to every collector: the number's last digits only, the full number in `data`.
+    summary = f"the number ending {e164(number)[-4:]} is not in service (text not delivered: {response})"
+    activities = [Activity(at=at, kind="status", actor="sms-delivery", summary=summary, channel="sms",
+                           data={"number": e164(number), "response": response})]  # fmt: skip
+    if updated.flags.get("needs_locate") and not account.flags.get("needs_locate"):
+        activities.append(Activity(at=at, kind="status", actor="sms-delivery",
+                                   summary="needs locate: no usable number left"))  # fmt: skip
+    return updated, activities
 
 
 def usable_phones(account: Account, texts: bool = False) -> list[str]:

@@ -59,6 +59,21 @@ class DeliveryEvent:
     message_id: str
 
 
+@dataclass(frozen=True)
+class SentText:
+    """A text the provider accepted, found by the message id its delivery report names (kept when the attempt is
+    settled): the attempt, and so its contact record, and the number it went to."""
+
+    message_id: str
+    account_key: str
+    attempt_id: str
+    at: datetime  # the attempt's instant: its contact record's
+    to: str  # E.164
+
+
+DELIVERED = "delivered"  # a text's contact record once its delivery report says so (`failed` when it did not arrive)
+
+
 def attempt_id(account_key: str, step: str, tries: int) -> str:
     """Deterministic, so a rerun names the same attempt; only letters and digits (an SES tag value)."""
     return hashlib.sha256(f"{account_key}\n{step}\n{tries}".encode()).hexdigest()[:32]

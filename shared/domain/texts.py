@@ -1,4 +1,5 @@
-"""Texts a consumer sends back to a reminder: whether one opts the number out, and the number it came from."""
+"""Texts a consumer sends back to a reminder: whether one opts the number out, and the number it came from; and what
+a text's failed delivery says about its number."""
 
 from __future__ import annotations
 
@@ -43,3 +44,21 @@ def opt_out_keyword(body: str, matched: str = "") -> str | None:
 def e164(number: str) -> str:
     """A phone number as `+<digits>`, however it is spaced or punctuated: how numbers are compared and keyed."""
     return "+" + "".join(c for c in number if c.isdigit())
+
+
+# What an SMS delivery report's provider response says about the number. Amazon SNS writes it in words
+# (`delivery.providerResponse` of its delivery status logs: "Invalid phone number", "Phone is currently
+# unreachable/unavailable", "Phone carrier has blocked this message", "Unknown error attempting to reach phone").
+# Only an answer that the number itself does not exist flags it: one not in service is not called or texted again,
+# as a call logged "disconnected" is not. Unreachable, blocked, filtered, over the price or unknown say nothing
+# certain about the number: the text is kept as undelivered and the cadence goes on.
+_NO_SUCH_NUMBER = re.compile(
+    r"invalid (phone|destination|mobile)? ?number|not a valid|no longer in service|not in service|unallocated"
+    r"|does not exist|disconnected|unknown subscriber",
+    re.IGNORECASE,
+)
+
+
+def number_gone(provider_response: str) -> bool:
+    """True when a failed text's provider response says its number does not exist (disconnected, unallocated)."""
+    return bool(_NO_SUCH_NUMBER.search(provider_response))

@@ -108,11 +108,25 @@ class _Nothing:
 
 
 @dataclass(frozen=True)
+class PlannedSend:
+    """One send the run would make: to which account (creditor and id, what a collector types), what, how."""
+
+    creditor: str
+    account_id: str
+    step: str  # "step 2", "promise reminder"...
+    channel: str
+
+
+SHOWN_SENDS = 10  # sends listed one by one (each can be held back from Slack); the rest are counted
+
+
+@dataclass(frozen=True)
 class Preview:
     report: RunReport
     steps: Counter[tuple[str, str]]  # ("step 1", or "promise reminder"...: what is sent, channel) -> sends
     until: dict[str, datetime]  # deferred accounts -> when the rules allow their step
     hold: Hold | None = None  # a person's hold over the runs: nothing goes until it is released
+    sends: tuple[PlannedSend, ...] = ()  # the first SHOWN_SENDS sends, in the run's order
 
 
 def preview_run(at: datetime, accounts: Accounts, log: SendLog, control: RunControl | None = None) -> Preview:
@@ -127,7 +141,13 @@ def preview_run(at: datetime, accounts: Accounts, log: SendLog, control: RunCont
     report, _ = remind_due(at, kept, senders)  # an account it could not finish is in report.unfinished
     steps = Counter((_step_label(a, kept), a.channel) for a in claims.claimed)
     until = {k: a.defer_until for k, a in kept.written.items() if a.defer_until is not None}
-    return Preview(report, steps, until, control.hold_of() if control else None)
+    sends = tuple(_planned(a, kept) for a in claims.claimed[:SHOWN_SENDS])
+    return Preview(report, steps, until, control.hold_of() if control else None, sends)
+
+
+def _planned(attempt: SendAttempt, kept: _Accounts) -> PlannedSend:
+    account = kept.get(attempt.account_key)  # advanced by the send: read back from memory
+    return PlannedSend(account.creditor, account.account_id, _step_label(attempt, kept), attempt.channel)
 
 
 def _step_label(attempt: SendAttempt, kept: _Accounts) -> str:

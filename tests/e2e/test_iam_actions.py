@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from local.events import slash_command_body, sns_event, ttl_removal_event
+from local.events import logs_event, slash_command_body, sms_delivery_log, sns_event, ttl_removal_event
 from local.runner import LocalRunner, embedded_aws, simulated_clock
 from local.sample_data import HEADER, sample_csv
 from local.slack_recorder import SlackRecorder
@@ -123,6 +123,10 @@ def _drive(runner: LocalRunner, recorder: SlackRecorder) -> None:
                 "messageBody": "STOP", "inboundMessageId": "iam-drive-1"}  # fmt: skip
         topic = f"arn:aws:sns:{runner.stack.region}:{runner.stack.account_id}:arrears-inbound-texts"
         runner.invoke("RemindersFunction", sns_event(stop, topic, IMPORTED_AT + timedelta(days=12)))
+        # and SNS's delivery log reports a text (a Logs subscription delivers it; no reminder sent this one)
+        group = f"sns/{runner.stack.region}/{runner.stack.account_id}/DirectPublishToPhoneNumber/Failure"
+        report = sms_delivery_log("iam-drive-sms", "+12145550199", IMPORTED_AT, False, "Invalid phone number")
+        runner.invoke("RemindersFunction", logs_event(group, [report], IMPORTED_AT + timedelta(days=12)))
     # Three years on, TTL removes an account's item and the table's stream tells the retention function
     expired = keys.account_pk(account_key("acme", "CUST-0020"))
     table = runner.stack.table_name

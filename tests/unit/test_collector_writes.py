@@ -143,6 +143,18 @@ def test_resume_restarts_reminders_stopped_for_review(store) -> None:
         collect(store, "resume D-1", request="T-2")
 
 
+def test_pause_stops_one_accounts_reminders_until_resume(store) -> None:
+    store.save(recompute(store.get(KEY), NOW))
+    assert store.get(KEY).next_action == "reminder"
+    assert "Reminders stopped for" in collect(store, "pause D-1 the creditor is checking a credit note")
+    assert (store.get(KEY).next_action, store.get(KEY).next_action_at) == ("review", None)  # off the due index
+    assert store.history(KEY)[-1] == "reminders stopped by hand: the creditor is checking a credit note"
+    with pytest.raises(InvalidInputError, match="stopped already"):
+        collect(store, "pause D-1", request="T-2")
+    assert "Reminders restarted" in collect(store, "resume D-1 credit note applied", request="T-3")
+    assert store.get(KEY).next_action == "reminder"
+
+
 def test_call_outcomes_are_a_closed_set_and_wrong_numbers_are_not_conversations() -> None:
     # A typo is an error that lists the outcomes (finding 6: `noanswer` was logged as a conversation)
     with pytest.raises(InvalidInputError, match="call outcome 'noanswer' is not one of talked, promised"):

@@ -1,5 +1,6 @@
 """Buttons that lift what stops collection: Release hold (a modal), Resume reminders, and the import summary's
-Paid / Still owed buttons for invoices a full snapshot left out. Each write is re-authorized on the server."""
+Paid / Still owed buttons for invoices a full snapshot left out; and those that stop it: the reminder preview's Hold
+reminders and Hold this account. Each write is re-authorized on the server."""
 
 from __future__ import annotations
 
@@ -78,6 +79,18 @@ def make_resume_worker(settings: Settings) -> Listener:
     return resume_from_button
 
 
+def make_pause_worker(settings: Settings) -> Listener:
+    """The preview's Hold this account: that account's reminders stop until `resume` (the run then skips it)."""
+
+    def pause_from_button(body: dict[str, Any], respond: Respond) -> None:
+        caller = _caller(settings, body)
+        ref = modals.check_ref(str(_action(body).get("value") or ""))
+        command = Command("pause", (ref, "held back from the reminder preview"))
+        _reply(respond, lambda: actions.pause(command, caller, _now(), ACCOUNTS), "pause button")
+
+    return pause_from_button
+
+
 def make_reminders_worker(settings: Settings) -> Listener:
     """The preview's Hold reminders / Release the hold / Approve <day>: the `reminders` command with the button's
     words, re-authorized on the server; the managers' channel hears what changed."""
@@ -132,5 +145,6 @@ def register(app: App, settings: Settings) -> None:
     app.view_submission(modals.RELEASE_VIEW)(ack=release_ack, lazy=[make_release_worker(settings)])
     app.block_action(blocks.ACTION_RESUME)(ack=ack_button, lazy=[make_resume_worker(settings)])
     app.block_action(blocks.ACTION_REMINDERS)(ack=ack_button, lazy=[make_reminders_worker(settings)])
+    app.block_action(blocks.ACTION_PAUSE)(ack=ack_button, lazy=[make_pause_worker(settings)])
     app.block_action(re.compile(r"^snapshot_paid:"))(ack=ack_button, lazy=[make_snapshot_worker(settings, True)])
     app.block_action(re.compile(r"^snapshot_owed:"))(ack=ack_button, lazy=[make_snapshot_worker(settings, False)])

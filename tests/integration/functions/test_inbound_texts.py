@@ -1,6 +1,7 @@
 """Two-way SMS against moto: a reminder text goes out, the consumer replies STOP (End User Messaging -> SNS -> the
 reminders function), the number is opted out, and the next text step goes by email instead; other replies are
-kept in the history."""
+kept in the history. SNS's delivery reports (delivery status logs -> a Logs subscription -> the same function) mark
+the text delivered or failed, and a number that does not exist is never texted again."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 from moto.sns.models import sns_backends
 
-from local.events import LambdaContext, scheduler_event, sns_event
+from local.events import LambdaContext, logs_event, scheduler_event, sms_delivery_log, sns_event
 from shared.adapters.sending import one_try_client
 from shared.db import accounts as account_repo
 from shared.db import activity as activity_repo
@@ -147,3 +148,62 @@ def test_a_text_from_a_number_no_reminder_texted_changes_nothing(load_handler):
     debt = _texted_debtor()  # never texted: no run
     assert _reply(handler, "STOP", MORNING, None) == {"texts": {"unmatched": 1}}
     assert account_repo.get_account(debt.key).phones[0]["opted_out_at"] is None
+
+
+FAILURES = "sns/us-east-1/123456789012/DirectPublishToPhoneNumber/Failure"
+
+
+def _delivery_report(handler: Any, message_id: str, at: datetime, delivered: bool, response: str) -> dict[str, Any]:
+    """What the subscription filter on SNS's SMS delivery status log group delivers for one text."""
+    group = FAILURES.removesuffix("/Failure") if delivered else FAILURES
+    event = logs_event(group, [sms_delivery_log(message_id, NUMBER, at, delivered, response)], at)
+    result: dict[str, Any] = handler.lambda_handler(event, LambdaContext("reminders", ARN))
+    return result
+
+
+def test_a_text_to_a_number_not_in_service_flags_it_and_the_next_text_step_goes_by_email(load_handler):
+    # Given a debtor whose only number was texted at 10:00 local
+    handler = load_handler("functions.reminders.handler")
+    debt = _texted_debtor()
+    assert _run(handler, MORNING)["outcomes"] == {"sent": 1}
+    ((message_id, _, _),) = _texts()
+
+    # When SNS's delivery log says the number is invalid, and the subscription delivers it twice
+    at = MORNING + timedelta(seconds=2)
+    first = _delivery_report(handler, message_id, at, False, "Invalid phone number")
+    again = _delivery_report(handler, message_id, at, False, "Invalid phone number")
+
+    # Then the text's contact record says failed, the number is flagged disconnected, the account needs locating
+    assert first == {"texts": {"number-gone": 1}} and again == {"texts": {"repeat": 1}}
+    (contact,) = activity_repo.query_activity(debt.key, kinds=frozenset({"contact"}))
+    assert (contact.channel, contact.outcome, contact.data["delivery"]) == ("sms", "failed", "Invalid phone number")
+    stored = account_repo.get_account(debt.key)
+    assert stored.phones[0]["invalid"] == {"reason": "disconnected", "at": "2026-11-23T16:00:02Z"}
+    assert stored.flags["needs_locate"] == {"since": "2026-11-23T16:00:02Z"}
+    history = activity_repo.query_activity(debt.key, kinds=frozenset({"status"}))
+    assert sorted((h.actor, h.summary) for h in history) == [
+        ("sms-delivery", "needs locate: no usable number left"),
+        ("sms-delivery", "the number ending 0101 is not in service (text not delivered: Invalid phone number)"),
+    ]
+
+    # When the next text step falls due
+    assert _run(handler, stored.next_action_at)["outcomes"] == {"sent": 1}
+
+    # Then nothing more goes to that number: the step falls back to email
+    assert len(_texts()) == 1
+    assert _emailed() == [["c-1001@example.com"]]
+
+
+def test_a_delivered_text_says_so_and_texts_go_on(load_handler):
+    handler = load_handler("functions.reminders.handler")
+    debt = _texted_debtor()
+    assert _run(handler, MORNING)["outcomes"] == {"sent": 1}
+    ((message_id, _, _),) = _texts()
+    accepted = "Message has been accepted by phone carrier"
+    assert _delivery_report(handler, message_id, MORNING, True, accepted) == {"texts": {"delivered": 1}}
+    (contact,) = activity_repo.query_activity(debt.key, kinds=frozenset({"contact"}))
+    assert contact.outcome == "delivered"
+    stored = account_repo.get_account(debt.key)
+    assert "invalid" not in stored.phones[0] and "needs_locate" not in stored.flags
+    assert _run(handler, stored.next_action_at)["outcomes"] == {"sent": 1}
+    assert [number for _, number, _ in _texts()] == [NUMBER, NUMBER]

@@ -4,6 +4,7 @@ Paid / Still owed buttons; each a signed request through Bolt, each applied once
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import UTC, date, datetime
 from typing import Any
 
 from functions.intake.summary import summary_blocks
@@ -11,6 +12,7 @@ from functions.slack.blocks import ACTION_RELEASE
 from functions.slack.modals import HOLD, REASON, RELEASE_VIEW
 from local.slack_recorder import RecordedCall, SlackRecorder
 from shared.db import accounts as account_repo
+from shared.db import activity as activity_repo
 from shared.domain.state import recompute
 from tests.factories import SEEDED_AT, account
 from tests.integration.functions.test_slack import InlineLambda
@@ -19,6 +21,7 @@ from tests.integration.functions.test_slack_interactive import Slack, slack, sub
 __all__ = ["slack"]  # the fixture: signed requests as U-ANA, who may see and change account data
 
 KEY = account("C-1001").key
+RUN_AT = "2026-11-23T16:00Z"  # a Monday, 10:00 in the factory debtor's Chicago
 
 
 def release_values(hold: str, reason: str) -> dict[str, Any]:
@@ -143,3 +146,44 @@ def test_a_reminders_button_with_words_it_cannot_read_gets_its_usage(slack: Slac
     slack.click(RecordedCall("chat.postMessage", {"channel": "C-1", "blocks": [forged]}, "/api/chat.postMessage"),
                 ACTION_REMINDERS)  # fmt: skip
     assert "'send' is not one of preview, hold, release, approve" in str(slack.recorder.responses[-1].params)
+
+
+def test_the_previews_hold_this_account_button_stops_that_account_and_the_run_skips_it(slack: Slack) -> None:
+    from functions.slack.blocks import ACTION_PAUSE
+
+    # Given an account whose first reminder is due at Monday's run
+    due = account("C-1001", due=date(2026, 11, 20), next_action_at=datetime(2026, 11, 23, 15, 0, tzinfo=UTC))
+    account_repo.save_account(replace(due, version=account_repo.get_account(KEY).version))
+    preview = slack.command(f"reminders preview {RUN_AT}")
+    shown = str(preview.params)
+    assert "`acme:C-1001` step 1 by email" in shown and "Hold this account" in shown
+
+    # When a manager clicks Hold this account, and the click is retried
+    slack.click(preview, ACTION_PAUSE)
+    slack.click(preview, ACTION_PAUSE)
+
+    # Then that account's reminders stop until resumed, once, saying who and from where
+    stored = account_repo.get_account(KEY)
+    assert (stored.automation, stored.next_action) == ("review", "review")
+    stops = [a for a in activity_repo.query_activity(KEY, kinds=frozenset({"status"})) if "by hand" in a.summary]
+    assert [(a.actor, a.summary) for a in stops] == [
+        ("U-ANA", "reminders stopped by hand: held back from the reminder preview")
+    ]
+    # and the same preview now sends nothing to it
+    assert "acme:C-1001" not in str(slack.command(f"reminders preview {RUN_AT}").params)
+
+
+def test_the_hold_this_account_button_refuses_users_not_authorized(load_handler: Any, recorder: SlackRecorder) -> None:
+    from functions.slack.blocks import ACTION_PAUSE, button, section
+
+    handler = load_handler("functions.slack.handler", SLACK_API_URL=recorder.api_url, AUTHORIZED_USERS="U-BOSS")
+    handler.slack_handler.app.listener_runner.lazy_listener_runner.lambda_client = InlineLambda(handler)
+    account_repo.put_new_accounts([account("C-1001")])
+    row = section("`acme:C-1001` step 1 by email") | {"block_id": "send-0",
+                                                       "accessory": button("Hold", ACTION_PAUSE, "acme:C-1001")}  # fmt: skip
+    message = RecordedCall("chat.postMessage", {"channel": "C-1", "blocks": [row]}, "/api/chat.postMessage")
+
+    Slack(handler, recorder).click(message, ACTION_PAUSE)
+
+    assert account_repo.get_account(KEY).automation == "on"
+    assert "Only users allowed" in str(recorder.responses[-1].params)

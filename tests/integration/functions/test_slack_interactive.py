@@ -32,9 +32,9 @@ def trigger_id() -> str:
 def click(message: RecordedCall, action_id: str, response_url: str) -> dict[str, Any]:
     """A block_actions payload as Slack sends it (shape of the captured one) for a button of `message`."""
     blocks = message.params["blocks"]
-    block, button = next(
-        (b, e) for b in blocks if b["type"] == "actions" for e in b["elements"] if e["action_id"] == action_id
-    )
+    buttons = [(b, e) for b in blocks for e in b.get("elements", []) if b["type"] == "actions"]
+    buttons += [(b, b["accessory"]) for b in blocks if b["type"] == "section" and "accessory" in b]
+    block, button = next((b, e) for b, e in buttons if e["action_id"] == action_id)
     return {
         "type": "block_actions",
         "user": USER,

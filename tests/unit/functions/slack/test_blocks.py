@@ -199,6 +199,23 @@ def test_account_blocks_content_open_invoices_holds_history() -> None:
     assert "• Wed Jun 10 10:00 CDT: call no answer (U123) `REGF-TIME-WINDOW`" in shown
 
 
+def test_the_history_says_whether_a_reminder_was_delivered() -> None:
+    # Given reminders by text and email whose delivery reports came in, one still unreported, and a call
+    def sent(summary: str, channel: str, outcome: str) -> Activity:
+        return Activity(at=AT, kind="contact", summary=summary, actor="reminders", channel=channel,
+                        direction="outbound", outcome=outcome)  # fmt: skip
+
+    history = [sent("nudge reminder by sms", "sms", "failed"), sent("friendly reminder by email", "email", "delivered"),
+               sent("final reminder by email", "email", "sent"), sent("call no answer", "call", "failed")]  # fmt: skip
+
+    # When the card is built, then each says what its provider reported, and the others nothing
+    shown = "\n".join(texts(account_blocks(account(), history, reveal_pii=False)))
+    assert "10:00 CDT: nudge reminder by sms — not delivered (reminders)" in shown
+    assert "10:00 CDT: friendly reminder by email — delivered (reminders)" in shown
+    assert "10:00 CDT: final reminder by email (reminders)" in shown
+    assert "10:00 CDT: call no answer (reminders)" in shown
+
+
 def test_account_blocks_no_history_context_note() -> None:
     # Given an account without activity
     # When the card is built
