@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from functools import partial
 from typing import Any
 from urllib.parse import quote
 
@@ -17,7 +18,7 @@ from shared.domain.dunning import DEFAULT_CADENCE, Step, parse_cadences
 from shared.domain.errors import InvalidInputError
 from shared.domain.ledger import MatchRule
 from shared.domain.letterhead import Letterhead, parse_letterhead
-from shared.domain.messages import has_template
+from shared.domain.messages import has_template, parse_templates
 from shared.domain.money import Money, normalize_currency
 
 REFERENCE_CURRENCY = "USD"
@@ -42,7 +43,8 @@ DEFAULT_RATES: dict[str, Decimal] = {
 }
 MISSING_CHOICES = ("confirm", "close")
 KEYS = ("reference_rates", "match_tolerance_minor", "match_window_days", "missing_from_snapshot", "summary_threshold",
-        "letters", "data_max_age_days", "cadence", "plan_cure_days", "payment", "run_approval")  # fmt: skip
+        "letters", "data_max_age_days", "cadence", "plan_cure_days", "payment", "run_approval",
+        "templates")  # fmt: skip
 SUMMARY_THRESHOLD = 1000  # reference-currency units: an import summary names changes at least this large
 
 
@@ -81,6 +83,7 @@ class Settings:
     plan_cure_days: int = 0  # days a late installment may still be paid (the debtor is told) before its plan breaks
     payment: Payment = field(default_factory=Payment)  # how to pay, printed in reminders
     run_approval: bool = False  # automated sends wait each day for a person's approval in Slack
+    templates: dict[str, str] = field(default_factory=dict)  # the creditor's own reminder templates, by file name
     rates: dict[str, Decimal] = field(default_factory=lambda: dict(DEFAULT_RATES))
     match: MatchRule = field(default_factory=MatchRule)
     missing_from_snapshot: str = "confirm"  # confirm: hold for a person; close: paid per source
@@ -149,15 +152,16 @@ def parse_settings(policy: dict[str, Any]) -> Settings:
     letterhead = parse_letterhead(raw["letters"]) if "letters" in raw else None
     observed = policy.get("validation_holidays", "statutory_and_observed") == "statutory_and_observed"
     max_age = _count(raw, "data_max_age_days", 0, 3650) if "data_max_age_days" in raw else None
-    cadences = parse_cadences(raw["cadence"], has_template) if "cadence" in raw else {}
+    own = parse_templates(raw["templates"]) if "templates" in raw else {}
+    cadences = parse_cadences(raw["cadence"], partial(has_template, own=own)) if "cadence" in raw else {}
     cure = _count(raw, "plan_cure_days", 0, 30)
     payment = parse_payment(raw["payment"]) if "payment" in raw else Payment()
     approval = raw.get("run_approval", False)
     if not isinstance(approval, bool):
         raise InvalidInputError(f"collections.run_approval: {approval!r} must be true or false")
-    return Settings(cadences=cadences, plan_cure_days=cure, payment=payment, run_approval=approval, rates=rates,
-                    match=match, missing_from_snapshot=missing, summary_threshold=threshold, letterhead=letterhead,
-                    observed_holidays=observed, data_max_age_days=max_age)  # fmt: skip
+    return Settings(cadences=cadences, plan_cure_days=cure, payment=payment, run_approval=approval, templates=own,
+                    rates=rates, match=match, missing_from_snapshot=missing, summary_threshold=threshold,
+                    letterhead=letterhead, observed_holidays=observed, data_max_age_days=max_age)  # fmt: skip
 
 
 def contact_policy(policy: dict[str, Any]) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from shared.domain.errors import ConflictError, IncompleteRunError, UpstreamUnav
 from shared.domain.letters import Notice, build_notice, mail_date, mailed_flags, unnoticed
 from shared.domain.notices import run_notice
 from shared.domain.sends import SendAttempt
-from shared.domain.settings import Payment, Settings
+from shared.domain.settings import Settings
 from shared.observability import logger
 from shared.ports import Accounts, Notifier
 from shared.reminders.control import AWAITING, awaiting
@@ -275,7 +275,7 @@ def remind_account(accounts: Accounts, account: Account, senders: Senders) -> Ou
         _advance(accounts, account.key, at, index + 1, None)
         return "no-contact", ()
     advance = lambda sent_at: _advance(accounts, account.key, sent_at, index + 1, sent_at)  # noqa: E731
-    step = _Step(step_of(account, index), cadence[index].template, previous, advance, settings.payment)
+    step = _Step(step_of(account, index), cadence[index].template, previous, advance, settings)
     return _send_first_allowed(accounts, account, targets, step, senders, at)
 
 
@@ -309,7 +309,7 @@ def remind_commitment(accounts: Accounts, account: Account, senders: Senders) ->
         return "no-contact", ()
     template = "promise" if commitment.kind == "promise" else "installment"
     step = _Step(key, "late-installment" if commitment.notice_pending else template, previous,
-                 lambda _: _mark_reminded(accounts, account.key, key, at), settings.payment)  # fmt: skip
+                 lambda _: _mark_reminded(accounts, account.key, key, at), settings)  # fmt: skip
     return _send_first_allowed(accounts, account, targets, step, senders, at, _skip_reminder)
 
 
@@ -347,7 +347,7 @@ class _Step:
     template: str
     previous: SendAttempt | None
     done: Callable[[datetime], None]
-    payment: Payment | None = None  # how to pay, printed in it (the creditor's settings)
+    settings: Settings | None = None  # the creditor's: how to pay (printed in it), its own templates
 
 
 def _skipped(account: Account, step: Step, previous: SendAttempt | None) -> str | None:
@@ -392,7 +392,7 @@ def _send_first_allowed(
         checked = contacts.check_contact(account, proposed)
         if checked.decision.decision == "ALLOW":
             outcome = send_step(
-                senders, checked, proposed, step.template, step.key, step.previous, payment=step.payment
+                senders, checked, proposed, step.template, step.key, step.previous, settings=step.settings
             )
             if outcome == "sent":
                 step.done(at)

@@ -15,7 +15,7 @@ from shared.domain.errors import DeliveryUnknownError, UpstreamUnavailableError
 from shared.domain.letters import Notice, mail_date
 from shared.domain.messages import Message, render_reminder
 from shared.domain.sends import FAILED, SENT, UNKNOWN, DeliveryEvent, SendAttempt, resolve, settled
-from shared.domain.settings import Payment
+from shared.domain.settings import Settings
 from shared.domain.unsubscribe import UnsubscribeLinks
 from shared.letters import Letter, LetterBox, render_letter
 from shared.observability import logger
@@ -103,7 +103,7 @@ def send_step(
     step: str,
     previous: SendAttempt | None,
     notice: Notice | None = None,
-    payment: Payment | None = None,
+    settings: Settings | None = None,
 ) -> str:
     """Record the attempt (with the decision and the contact as `unknown`), then call the provider, then keep its
     answer. Outcomes: sent, unknown (response lost), failed (refused), unrecorded (sent, outcome not kept yet),
@@ -112,8 +112,9 @@ def send_step(
     tries = previous.tries + 1 if previous else 1
     attempt = SendAttempt(account.key, step, proposed.at, proposed.channel, tries)
     link = _unsubscribe_url(senders, account, proposed)
+    payment, own = (settings.payment, settings.templates) if settings else (None, None)
     content = render_letter(notice) if notice else render_reminder(template, proposed.channel, account,
-                                                                    proposed.at.date(), link, payment)  # fmt: skip
+                                                                    proposed.at.date(), link, payment, own)  # fmt: skip
     summary = f"{template} notice by letter" if notice else f"{template} reminder by {proposed.channel}"
     extra = {"template": template, "step": step, "attempt_id": attempt.id, "tries": tries}
     contact = replace(contacts.contact_activity(checked, proposed, ACTOR, UNKNOWN, summary, extra), id=attempt.id)

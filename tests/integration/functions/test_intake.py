@@ -441,3 +441,46 @@ def test_long_import_keeps_its_lease_by_heartbeat_so_a_duplicate_event_waits(int
     # start) and only queued a look for later; the first finished the import alone
     assert duplicate == {"incoming/generic/slow.csv": "watching"}
     assert first == {"incoming/generic/slow.csv": "imported"}
+
+
+OWN_FRIENDLY_ES = ('Subject: {{ debtor }}: su cuenta con {{ creditor }}\n\nTiene {{ balance }} pendiente. Llámenos.\n'
+                   '{% include "_footer.es.email.j2" %}')  # fmt: skip
+
+
+def test_a_creditors_own_spanish_reminder_is_uploaded_and_sent_to_its_spanish_debtor(intake, load_handler, recorder):
+    # Given acme's policy file with its own Spanish wording of the first reminder
+    from dataclasses import replace
+    from datetime import UTC, date, datetime
+
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.ses.models import ses_backends
+
+    from local.events import scheduler_event
+    from tests.factories import account
+
+    policy = json.dumps({"collections": {"templates": {"friendly.email": {"es": OWN_FRIENDLY_ES}}}}).encode()
+    assert run(intake, put("policies/acme.json", policy)) == {"policies/acme.json": "policy-updated"}
+    # and a debtor who reads Spanish, whose first reminder is due at 10:00 in Chicago
+    morning = datetime(2026, 11, 23, 16, 0, tzinfo=UTC)
+    debtor = replace(account(due=date(2026, 11, 20), next_action_at=morning), preferences={"language": "es"})
+    account_repo.put_new_accounts([debtor])
+
+    # When the reminder run comes
+    reminders = load_handler("functions.reminders.handler")
+    reminders.clock = lambda: morning
+    report = reminders.lambda_handler(scheduler_event(morning, ARN), LambdaContext("reminders", ARN))
+
+    # Then the email SES sent is the creditor's Spanish one, with the Spanish disclosures and unsubscribe link
+    assert report["outcomes"] == {"sent": 1}
+    (sent,) = ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages
+    assert sent.subject == "Debtor C-1001: su cuenta con acme"
+    assert "Tiene USD 1,250.00 pendiente. Llámenos." in sent.body
+    assert "Este es un intento de cobrar una deuda" in sent.body and "cancele la suscripción con un clic" in sent.body
+
+
+def test_a_policy_whose_template_drops_the_disclosures_is_refused_naming_it(intake, recorder):
+    own = {"friendly.email": {"en": "Subject: Pay up\n\nPay {{ balance }} today."}}
+    policy = json.dumps({"collections": {"templates": own}}).encode()
+    assert run(intake, put("policies/acme.json", policy)) == {"policies/acme.json": "policy-rejected"}
+    alert = recorder.wait_for(lambda c: c.method == "chat.postMessage" and "not applied" in c.params.get("text", ""))
+    assert 'collections.templates.friendly.email: must include {% include "_footer.email.j2" %}' in alert.params["text"]
