@@ -1,4 +1,8 @@
-"""Bolt listeners, one module per kind; `register` wires them all onto an App."""
+"""Bolt listeners, one module per kind; `register` wires them all onto an App.
+
+The use cases (`functions.slack.logic`, `functions.slack.actions`: the compliance engine, the ledger, the reminder
+run) are imported inside the lazy listeners that run them, never at module level: the invocation that acks a
+request (within Slack's 3 s, cold or warm) parses and checks it without loading them."""
 
 from slack_bolt import App
 

@@ -11,7 +11,6 @@ from slack_sdk import WebClient
 from functions.slack.commands import GUARDED, Command, parse_command
 from functions.slack.env import Settings
 from functions.slack.listeners.errors import attempt, tell_ephemeral
-from functions.slack.logic import run_command
 from functions.slack.replies import Caller, not_allowed_text
 from shared import clock as wallclock
 from shared.domain.errors import InvalidInputError
@@ -67,6 +66,8 @@ def make_worker(settings: Settings) -> Any:
         if _refused(cmd, user, settings):
             return  # refused in the ack; the write itself checks again (actions.require_authorized)
         caller = Caller(user, settings.is_authorized(user), command.get("trigger_id", ""))
+        from functions.slack.logic import run_command
+
         reply = attempt(lambda: run_command(cmd, caller, _now()), lambda text: tell_ephemeral(respond, text), cmd.name)
         if reply is None:
             return

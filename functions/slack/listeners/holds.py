@@ -11,7 +11,7 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from functions.slack import actions, blocks, modals
+from functions.slack import blocks, modals
 from functions.slack.commands import GUARDED, Command
 from functions.slack.env import Settings
 from functions.slack.listeners.errors import attempt, tell_ephemeral
@@ -24,7 +24,6 @@ from functions.slack.listeners.interactive import (
     report_to,
     submitter,
 )
-from functions.slack.logic import run_command
 from functions.slack.replies import Caller, Reply, require_authorized, resolve_account
 from shared import clock as wallclock
 from shared.domain.errors import InvalidInputError
@@ -57,6 +56,8 @@ def ack_release(ack: Ack, view: dict[str, Any]) -> None:
 
 def make_release_worker(settings: Settings) -> Listener:
     def release_from_modal(body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+        from functions.slack import actions
+
         try:
             entry = modals.read_release(view)
         except InvalidInputError:
@@ -72,6 +73,8 @@ def make_release_worker(settings: Settings) -> Listener:
 
 def make_resume_worker(settings: Settings) -> Listener:
     def resume_from_button(body: dict[str, Any], respond: Respond) -> None:
+        from functions.slack import actions
+
         caller = _caller(settings, body)
         command = Command("resume", (modals.check_ref(str(_action(body).get("value") or "")), "(Resume button)"))
         _reply(respond, lambda: actions.resume(command, caller, _now(), ACCOUNTS), "resume button")
@@ -83,6 +86,8 @@ def make_pause_worker(settings: Settings) -> Listener:
     """The preview's Hold this account: that account's reminders stop until `resume` (the run then skips it)."""
 
     def pause_from_button(body: dict[str, Any], respond: Respond) -> None:
+        from functions.slack import actions
+
         caller = _caller(settings, body)
         ref = modals.check_ref(str(_action(body).get("value") or ""))
         command = Command("pause", (ref, "held back from the reminder preview"))
@@ -96,6 +101,8 @@ def make_reminders_worker(settings: Settings) -> Listener:
     words, re-authorized on the server; the managers' channel hears what changed."""
 
     def reminders_from_button(body: dict[str, Any], respond: Respond, client: WebClient) -> None:
+        from functions.slack.logic import run_command
+
         caller = _caller(settings, body)
         words = tuple(str(_action(body).get("value") or "").split())
         command = Command("reminders", words or ("preview",))

@@ -11,11 +11,10 @@ from slack_bolt import Ack, App, BoltRequest, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from functions.slack import actions, blocks, modals
+from functions.slack import blocks, modals
 from functions.slack.commands import GUARDED, Command
 from functions.slack.env import Settings
 from functions.slack.listeners.errors import attempt, tell_ephemeral
-from functions.slack.logic import run_command
 from functions.slack.replies import Caller, Reply, not_allowed_text
 from shared import clock as wallclock
 from shared.db.accounts import DynamoAccounts
@@ -74,6 +73,8 @@ def ack_button(ack: Ack) -> None:
 
 def make_account_worker(settings: Settings) -> Listener:
     def show_account_card(body: dict[str, Any], respond: Respond) -> None:
+        from functions.slack.logic import run_command
+
         user = body["user"]["id"]
         caller = Caller(user, settings.is_authorized(user), body.get("trigger_id", ""))
         reply = attempt(
@@ -144,6 +145,8 @@ def report_to(settings: Settings, client: WebClient, caller: Caller, work: Calla
 
 def make_log_call_worker(settings: Settings) -> Listener:
     def log_call_from_modal(body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+        from functions.slack import actions
+
         try:
             entry = modals.read_log_call(view)
         except InvalidInputError:
@@ -158,6 +161,8 @@ def make_log_call_worker(settings: Settings) -> Listener:
 
 def make_promise_worker(settings: Settings) -> Listener:
     def promise_from_modal(body: dict[str, Any], view: dict[str, Any], client: WebClient, request: BoltRequest) -> None:
+        from functions.slack import actions
+
         try:
             entry = modals.read_promise(view, _request_day(request))
         except InvalidInputError:
@@ -173,6 +178,8 @@ def make_promise_worker(settings: Settings) -> Listener:
 
 def make_plan_worker(settings: Settings) -> Listener:
     def plan_from_modal(body: dict[str, Any], view: dict[str, Any], client: WebClient, request: BoltRequest) -> None:
+        from functions.slack import actions
+
         try:
             terms = modals.read_plan(view, _request_day(request))
         except InvalidInputError:

@@ -98,7 +98,7 @@ def test_collect_worker_does_not_run_a_refused_write() -> None:
     respond, client = Mock(), Mock()
 
     # When the lazy worker runs anyway (Bolt runs lazy listeners whatever the ack said)
-    with patch("functions.slack.listeners.collect.run_command") as run:
+    with patch("functions.slack.logic.run_command") as run:
         make_worker(settings())(slash("pay C-1001 100 CHK-1"), respond, client)
 
     # Then nothing runs and nothing more is said
