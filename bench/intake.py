@@ -35,6 +35,7 @@ QUICK_ROWS = (10_000, 50_000)
 GOAL_WRITES_PER_1K = 41.0
 GOAL_FLAT_PCT = 10.0
 GOAL_PARTITION_SHARE = 1 / 8  # of an import's index writes, on any one index partition
+GOAL_READ_PER_BYTE = 1.05  # bytes read from S3 per byte of the file
 
 
 @dataclass
@@ -52,6 +53,12 @@ class Run:
     skipped: str = ""
     busiest_partition: dict[str, Any] = field(default_factory=dict)
     busiest_unspread: dict[str, Any] = field(default_factory=dict)
+    cpu_s: float = 0.0  # the import's process (moto is another process)
+    invocations: int = 1  # under the function's 300 s, continuations included
+    write_units: dict[str, int] = field(default_factory=dict)  # plain | transactional (already doubled)
+    s3_bytes: int = 0  # read from S3 bodies of the file itself
+    s3_other_bytes: int = 0  # and of anything else (the rejects and changes pieces joined at the end)
+    file_bytes: int = 0
 
     @property
     def writes(self) -> int:
@@ -102,8 +109,10 @@ def measure(impl: str, data: Generated, work: Path, tracemalloc: bool) -> Run:
             env = _handler_env(moto, slack, queues)
             subprocess.run(command, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT, check=True)  # noqa: S603
         measured = json.loads(result_path.read_text())
-        for name in ("wall_s", "calls", "peak_rss_mib", "ready_rss_mib", "tracemalloc_peak_mib", "outcome"):
+        for name in ("wall_s", "calls", "peak_rss_mib", "ready_rss_mib", "tracemalloc_peak_mib", "outcome", "cpu_s",
+                     "invocations", "write_units", "s3_bytes", "s3_other_bytes"):  # fmt: skip
             setattr(run, name, measured[name])
+        run.file_bytes = uploaded.size
         run.busiest_partition, run.busiest_unspread = measured["busiest_partition"], measured["busiest_unspread"]
         if impl == "arrears":
             run.counts = moto.import_counts(uploaded.key, uploaded.version_id)
@@ -152,8 +161,35 @@ def render(runs: list[Run]) -> str:
             lines.append(_fmt_row(_ratio_cells(pair["arrears"], pair["naive"])))
     lines.append("ratio: rows/s arrears ÷ naive; write calls and peak RSS naive ÷ arrears (higher = arrears better)")
     lines += [f"naive at {run.rows:,} rows: {run.skipped}" for run in runs if run.skipped]
+    lines += ["", *_work_table(runs)]
     lines += _verdicts([run for run in runs if run.impl == "arrears"])
     return "\n".join(lines)
+
+
+def _work_table(runs: list[Run]) -> list[str]:
+    """What carries over to Lambda: invocations under 300 s, CPU of the import's process, write units, bytes read."""
+    widths = (10, 8, 13, 8, 8, 8, 9, 11)
+
+    def row(cells: list[str]) -> str:
+        return "  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True)))
+
+    lines = [row(["rows", "impl", "invocations", "CPU s", "WU/1k", "of it tx", "read/file", "pieces/file"]),
+             row(["-" * w for w in widths])]  # fmt: skip
+    for run in sorted((r for r in runs if not r.skipped), key=lambda r: (r.rows, r.impl)):
+        per_1k = {kind: units * 1000 / run.rows for kind, units in run.write_units.items()}
+        lines.append(row([
+            f"{run.rows:,}", run.impl, f"{run.invocations}" if run.impl == "arrears" else "1 (no resume)",
+            f"{run.cpu_s:.1f}", f"{sum(per_1k.values()):,.0f}", f"{per_1k.get('transactional', 0):,.0f}",
+            f"{run.s3_bytes / run.file_bytes:.2f}" if run.file_bytes else "-",
+            f"{run.s3_other_bytes / run.file_bytes:.2f}" if run.file_bytes else "-",
+        ]))  # fmt: skip
+    lines += [
+        "invocations: each with the template's 300 s, on moto (slower than AWS, so more than AWS would need);",
+        "CPU s: the import's process over all of them; WU/1k: DynamoDB write units per 1,000 rows, a transaction's",
+        "items counted twice (`of it tx`); read/file: bytes of the file read from S3 ÷ its size; pieces/file: bytes",
+        "of the rejects and changes pieces read back to join them ÷ the file's size",
+    ]
+    return lines
 
 
 def _verdicts(arrears: list[Run]) -> list[str]:
@@ -180,6 +216,12 @@ def _verdicts(arrears: list[Run]) -> list[str]:
                 f"{spread['writes']:,} index writes (goal ≤ {GOAL_PARTITION_SHARE:.1%}): {verdict}; the same writes "
                 f"unspread: `{unspread['partition']}` {unspread['share']:.1%}"
             )
+    for run in arrears:
+        if run.file_bytes:
+            read = run.s3_bytes / run.file_bytes
+            lines.append(f"bytes read from S3 at {run.rows:,} rows: {read:.2f} per byte of the file over "
+                         f"{run.invocations} invocations (goal ≤ {GOAL_READ_PER_BYTE}): "
+                         f"{'PASS' if read <= GOAL_READ_PER_BYTE else 'FAIL'}")  # fmt: skip
     for run in arrears:
         dynamo = {k.split(":")[1]: v for k, v in sorted(run.calls.items()) if k.startswith("dynamodb:")}
         lines.append(f"arrears {run.rows:,} rows, DynamoDB calls: {dynamo}; Slack calls: {run.slack_calls}")

@@ -1,7 +1,9 @@
-"""One measured import in a fresh process: wall time, AWS calls by operation, peak RSS (and tracemalloc peak).
+"""One measured import in a fresh process: wall time, AWS calls by operation, peak RSS (and tracemalloc peak),
+CPU seconds, DynamoDB write units, S3 bytes read, and the invocations it took under the function's timeout.
 
 Run by bench.intake as `python -m bench.probe arrears|naive ...` with the moto server's endpoint in the env;
-it writes its measurements as JSON to `--result`.
+it writes its measurements as JSON to `--result`. The arrears import runs as Lambda runs it: each invocation gets
+the template's 300 s, and a continuation it queues on the intake queue is taken off the queue and invoked next.
 """
 
 from __future__ import annotations
@@ -18,14 +20,68 @@ from pathlib import Path
 from typing import Any
 
 from botocore.client import BaseClient
+from botocore.response import StreamingBody
 
 ARN = "arn:aws:lambda:us-east-1:123456789012:function:arrears-intake"
-LONG_TIMEOUT_S = 24 * 3600  # the bench measures one uninterrupted pass, not continuations
+TIMEOUT_S = 300  # the IntakeFunction's Timeout in infra/template.yaml
 WRITES = frozenset({"PutItem", "UpdateItem", "BatchWriteItem", "TransactWriteItems", "DeleteItem"})
 
 
 INDEXES = ("gsi1", "gsi2", "gsi3", "gsi4", "gsi5")
 INDEX_WRITES: Counter[str] = Counter()  # index partition (`gsi1 WL#-#3`) -> items put into it
+WRITE_UNITS: Counter[str] = Counter()  # "plain" | "transactional" -> write capacity units the calls consume
+S3_BYTES: Counter[str] = Counter()  # bytes read from S3 bodies: "file" (the imported object), "other" (pieces)
+
+
+def _value_bytes(value: dict[str, Any]) -> int:
+    """DynamoDB's size of one attribute value (its item-size rules: strings and binary by length, numbers about
+    one byte per two digits, maps and lists 3 bytes plus their elements)."""
+    (kind, inner), *_ = value.items()
+    if kind in ("S", "B"):
+        return len(inner.encode()) if isinstance(inner, str) else len(inner)
+    if kind == "N":
+        return len(inner.lstrip("-").replace(".", "")) // 2 + 2
+    if kind in ("BOOL", "NULL"):
+        return 1
+    if kind == "M":
+        return 3 + sum(len(k.encode()) + _value_bytes(v) for k, v in inner.items())
+    if kind == "L":
+        return 3 + sum(1 + _value_bytes(v) for v in inner)
+    return sum(len(str(v)) for v in inner)  # SS, NS, BS
+
+
+def _units(item: dict[str, Any]) -> int:
+    """Write units of putting `item`: one per started KB of its size."""
+    size = sum(len(name.encode()) + _value_bytes(value) for name, value in item.items())
+    return max(1, -(-size // 1024))
+
+
+def _tally_write_units(operation: str, params: dict[str, Any]) -> None:
+    """Write units as DynamoDB bills them: a transaction's items cost twice; an update or delete of an item not
+    sent in the request is counted as one unit (the import's records are small)."""
+    if operation == "TransactWriteItems":
+        for entry in params["TransactItems"]:
+            WRITE_UNITS["transactional"] += 2 * (_units(entry["Put"]["Item"]) if "Put" in entry else 1)
+    elif operation in ("PutItem", "BatchWriteItem"):
+        WRITE_UNITS["plain"] += sum(_units(item) for item in _put_items(operation, params))
+        if operation == "BatchWriteItem":  # its deletes
+            WRITE_UNITS["plain"] += sum(1 for rs in params["RequestItems"].values() for r in rs if "DeleteRequest" in r)
+    elif operation in ("UpdateItem", "DeleteItem"):
+        WRITE_UNITS["plain"] += 1
+
+
+def count_s3_bytes() -> None:
+    """Count the bytes read from every S3 body (whole-object or ranged GETs): iter_lines, iter_chunks and a plain
+    read all end in StreamingBody.read. A body of the imported file (under incoming/) counts as `file`, any other
+    (the rejects and changes pieces joined at the end) as `other`; count_api_calls marks each body with its key."""
+    original = StreamingBody.read
+
+    def counted(self: StreamingBody, amt: int | None = None) -> bytes:
+        data: bytes = original(self, amt)
+        S3_BYTES["file" if getattr(self, "bench_key", "").startswith("incoming/") else "other"] += len(data)
+        return data
+
+    StreamingBody.read = counted  # type: ignore[method-assign]
 
 
 def _put_items(operation: str, params: dict[str, Any]) -> list[dict[str, Any]]:
@@ -70,7 +126,11 @@ def count_api_calls() -> Counter[str]:
     def counted(self: BaseClient, operation_name: str, api_params: dict[str, Any]) -> Any:
         calls[f"{self.meta.service_model.service_name}:{operation_name}"] += 1
         _tally_index_writes(operation_name, api_params)
-        return original(self, operation_name, api_params)
+        _tally_write_units(operation_name, api_params)
+        response = original(self, operation_name, api_params)
+        if operation_name == "GetObject" and isinstance(response.get("Body"), StreamingBody):
+            response["Body"].bench_key = api_params.get("Key", "")
+        return response
 
     BaseClient._make_api_call = counted  # type: ignore[method-assign]
     return calls
@@ -120,6 +180,7 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--size", type=int, required=True)
     parser.add_argument("--result", type=Path, required=True)
     parser.add_argument("--tracemalloc", action="store_true")
+    parser.add_argument("--timeout-s", type=int, default=TIMEOUT_S, help="each invocation's time (arrears)")
     return parser.parse_args()
 
 
@@ -130,27 +191,65 @@ def _work(args: argparse.Namespace) -> Callable[[], Any]:
 
         return lambda: naive_import(args.bucket, args.key, args.table, args.creditor, args.version_id)
     from functions.intake import handler
-    from local.events import LambdaContext, s3_put_event
+    from local.events import s3_put_event
 
     event = s3_put_event(args.bucket, args.key, size=args.size, etag=args.etag, version_id=args.version_id)
-    context = LambdaContext("arrears-intake", ARN, timeout_s=LONG_TIMEOUT_S)
-    return lambda: handler.lambda_handler(event, context)
+    return lambda: _invocations(handler, event, args.timeout_s)
+
+
+def _invocations(handler: Any, event: dict[str, Any], timeout_s: int) -> dict[str, Any]:
+    """Invoke the handler with the S3 event, then with each continuation it queues, until one finishes; each
+    invocation with `timeout_s` as Lambda gives it. Returns the last outcome and the invocations' count."""
+    import os
+
+    import boto3
+
+    from local.events import LambdaContext, sqs_event
+
+    queue = os.environ["INTAKE_QUEUE_URL"]
+    sqs = boto3.client("sqs")
+    invocations, outcome = 0, None
+    while True:
+        invocations += 1
+        outcome = handler.lambda_handler(event, LambdaContext("arrears-intake", ARN, timeout_s=timeout_s))
+        if "continued" not in json.dumps(outcome):
+            return {"outcome": outcome, "invocations": invocations}
+        received = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=1, WaitTimeSeconds=1)
+        messages = received.get("Messages", [])
+        if not messages:
+            return {"outcome": outcome, "invocations": invocations, "lost": "no continuation on the queue"}
+        sqs.delete_message(QueueUrl=queue, ReceiptHandle=messages[0]["ReceiptHandle"])
+        event = sqs_event(messages, "arn:aws:sqs:us-east-1:123456789012:arrears-intake")
+
+
+def _cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def main() -> None:
     args = _arguments()
     calls = count_api_calls()
+    count_s3_bytes()
     work = _work(args)
     ready_rss = rss_mib()  # imports done, nothing read yet
     if args.tracemalloc:
         tracemalloc.start()
-    started = time.perf_counter()
+    cpu, started = _cpu_s(), time.perf_counter()
     outcome = work()
-    wall = time.perf_counter() - started
+    wall, cpu = time.perf_counter() - started, _cpu_s() - cpu
     traced_peak = tracemalloc.get_traced_memory()[1] / 2**20 if args.tracemalloc else None
+    invocations = 1
+    if isinstance(outcome, dict) and "invocations" in outcome:
+        invocations, outcome = outcome["invocations"], outcome["outcome"]
     result = {
         "outcome": outcome,
         "wall_s": wall,
+        "cpu_s": cpu,
+        "invocations": invocations,
+        "write_units": dict(WRITE_UNITS),
+        "s3_bytes": S3_BYTES["file"],
+        "s3_other_bytes": S3_BYTES["other"],
         "calls": dict(calls),
         "ready_rss_mib": ready_rss,
         "peak_rss_mib": peak_rss_mib(),
