@@ -7,6 +7,7 @@ Each reads the account, applies a pure change (shared.domain.account_actions) an
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime
 
@@ -24,7 +25,7 @@ from functions.slack.replies import Caller, Reply, require_authorized, resolve_a
 from shared import contacts
 from shared.db import plans as plan_repo
 from shared.domain import account_actions as change
-from shared.domain.account_actions import local_today
+from shared.domain.account_actions import Changed, local_today
 from shared.domain.accounts import Account, Activity, Commitment
 from shared.domain.compliance import Decision
 from shared.domain.contact_check import ProposedContact
@@ -269,16 +270,7 @@ def release_hold(cmd: Command, caller: Caller, now: datetime, accounts: Accounts
 
 def pause(cmd: Command, caller: Caller, now: datetime, accounts: Accounts) -> Reply:
     """Stop one account's automated reminders (a collector's review, or held back from a previewed run)."""
-    require_authorized(caller, "stop reminders")
-    note = " ".join(cmd.args[1:])
-    account = resolve_account(cmd.ref, accounts)
-    _, stored = change_account(
-        accounts,
-        account.key,
-        lambda a: change.pause_automation(a, now, note, caller.user_id),
-        now,
-        _once(caller, "request"),
-    )
+    stored = _switch_automation(cmd, caller, now, accounts, "stop reminders", change.pause_automation)
     if stored is None:
         return Reply("Those reminders were already stopped.")
     return Reply(f"Reminders stopped for {escape(stored.debtor)}: no automated contact until "
@@ -287,19 +279,23 @@ def pause(cmd: Command, caller: Caller, now: datetime, accounts: Accounts) -> Re
 
 def resume(cmd: Command, caller: Caller, now: datetime, accounts: Accounts) -> Reply:
     """Restart reminders that stopped for review."""
-    require_authorized(caller, "restart reminders")
-    note = " ".join(cmd.args[1:])
-    account = resolve_account(cmd.ref, accounts)
-    _, stored = change_account(
-        accounts,
-        account.key,
-        lambda a: change.resume_automation(a, now, note, caller.user_id),
-        now,
-        _once(caller, "request"),
-    )
+    stored = _switch_automation(cmd, caller, now, accounts, "restart reminders", change.resume_automation)
     if stored is None:
         return Reply("Reminders were already restarted.")
     return Reply(f"Reminders restarted for {escape(stored.debtor)}. {_next_text(stored)}")
+
+
+def _switch_automation(
+    cmd: Command, caller: Caller, now: datetime, accounts: Accounts, what: str, switch: Callable[..., Changed]
+) -> Account | None:
+    """Stop or restart one account's reminders with `switch` (its note: the command's words after the id), once
+    per Slack request; None when this request did it already."""
+    require_authorized(caller, what)
+    note = " ".join(cmd.args[1:])
+    account = resolve_account(cmd.ref, accounts)
+    _, stored = change_account(accounts, account.key, lambda a: switch(a, now, note, caller.user_id), now,
+                               _once(caller, "request"))  # fmt: skip
+    return stored
 
 
 def _next_text(account: Account) -> str:

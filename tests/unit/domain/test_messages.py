@@ -102,31 +102,40 @@ def test_render_reminder_first_party_never_claims_debt_collector(template: str, 
     assert "debt collector" not in text
 
 
+# What each language's templates print: the full disclosure, the short ones, and words no other message may hold.
+DISCLOSURES = {
+    "en": (FULL_MINI_MIRANDA, ("from a debt collector", "is collecting a debt"), ("debt collector", "collecting a debt")),
+    "es": ("intento de cobrar una deuda y cualquier información obtenida se utilizará con ese fin",
+           ("es de un cobrador de deudas", "está cobrando una deuda"), ("cobrador de deudas", "cobrando una deuda")),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("language", sorted(DISCLOSURES))
 @pytest.mark.parametrize("account_type", ["consumer", "commercial"])
 @pytest.mark.parametrize("role", ["first_party", "third_party"])
 @pytest.mark.parametrize(("template", "channel"), ALL_MESSAGES)
 def test_render_reminder_text_matches_mini_miranda_declared_to_engine(
-    template: str, channel: str, role: str, account_type: str
+    template: str, channel: str, role: str, account_type: str, language: str
 ) -> None:
-    # Given any account and the content flags the reminder run gives the compliance engine for this channel
-    acct = account(role, account_type=account_type)
+    # Given any account, in either language, and the content flags the reminder run gives the compliance engine
+    acct = account(role, account_type=account_type, preferences={"language": language})
     proposed = ProposedContact(at=datetime(2026, 6, 10, 15, 0, tzinfo=UTC), channel=channel, to="x", automated=True)
     declared = build_check(acct, [], proposed)["proposed"]["content_flags"]["mini_miranda"]
 
     # When the reminder is rendered
     text = one_line(render_reminder(template, channel, acct, TODAY).body)
 
-    # Then the text holds exactly what was declared, so the engine judges the message actually sent
+    # Then the text holds exactly what was declared, in its language, so the engine judges the message actually sent
+    full, short, collector_words = DISCLOSURES[language]
     if declared == "full":
-        assert FULL_MINI_MIRANDA in text
+        assert full in text
     elif declared == "short":
-        assert FULL_MINI_MIRANDA not in text
-        assert "from a debt collector" in text or "is collecting a debt" in text
+        assert full not in text
+        assert any(words in text for words in short)
     else:
         assert declared == "none"
-        assert FULL_MINI_MIRANDA not in text
-        assert "debt collector" not in text
-        assert "is collecting a debt" not in text
+        assert full not in text
+        assert not any(words in text for words in collector_words)
 
 
 def test_render_reminder_consumer_email_full_sms_short_commercial_none() -> None:
