@@ -125,6 +125,11 @@ def step_slack(demo: Demo, at: datetime) -> None:
     demo.check(
         "previewed: nothing was sent" in tomorrow, "/collect reminders preview shows a later run, sending nothing"
     )
+    reply = demo.slash("pause CUST-0006 the creditor is checking a credit note")
+    demo.say(_indent(reply))
+    demo.check("Reminders stopped" in reply, "/collect pause stops one account's reminders (the preview's Hold button)")
+    reply = demo.slash("resume CUST-0006 credit note applied")
+    demo.check("Reminders restarted" in reply, "/collect resume restarts them")
     reply = demo.slash("promise CUST-0005 lots tomorrow")
     demo.say(_indent(reply))
     demo.check("not a number" in reply, "a bad command gets an ephemeral usage message, not a traceback")
