@@ -17,6 +17,7 @@ from functions.slack.commands import (
     PlanTerms,
     check_promise_day,
     parse_amount,
+    parse_contact,
     parse_day,
     parse_pay_options,
     parse_plan,
@@ -266,6 +267,25 @@ def release_hold(cmd: Command, caller: Caller, now: datetime, accounts: Accounts
         return Reply("That release was already recorded.")
     left = ", ".join(stored.holds()) or "none"
     return Reply(f"{hold.capitalize()} hold lifted on {escape(stored.debtor)}. Holds now: {left}. {_next_text(stored)}")
+
+
+def add_contact(cmd: Command, caller: Caller, now: datetime, accounts: Accounts) -> Reply:
+    """A phone or email a collector found: added with where it came from; a located account leaves the queue."""
+    kind, value, source = parse_contact(cmd.args)
+    account = resolve_account(cmd.ref, accounts)
+    _, stored = change_account(
+        accounts,
+        account.key,
+        lambda a: change.add_contact(a, kind, value, source, now, caller.user_id),
+        now,
+        _once(caller, "request"),
+    )
+    if stored is None:
+        return Reply("That contact was already added.")
+    added = f"phone ending {stored.phones[-1]['number'][-4:]}" if kind == "phone" else stored.emails[-1]["address"]
+    was_lost = account.flags.get("needs_locate") and not stored.flags.get("needs_locate")
+    located = " It no longer needs locating." if was_lost else ""
+    return Reply(f"Added to {escape(stored.debtor)}: {escape(added)} ({source}).{located} {_next_text(stored)}")
 
 
 def pause(cmd: Command, caller: Caller, now: datetime, accounts: Accounts) -> Reply:

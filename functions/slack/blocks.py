@@ -200,7 +200,8 @@ def worklist_blocks(rows: list[tuple[Account, str]], collector: str) -> list[Blo
     for rank, (account, note) in enumerate(rows[:MAX_WORKLIST_ROWS], start=1):
         text = _clip(
             f"*{rank}. {escape(account.debtor)}* · `{escape(account.account_id)}` · {escape(account.creditor)}\n"
-            f"{account.balance_text()} · oldest due {account.oldest_due or '—'} · {note}",
+            f"{account.balance_text()} · oldest due {account.oldest_due or '—'} · {note}"
+            + (f"\n:rotating_light: {escape(account.follow_up)}" if account.follow_up else ""),
             MAX_ROW_TEXT,
         )
         buttons = account_buttons(account_ref(account), f"row-{rank}", with_account=True)

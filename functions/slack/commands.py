@@ -31,6 +31,8 @@ USAGE: dict[str, str] = {
     "reverse": "`/collect reverse <id> <payment-ref> <reason>`: a payment came back (NSF, chargeback): re-open it",
     "hold": "`/collect hold <id> dispute|cease|bankruptcy|deceased|attorney [note]`: stop collection on a hold",
     "release": "`/collect release <id> dispute|cease|bankruptcy|deceased|attorney <reason>`: lift a hold",
+    "contact": "`/collect contact <id> phone|email <value> consumer|skip-trace`: add a phone or email you found "
+    "(from the consumer, or a skip trace); an account that needed locating no longer does",
     "pause": "`/collect pause <id> [reason]`: stop the automated reminders of one account until `resume`",
     "resume": "`/collect resume <id> [note]`: restart reminders that stopped for review",
     "reminders": "`/collect reminders preview [YYYY-MM-DD | <instant>]`: what the reminder run would send then "
@@ -67,6 +69,7 @@ _ARITY = {
     "reverse": 3,
     "hold": 2,
     "release": 3,
+    "contact": 4,
     "pause": 1,
     "resume": 1,
     "reminders": 1,
@@ -123,8 +126,9 @@ def _check_words(name: str, args: tuple[str, ...]) -> None:
         raise InvalidInputError(f"payment reference {_shown(args[2])} has characters a reference cannot have")
     if name == "promise":
         parse_day(args[2])
-    if name in ("plan", "reminders"):
-        (parse_plan if name == "plan" else parse_reminders)(args)
+    parsers = {"plan": parse_plan, "reminders": parse_reminders, "contact": parse_contact}
+    if name in parsers:
+        parsers[name](args)
     if name in ("hold", "release") and args[1].lower() not in HOLDS:
         raise InvalidInputError(f"hold {_shown(args[1])} is not one of {', '.join(HOLDS)}")
 
@@ -201,6 +205,22 @@ def parse_command(text: str) -> Command:
         raise InvalidInputError(f"Unknown command {_shown(words[0])}.\n{usage_text()}")
     _check_args(name, words[1:])
     return Command(name, words[1:])
+
+
+CONTACT_KINDS = ("phone", "email")
+CONTACT_SOURCES = ("consumer", "skip-trace")
+
+
+def parse_contact(args: tuple[str, ...]) -> tuple[str, str, str]:
+    """`contact <id> phone|email <value...> consumer|skip-trace`: (kind, value, source); the value itself (a valid
+    number, an address) is checked when it is added."""
+    kind, source = args[1].lower(), args[-1].lower()
+    if kind not in CONTACT_KINDS:
+        raise InvalidInputError(f"{_shown(args[1])} is not one of {', '.join(CONTACT_KINDS)}")
+    if source not in CONTACT_SOURCES:
+        raise InvalidInputError(f"say where it came from last: {_shown(args[-1])} is not one of "
+                                f"{', '.join(CONTACT_SOURCES)}")  # fmt: skip
+    return kind, " ".join(args[2:-1]), source
 
 
 PREVIEW_HOUR_UTC = 15  # a date previews that day's run at 15:00 UTC (10:00 in New York, 09:00 in Chicago in winter)

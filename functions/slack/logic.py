@@ -30,9 +30,14 @@ def show_account(cmd: Command, caller: Caller, now: datetime, accounts: Accounts
     return Reply(f"{escape(account.debtor)}: {account.balance_text()}", card)
 
 
+NO_NUMBER = ":mag: no usable number to call: locate the debtor (`/collect contact <id> phone <number> ...`)"
+
+
 def can_call(cmd: Command, caller: Caller, now: datetime, accounts: Accounts) -> Reply:
     account = resolve_account(cmd.ref, accounts)
     proposed = call_proposal(account, now)
+    if proposed.to is None:  # every number is wrong, not in service or opted out: nothing to check a call to
+        return Reply(f"{escape(account.debtor)}: {NO_NUMBER}")
     checked = contacts.check_contact(account, proposed)
     contacts.log_decision(checked, proposed, caller.user_id)
     d = checked.decision
@@ -51,7 +56,10 @@ def why(cmd: Command, caller: Caller, now: datetime, accounts: Accounts) -> Repl
 
 
 def _worklist_note(account: Account, now: datetime) -> str:
-    d = contacts.check_contact(account, call_proposal(account, now)).decision
+    proposed = call_proposal(account, now)
+    if proposed.to is None:
+        return NO_NUMBER
+    d = contacts.check_contact(account, proposed).decision
     if d.decision == "ALLOW":
         return ":white_check_mark: may call now"
     if d.decision == "DEFER" and d.until:
@@ -147,6 +155,7 @@ HANDLERS = {
     "reverse": actions.reverse_payment,
     "hold": actions.place_hold,
     "release": actions.release_hold,
+    "contact": actions.add_contact,
     "pause": actions.pause,
     "resume": actions.resume,
     "reminders": reminders,

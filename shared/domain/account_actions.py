@@ -197,8 +197,81 @@ def number_flagged(account: Account, number: str, problem: str, at: datetime) ->
         return account
     account = replace(account, phones=phones)
     if not usable_phones(account) and not account.flags.get("needs_locate"):
-        account = replace(account, flags=dict(account.flags) | {"needs_locate": {"since": stamp}})
+        account = needs_locating(account, stamp, "phone")
     return account
+
+
+def needs_locating(account: Account, stamp: str, missing: str, reason: str | None = None) -> Account:
+    """Flag the account for locating (`missing`: `phone`, no number left to call; `contact`, no phone or email
+    either) and put it at the top of its collector's worklist with that task, unless a broken promise or plan is
+    there already: the locate queue is the worklist's top."""
+    flag = {"since": stamp, "missing": missing} | ({"reason": reason} if reason else {})
+    return replace(account, flags=dict(account.flags) | {"needs_locate": flag},
+                   follow_up=account.follow_up or locate_task(missing))  # fmt: skip
+
+
+def locate_task(missing: str) -> str:
+    what = "phone number" if missing == "phone" else "phone or email"
+    return f"locate the debtor: no usable {what} (`/collect contact <id> phone|email <value> consumer|skip-trace`)"
+
+
+def _located(account: Account) -> bool:
+    """Whether what the locate flag said was missing is there again."""
+    missing = (account.flags.get("needs_locate") or {}).get("missing", "phone")
+    return (
+        bool(usable_phones(account)) if missing == "phone" else bool(usable_phones(account) or usable_emails(account))
+    )
+
+
+CONTACT_KINDS = ("phone", "email")
+# Where a collector found a phone or email, as the compliance engine reads its provenance (1006.6(d)(4); TCPA):
+# given by the consumer (a number for this debt is their consent to calls about it; an address they asked to be
+# written at is their consent to email), or found by a skip trace (no consent: no automated texts, emails reviewed).
+CONTACT_SOURCES = {
+    "consumer": {"phone": "consumer_provided_to_collector", "email": "consumer_consent_to_collector"},
+    "skip-trace": {"phone": "skip_trace", "email": "skip_trace"},
+}
+
+
+def add_contact(account: Account, kind: str, value: str, source: str, at: datetime, actor: str) -> Changed:
+    """A phone or email a collector found, added in the shapes the engine reads; once the account has a usable
+    contact again it no longer needs locating (its locate task leaves the worklist). InvalidInputError names a bad
+    value, or one already on the account (in whatever state: an opted-out or dead one is not re-added)."""
+    from shared.domain.receivables.contacts import clean_email, clean_phone  # the intake's own checks
+
+    if kind not in CONTACT_KINDS or source not in CONTACT_SOURCES:
+        raise InvalidInputError("say `phone` or `email`, then the value, then `consumer` or `skip-trace`")
+    stamp = at.strftime("%Y-%m-%dT%H:%M:%SZ")
+    provenance = CONTACT_SOURCES[source][kind]
+    if kind == "phone":
+        region = ((account.address or {}).get("country") or "US").upper()
+        number, _ = clean_phone(value, region)
+        if number is None:
+            raise InvalidInputError(f"{value!r} is not a valid phone number (for {region}, unless it starts with +)")
+        if any(e164(p["number"]) == number for p in account.phones):
+            raise InvalidInputError(f"the number ending {number[-4:]} is already on the account")
+        consent = {"given_at": stamp, "source": provenance, "revoked_at": None} if source == "consumer" else None
+        entry = {"number": number, "type": "cell", "source": provenance, "tcpa_consent": consent,
+                 "opted_out_at": None, "voicemail_private_verified": False, "reassigned_check": None}  # fmt: skip
+        updated, shown = replace(account, phones=(*account.phones, entry)), f"phone ending {number[-4:]}"
+    else:
+        address, _ = clean_email(value)
+        if address is None:
+            raise InvalidInputError(f"{value!r} is not a valid email address")
+        if any(e["address"].lower() == address.lower() for e in account.emails):
+            raise InvalidInputError(f"{address} is already on the account")
+        entry = {"address": address, "work_email": False, "source": provenance, "opted_out_at": None,
+                 "written_consent_at": stamp if source == "consumer" else None}  # fmt: skip
+        updated, shown = replace(account, emails=(*account.emails, entry)), f"email {address}"
+    activities = [Activity(at=at, kind="status", actor=actor, summary=f"{shown} added ({source})",
+                           data={"kind": kind, "source": provenance})]  # fmt: skip
+    flag = updated.flags.get("needs_locate")
+    if flag and _located(updated):
+        flags = {k: v for k, v in updated.flags.items() if k != "needs_locate"}
+        follow_up = None if updated.follow_up == locate_task(flag.get("missing", "phone")) else updated.follow_up
+        updated = replace(updated, flags=flags, follow_up=follow_up)
+        activities.append(Activity(at=at, kind="status", actor=actor, summary=f"located: {shown}"))
+    return updated, activities
 
 
 def text_undelivered(account: Account, number: str, at: datetime, response: str) -> Changed:
@@ -264,8 +337,7 @@ def email_refused(
     activities = [Activity(at=at, kind="status", actor=actor, summary=f"email {address} {what}",
                            data={"address": address, "complaint": complaint})]  # fmt: skip
     if not usable_emails(updated) and not usable_phones(updated) and not updated.flags.get("needs_locate"):
-        flags = {**updated.flags, "needs_locate": {"since": stamp, "reason": f"email {what}; no other contact"}}
-        updated = replace(updated, flags=flags)
+        updated = needs_locating(updated, stamp, "contact", f"email {what}; no other contact")
         activities.append(Activity(at=at, kind="status", actor=actor, summary="needs locate: no usable contact left"))
     return updated, activities
 

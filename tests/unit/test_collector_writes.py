@@ -170,7 +170,7 @@ def test_call_outcomes_are_a_closed_set_and_wrong_numbers_are_not_conversations(
     base = account("D-1")
     flagged = after_call(base, parse_outcome("wrong-number"), base.phones[0]["number"], NOW)
     assert flagged.phones[0]["invalid"] == {"reason": "wrong_number", "at": "2026-11-02T16:00:00Z"}
-    assert flagged.flags["needs_locate"] == {"since": "2026-11-02T16:00:00Z"}
+    assert flagged.flags["needs_locate"] == {"since": "2026-11-02T16:00:00Z", "missing": "phone"}
 
 
 def _invoice(minor: int):  # type: ignore[no-untyped-def]
@@ -185,3 +185,45 @@ def _row(minor: int) -> ReceivableRow:
         address=None, balance=Money(minor, "USD"), invoice_date=date(2026, 9, 1), due_date=date(2026, 10, 1),
         warnings=(), raw="",
     )  # fmt: skip
+
+
+def test_a_disconnected_number_puts_the_account_on_top_to_locate_and_a_number_found_takes_it_off(store) -> None:
+    # Given the debtor's only number found not in service on a call
+    before = store.get(KEY)
+    store.save(recompute(after_call(before, parse_outcome("disconnected"), before.phones[0]["number"], NOW), NOW))
+    lost = store.get(KEY)
+    assert lost.flags["needs_locate"]["missing"] == "phone"
+    assert lost.follow_up is not None and lost.follow_up.startswith("locate the debtor: no usable phone number")
+    assert lost.rank.startswith("1#")  # on top of the worklist, with the task as its note
+
+    # When the collector adds the number the consumer gave them, typed as people type it
+    reply = collect(store, "contact D-1 phone (312) 555-0177 consumer", request="T-2")
+
+    # Then it is on file with the consumer's consent to calls about this debt, and the account is located
+    found = store.get(KEY)
+    assert found.phones[-1] | {"tcpa_consent": None} == {
+        "number": "+13125550177", "type": "cell", "source": "consumer_provided_to_collector", "tcpa_consent": None,
+        "opted_out_at": None, "voicemail_private_verified": False, "reassigned_check": None}  # fmt: skip
+    assert found.phones[-1]["tcpa_consent"]["source"] == "consumer_provided_to_collector"
+    assert "needs_locate" not in found.flags and found.follow_up is None
+    assert "phone ending 0177 (consumer). It no longer needs locating." in reply
+    assert store.history(KEY)[-2:] == ["phone ending 0177 added (consumer)", "located: phone ending 0177"]
+
+    # And the same number again, or one that is no number, is refused naming it
+    with pytest.raises(InvalidInputError, match="ending 0177 is already on the account"):
+        collect(store, "contact D-1 phone +13125550177 consumer", request="T-3")
+    with pytest.raises(InvalidInputError, match="'555' is not a valid phone number"):
+        collect(store, "contact D-1 phone 555 consumer", request="T-4")
+
+
+def test_a_skip_traced_email_is_added_without_consent_and_the_command_names_what_it_needs(store) -> None:
+    collect(store, "contact D-1 email Pat.Doe@Example.com skip-trace")
+    added = store.get(KEY).emails[-1]
+    assert (added["address"], added["source"], added["written_consent_at"]) == ("pat.doe@example.com", "skip_trace",
+                                                                               None)  # fmt: skip
+    with pytest.raises(InvalidInputError, match="'fax' is not one of phone, email"):
+        parse_command("contact D-1 fax 555-0100 consumer")
+    with pytest.raises(InvalidInputError, match="say where it came from last: 'friend' is not one of consumer"):
+        parse_command("contact D-1 phone 555-0100 friend")
+    with pytest.raises(InvalidInputError, match="`contact` needs 4 argument"):
+        parse_command("contact D-1 phone consumer")

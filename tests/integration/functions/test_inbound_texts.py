@@ -179,7 +179,7 @@ def test_a_text_to_a_number_not_in_service_flags_it_and_the_next_text_step_goes_
     assert (contact.channel, contact.outcome, contact.data["delivery"]) == ("sms", "failed", "Invalid phone number")
     stored = account_repo.get_account(debt.key)
     assert stored.phones[0]["invalid"] == {"reason": "disconnected", "at": "2026-11-23T16:00:02Z"}
-    assert stored.flags["needs_locate"] == {"since": "2026-11-23T16:00:02Z"}
+    assert stored.flags["needs_locate"] == {"since": "2026-11-23T16:00:02Z", "missing": "phone"}
     history = activity_repo.query_activity(debt.key, kinds=frozenset({"status"}))
     assert sorted((h.actor, h.summary) for h in history) == [
         ("sms-delivery", "needs locate: no usable number left"),

@@ -253,3 +253,37 @@ def test_reminders_preview_shows_a_managers_run_and_sends_nothing(slack, recorde
     # And nothing left: no email, no step moved
     assert ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages == []
     assert account_repo.get_account(account("C-1").key).dunning_step == 0
+
+
+def test_a_bounced_debtor_is_located_from_slack_and_can_be_called_and_emailed_again(slack, recorder):
+    from dataclasses import replace
+
+    from shared.domain.account_actions import email_refused
+
+    # Given a debtor with no phone whose only email bounced for good: the account needs locating
+    debtor = replace(account("C-1001"), phones=())
+    gone, _ = email_refused(debtor, debtor.emails[0]["address"], False, datetime(2026, 11, 2, 16, 0, tzinfo=UTC),
+                            "General")  # fmt: skip
+    account_repo.put_new_accounts([gone])
+    slack("worklist")
+    assert "locate the debtor: no usable phone or email" in _last_reply(recorder)
+    slack("can-call C-1001")
+    unreachable = _last_reply(recorder)
+
+    # When a collector adds the number the debtor gave on an inbound call, and the email a skip trace found
+    slack("contact C-1001 phone +1 214 555 0177 consumer")
+    first = _last_reply(recorder)
+    slack("contact C-1001 email pat@example.net skip-trace")
+
+    # Then the account is located at the first, the worklist task is gone, and the engine lets a call go there
+    assert "phone ending 0177 (consumer). It no longer needs locating." in first
+    stored = account_repo.get_account(account("C-1001").key)
+    assert "needs_locate" not in stored.flags and stored.follow_up is None
+    assert [e["address"] for e in stored.emails] == ["c-1001@example.com", "pat@example.net"]
+    slack("can-call C-1001")
+    reachable = _last_reply(recorder)  # allowed now, or later by the debtor's time window: checked, not refused
+    assert "no usable number to call" in unreachable
+    assert "no usable number" not in reachable and any(word in reachable for word in ("ALLOW", "DEFER"))
+    history = activity_repo.query_activity(stored.key, kinds=frozenset({"status"}))
+    assert {"phone ending 0177 added (consumer)", "located: phone ending 0177",
+            "email pat@example.net added (skip-trace)"} <= {h.summary for h in history}  # fmt: skip

@@ -84,7 +84,7 @@ def test_a_number_that_does_not_exist_is_flagged_and_with_none_left_the_account_
     stored = store.get(debtor.key)
     assert stored.phones[0]["invalid"] == {"reason": "disconnected", "at": "2026-11-23T16:00:03Z"}
     assert usable_phones(stored) == []  # neither called nor texted again
-    assert stored.flags["needs_locate"] == {"since": "2026-11-23T16:00:03Z"}
+    assert stored.flags["needs_locate"] == {"since": "2026-11-23T16:00:03Z", "missing": "phone"}
     assert store.history(debtor.key) == [
         "the number ending 0101 is not in service (text not delivered: Invalid phone number)",
         "needs locate: no usable number left",
