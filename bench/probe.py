@@ -239,14 +239,15 @@ def main() -> None:
     outcome = work()
     wall, cpu = time.perf_counter() - started, _cpu_s() - cpu
     traced_peak = tracemalloc.get_traced_memory()[1] / 2**20 if args.tracemalloc else None
-    invocations = 1
+    invocations, lost = 1, None
     if isinstance(outcome, dict) and "invocations" in outcome:
-        invocations, outcome = outcome["invocations"], outcome["outcome"]
+        invocations, lost, outcome = outcome["invocations"], outcome.get("lost"), outcome["outcome"]
     result = {
         "outcome": outcome,
         "wall_s": wall,
         "cpu_s": cpu,
         "invocations": invocations,
+        "lost": lost,  # a continuation the import said it queued but the queue did not hold
         "write_units": dict(WRITE_UNITS),
         "s3_bytes": S3_BYTES["file"],
         "s3_other_bytes": S3_BYTES["other"],

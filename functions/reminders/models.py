@@ -7,7 +7,9 @@ from datetime import UTC, datetime
 from typing import cast
 
 from aws_lambda_powertools.utilities.parser.models import CloudWatchLogsModel, SnsModel
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
+
+from shared.observability import logger
 
 
 class SesMail(BaseModel):
@@ -107,6 +109,8 @@ class TextDelivery(BaseModel):
     `sns/<region>/<account>/DirectPublishToPhoneNumber` (delivered) and `.../Failure` (not delivered), as
     https://repost.aws/knowledge-center/monitor-sns-texts-cloudwatch shows them."""
 
+    model_config = ConfigDict(hide_input_in_errors=True)  # an error would otherwise quote the destination number
+
     notification: SmsNotification
     delivery: SmsDelivery
     status: str  # SUCCESS | FAILURE
@@ -117,5 +121,14 @@ class TextDelivery(BaseModel):
 
 
 def text_deliveries(logs: CloudWatchLogsModel) -> list[TextDelivery]:
-    """The delivery reports of one subscription delivery (one log group's new entries)."""
-    return [TextDelivery.model_validate_json(cast(str, e.message)) for e in logs.awslogs.decoded_data.logEvents]
+    """The delivery reports of one subscription delivery (one log group's new entries). An entry that is not one
+    is skipped and counted in the log, never quoted: it names a phone number."""
+    reports, skipped = [], 0
+    for entry in logs.awslogs.decoded_data.logEvents:
+        try:
+            reports.append(TextDelivery.model_validate_json(cast(str, entry.message)))
+        except ValidationError:
+            skipped += 1
+    if skipped:
+        logger.warning("log entries that are no SMS delivery report were skipped", extra={"skipped": skipped})
+    return reports

@@ -19,6 +19,7 @@ from functions.slack.commands import (
     parse_amount,
     parse_contact,
     parse_day,
+    parse_language,
     parse_pay_options,
     parse_plan,
 )
@@ -286,6 +287,15 @@ def add_contact(cmd: Command, caller: Caller, now: datetime, accounts: Accounts)
     was_lost = account.flags.get("needs_locate") and not stored.flags.get("needs_locate")
     located = " It no longer needs locating." if was_lost else ""
     return Reply(f"Added to {escape(stored.debtor)}: {escape(added)} ({source}).{located} {_next_text(stored)}")
+
+
+def set_language(cmd: Command, caller: Caller, now: datetime, accounts: Accounts) -> Reply:
+    """The language a debtor asked to be written in."""
+    language = parse_language(cmd.args)
+    account = resolve_account(cmd.ref, accounts)
+    change_account(accounts, account.key, lambda a: change.set_language(a, language, now, caller.user_id), now,
+                   _once(caller, "request"))  # fmt: skip
+    return Reply(f"{escape(account.debtor)}'s reminders and letters are in {change.LANGUAGE_NAMES[language]}.")
 
 
 def pause(cmd: Command, caller: Caller, now: datetime, accounts: Accounts) -> Reply:

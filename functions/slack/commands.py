@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 
 from shared.domain.errors import InvalidInputError
 from shared.domain.holds import HOLDS
+from shared.domain.letterhead import LANGUAGES
 from shared.domain.money import MAX_MAJOR, normalize_currency
 from shared.domain.mrkdwn import escape
 from shared.domain.outcomes import outcome_list, parse_outcome
@@ -33,6 +34,8 @@ USAGE: dict[str, str] = {
     "release": "`/collect release <id> dispute|cease|bankruptcy|deceased|attorney <reason>`: lift a hold",
     "contact": "`/collect contact <id> phone|email <value> consumer|skip-trace`: add a phone or email you found "
     "(from the consumer, or a skip trace); an account that needed locating no longer does",
+    "language": "`/collect language <id> en|es`: the language the debtor asked to be written in (reminders, "
+    "letters and validation notices)",
     "pause": "`/collect pause <id> [reason]`: stop the automated reminders of one account until `resume`",
     "resume": "`/collect resume <id> [note]`: restart reminders that stopped for review",
     "reminders": "`/collect reminders preview [YYYY-MM-DD | <instant>]`: what the reminder run would send then "
@@ -70,6 +73,7 @@ _ARITY = {
     "hold": 2,
     "release": 3,
     "contact": 4,
+    "language": 2,
     "pause": 1,
     "resume": 1,
     "reminders": 1,
@@ -126,7 +130,7 @@ def _check_words(name: str, args: tuple[str, ...]) -> None:
         raise InvalidInputError(f"payment reference {_shown(args[2])} has characters a reference cannot have")
     if name == "promise":
         parse_day(args[2])
-    parsers = {"plan": parse_plan, "reminders": parse_reminders, "contact": parse_contact}
+    parsers = {"plan": parse_plan, "reminders": parse_reminders, "contact": parse_contact, "language": parse_language}
     if name in parsers:
         parsers[name](args)
     if name in ("hold", "release") and args[1].lower() not in HOLDS:
@@ -221,6 +225,13 @@ def parse_contact(args: tuple[str, ...]) -> tuple[str, str, str]:
         raise InvalidInputError(f"say where it came from last: {_shown(args[-1])} is not one of "
                                 f"{', '.join(CONTACT_SOURCES)}")  # fmt: skip
     return kind, " ".join(args[2:-1]), source
+
+
+def parse_language(args: tuple[str, ...]) -> str:
+    """`language <id> en|es`: the language code."""
+    if len(args) > 2 or args[1].lower() not in LANGUAGES:
+        raise InvalidInputError(f"say one of {', '.join(LANGUAGES)}: {_shown(' '.join(args[1:]))} is not")
+    return args[1].lower()
 
 
 PREVIEW_HOUR_UTC = 15  # a date previews that day's run at 15:00 UTC (10:00 in New York, 09:00 in Chicago in winter)

@@ -36,7 +36,7 @@ NO_NUMBER = ":mag: no usable number to call: locate the debtor (`/collect contac
 def can_call(cmd: Command, caller: Caller, now: datetime, accounts: Accounts) -> Reply:
     account = resolve_account(cmd.ref, accounts)
     proposed = call_proposal(account, now)
-    if proposed.to is None:  # every number is wrong, not in service or opted out: nothing to check a call to
+    if proposed.to is None and not account.holds():  # no number to check a call to (a hold's BLOCK says more)
         return Reply(f"{escape(account.debtor)}: {NO_NUMBER}")
     checked = contacts.check_contact(account, proposed)
     contacts.log_decision(checked, proposed, caller.user_id)
@@ -57,7 +57,7 @@ def why(cmd: Command, caller: Caller, now: datetime, accounts: Accounts) -> Repl
 
 def _worklist_note(account: Account, now: datetime) -> str:
     proposed = call_proposal(account, now)
-    if proposed.to is None:
+    if proposed.to is None and not account.holds():
         return NO_NUMBER
     d = contacts.check_contact(account, proposed).decision
     if d.decision == "ALLOW":
@@ -156,6 +156,7 @@ HANDLERS = {
     "hold": actions.place_hold,
     "release": actions.release_hold,
     "contact": actions.add_contact,
+    "language": actions.set_language,
     "pause": actions.pause,
     "resume": actions.resume,
     "reminders": reminders,

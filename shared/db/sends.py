@@ -160,7 +160,7 @@ class DynamoSendLog:
 
     def sent_text(self, message_id: str) -> SentText | None:
         try:
-            item = MarkerItem.get(f"{SENT_TEXT}{message_id}", "TEXT")
+            item = MarkerItem.get(f"{SENT_TEXT}{message_id}", "TEXT", consistent_read=True)
         except DoesNotExist:
             return None
         except PynamoDBException as exc:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from shared.domain.accounts import Account, Activity, Commitment
@@ -159,6 +160,20 @@ def release_hold(account: Account, hold: str, now: datetime, reason: str, actor:
     return replace(account, flags=flags), [activity]
 
 
+LANGUAGE_NAMES = {"en": "English", "es": "Spanish"}
+
+
+def set_language(account: Account, language: str, at: datetime, actor: str) -> Changed:
+    """The language the debtor asked to be written in: reminders and letters follow it. Unchanged (no activity)
+    when it is the language already."""
+    if account.preferences.get("language", "en") == language:
+        return account, []
+    preferences = dict(account.preferences) | {"language": language}
+    summary = f"writes in {LANGUAGE_NAMES[language]} from now on (the debtor's request)"
+    return replace(account, preferences=preferences), [Activity(at=at, kind="status", actor=actor, summary=summary,
+                                                                 data={"language": language})]  # fmt: skip
+
+
 def pause_automation(account: Account, now: datetime, note: str, actor: str) -> Changed:
     """A person stops the automated reminders of one account (before a run sends them, say) until `resume`."""
     if account.automation == "review":
@@ -217,10 +232,8 @@ def locate_task(missing: str) -> str:
 
 def _located(account: Account) -> bool:
     """Whether what the locate flag said was missing is there again."""
-    missing = (account.flags.get("needs_locate") or {}).get("missing", "phone")
-    return (
-        bool(usable_phones(account)) if missing == "phone" else bool(usable_phones(account) or usable_emails(account))
-    )
+    missing = _missing(account.flags.get("needs_locate") or {})
+    return bool(usable_phones(account) or (missing != "phone" and usable_emails(account)))
 
 
 CONTACT_KINDS = ("phone", "email")
@@ -253,25 +266,42 @@ def add_contact(account: Account, kind: str, value: str, source: str, at: dateti
         consent = {"given_at": stamp, "source": provenance, "revoked_at": None} if source == "consumer" else None
         entry = {"number": number, "type": "cell", "source": provenance, "tcpa_consent": consent,
                  "opted_out_at": None, "voicemail_private_verified": False, "reassigned_check": None}  # fmt: skip
-        updated, shown = replace(account, phones=(*account.phones, entry)), f"phone ending {number[-4:]}"
+        updated, shown, kept = replace(account, phones=(*account.phones, entry)), f"phone ending {number[-4:]}", number
     else:
         address, _ = clean_email(value)
         if address is None:
             raise InvalidInputError(f"{value!r} is not a valid email address")
         if any(e["address"].lower() == address.lower() for e in account.emails):
             raise InvalidInputError(f"{address} is already on the account")
+        # A consumer telling a collector to write there is consent (the source says so), not *written* consent.
         entry = {"address": address, "work_email": False, "source": provenance, "opted_out_at": None,
-                 "written_consent_at": stamp if source == "consumer" else None}  # fmt: skip
-        updated, shown = replace(account, emails=(*account.emails, entry)), f"email {address}"
+                 "written_consent_at": None}  # fmt: skip
+        local, _, domain = address.partition("@")
+        updated, kept = replace(account, emails=(*account.emails, entry)), address
+        shown = f"email {local[:1]}•••@{domain}"
+    # The history is shown to every collector: a number's last digits, an address masked; the value is in `data`.
     activities = [Activity(at=at, kind="status", actor=actor, summary=f"{shown} added ({source})",
-                           data={"kind": kind, "source": provenance})]  # fmt: skip
-    flag = updated.flags.get("needs_locate")
-    if flag and _located(updated):
-        flags = {k: v for k, v in updated.flags.items() if k != "needs_locate"}
-        follow_up = None if updated.follow_up == locate_task(flag.get("missing", "phone")) else updated.follow_up
-        updated = replace(updated, flags=flags, follow_up=follow_up)
+                           data={"kind": kind, "source": provenance, "value": kept})]  # fmt: skip
+    located = located_again(updated)
+    if located is not updated:
         activities.append(Activity(at=at, kind="status", actor=actor, summary=f"located: {shown}"))
-    return updated, activities
+    return located, activities
+
+
+def located_again(account: Account) -> Account:
+    """The account without its locate flag and task once what the flag said was missing is there again (a phone
+    a collector or an import added); the same account otherwise."""
+    flag = account.flags.get("needs_locate")
+    if not flag or not _located(account):
+        return account
+    flags = {k: v for k, v in account.flags.items() if k != "needs_locate"}
+    follow_up = None if account.follow_up == locate_task(_missing(flag)) else account.follow_up
+    return replace(account, flags=flags, follow_up=follow_up)
+
+
+def _missing(flag: dict[str, Any]) -> str:
+    """What a locate flag says is missing; a flag from before `missing` was kept: `contact` when a bounce set it."""
+    return str(flag.get("missing") or ("contact" if flag.get("reason") else "phone"))
 
 
 def text_undelivered(account: Account, number: str, at: datetime, response: str) -> Changed:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
+from shared.domain.account_actions import located_again
 from shared.domain.accounts import Account, Activity, Invoice
 from shared.domain.ledger import Reconciled, reconcile
 from shared.domain.money import Money
@@ -68,7 +69,7 @@ def _contacts(account: Account, rows: list[ReceivableRow], now: datetime) -> Acc
             known_phones.add(row.phone)
     last = rows[-1]
     address = dict(last.address, timezone=last.timezone) if last.address else account.address
-    return replace(
+    updated = replace(
         account,
         debtor=last.debtor or account.debtor,
         emails=tuple(emails),
@@ -76,6 +77,7 @@ def _contacts(account: Account, rows: list[ReceivableRow], now: datetime) -> Acc
         address=address,
         timezone=last.timezone or account.timezone,
     )
+    return located_again(updated)  # a new number in the creditor's export locates a debtor who needed it
 
 
 def _invoice_changes(

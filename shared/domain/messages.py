@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from functools import cache
 from pathlib import Path
@@ -47,13 +47,16 @@ _NAME = re.compile(r"[a-z][a-z0-9_-]{0,39}")
 
 @cache
 def _env(own: tuple[tuple[str, str], ...] = ()) -> jinja2.Environment:
-    """The shipped templates, under a creditor's own (same file name: the creditor's wins)."""
+    """The shipped templates, under a creditor's own (same file name: the creditor's wins). Sandboxed: a creditor's
+    template is data from a policy file, so it may read the merge fields and nothing else (no attribute walk to
+    Python internals, `range` capped), and it cannot change what it is given."""
     import jinja2  # on first render: the Slack function imports this module for `disclosure` alone
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
 
     shipped = jinja2.FileSystemLoader(TEMPLATES)
-    return jinja2.Environment(
+    return ImmutableSandboxedEnvironment(
         loader=jinja2.ChoiceLoader([jinja2.DictLoader(dict(own)), shipped]) if own else shipped,
-        autoescape=False,  # noqa: S701 - plain-text email and SMS, never HTML
+        autoescape=False,
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
     )
@@ -204,19 +207,26 @@ def _parts(name: str) -> tuple[str, str, str]:
 
 
 def _check(env: jinja2.Environment, name: str, channel: str, language: str) -> None:
-    """Render a creditor's template for the sample debt; InvalidInputError when its ending is not in it."""
+    """Render a creditor's template for each sample debt it may be sent for (first- and third-party; with a
+    commitment for the reminders before a date, without for a cadence step); InvalidInputError when its ending
+    (the disclosures, how to pay, how to stop) is not in every one of them."""
     from shared.domain.settings import Payment  # settings imports this module
 
     sample_payment = Payment("https://pay.example.invalid/{account_id}", "Call 555-0100 to pay by phone.")
-    fields = _fields(channel, _SAMPLE, _SAMPLE_DAY, "https://example.invalid/u?t=sample", sample_payment)
-    text = env.get_template(name).render(**fields)
-    ending = env.get_template(_ending(channel, language)).render(**fields).strip()
-    if ending not in text:
-        raise InvalidInputError(f"collections.templates.{name.removesuffix('.j2')}: must include "
-                                f'{{% include "{_ending(channel, language)}" %}} (the disclosures, how to pay and '
-                                "how to stop)")  # fmt: skip
+    dated = _parts(name)[0] in COMMITMENT_TEMPLATES
+    for role in ("first_party", "third_party"):
+        sample = replace(_SAMPLE, collector_role=role, commitment=_SAMPLE.commitment if dated else None)
+        fields = _fields(channel, sample, _SAMPLE_DAY, "https://example.invalid/u?t=sample", sample_payment)
+        text = env.get_template(name).render(**fields)
+        ending = env.get_template(_ending(channel, language)).render(**fields).strip()
+        if ending not in text:
+            include = f'{{% include "{_ending(channel, language)}" %}}'
+            raise InvalidInputError(f"collections.templates.{name.removesuffix('.j2')}: must include {include} (the "
+                                    "disclosures, how to pay and how to stop) for every debt it is sent for "
+                                    f"({role.replace('_', '-')} too)")  # fmt: skip
 
 
+COMMITMENT_TEMPLATES = frozenset({"promise", "installment", "late-installment"})  # sent while a commitment stands
 _SAMPLE_DAY = date(2026, 3, 2)
 _SAMPLE = Account(
     creditor="Sample Creditor", account_id="S-1", debtor="Sample Debtor", collector_role="third_party",

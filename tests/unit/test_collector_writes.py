@@ -227,3 +227,27 @@ def test_a_skip_traced_email_is_added_without_consent_and_the_command_names_what
         parse_command("contact D-1 phone 555-0100 friend")
     with pytest.raises(InvalidInputError, match="`contact` needs 4 argument"):
         parse_command("contact D-1 phone consumer")
+
+
+def test_a_debtor_who_asks_for_spanish_gets_spanish_reminders(store) -> None:
+    from shared.domain.messages import render_reminder
+
+    assert "in Spanish" in collect(store, "language D-1 es")
+    assert store.get(KEY).preferences["language"] == "es"
+    assert store.history(KEY)[-1] == "writes in Spanish from now on (the debtor's request)"
+    assert render_reminder("friendly", "email", store.get(KEY), NOW.date()).subject.startswith("Un recordatorio")
+    writes = store.writes
+    collect(store, "language D-1 ES", request="T-2")  # the same again: nothing written
+    assert store.writes == writes
+    with pytest.raises(InvalidInputError, match="say one of en, es: 'fr' is not"):
+        parse_command("language D-1 fr")
+
+
+def test_a_phone_in_the_next_export_locates_the_debtor_too(store) -> None:
+    before = store.get(KEY)
+    lost = after_call(before, parse_outcome("disconnected"), before.phones[0]["number"], NOW)
+    assert lost.flags["needs_locate"]
+    row = replace(_row(54_673), phone="+13125550188")
+    merged = merge_rows(lost, "acme", [row], "export-2", NOW).account
+    assert "needs_locate" not in merged.flags and merged.follow_up is None
+    assert merged.phones[-1]["number"] == "+13125550188"

@@ -90,6 +90,14 @@ def test_an_english_only_template_of_the_creditor_gives_way_to_a_shipped_spanish
     assert es.subject == "Un recordatorio sobre su saldo con Acme Supply"
 
 
+def test_a_promise_reminder_of_the_creditor_may_print_the_promise() -> None:
+    own = {"promise.sms": {"en": '{{ creditor }}: {{ commitment.amount }} due {{ commitment.due }}.'
+                                 '{% include "_tail.sms.j2" %}'}}  # fmt: skip
+    settings = parse_settings({"collections": {"templates": own}})
+    text = render_reminder("promise", "sms", account("third_party"), TODAY, None, None, settings.templates).body
+    assert text.startswith("Acme Supply: USD 50.00 due 2026-06-12. This is from a debt collector.")
+
+
 def test_a_creditors_new_template_can_be_named_in_its_cadence_and_texts_end_with_the_shipped_tail() -> None:
     own = {"thanks.sms": {"en": '{{ creditor }}: thank you for your payment plan.{% include "_tail.sms.j2" %}'}}
     cadence = [{"offset_days": 5, "channel": "sms", "template": "thanks"}]
@@ -113,6 +121,12 @@ def test_a_creditors_new_template_can_be_named_in_its_cadence_and_texts_end_with
         ({"friendly.email": {"en": "Subject: {{ debtor }\n"}}, "collections.templates.friendly.email: line 1:"),
         ({"friendly.email": {"en": 'Subject: {{ nickname }}\n{% include "_footer.email.j2" %}'}},
          "collections.templates.friendly.email: 'nickname' is undefined"),
+        ({"friendly.email": {"en": 'Subject: Hi\n{% if third_party %}{% include "_footer.email.j2" %}{% endif %}'}},
+         "collections.templates.friendly.email: must include {% include \"_footer.email.j2\" %}"),
+        ({"friendly.email": {"en": 'Subject: {{ commitment.due }}\n{% include "_footer.email.j2" %}'}},
+         "collections.templates.friendly.email: 'None' has no attribute 'due'"),
+        ({"friendly.email": {"en": 'Subject: {{ debtor.__class__.__mro__ }}\n{% include "_footer.email.j2" %}'}},
+         "collections.templates.friendly.email: access to attribute '__class__' of 'str' object is unsafe"),
         ({"friendly.letter": {"en": "x"}}, "'friendly.letter' must be <name>.email or <name>.sms"),
         ({"Friendly.email": {"en": "x"}}, "'Friendly.email' must be <name>.email or <name>.sms"),
         ({"friendly.email": {"fr": "x"}}, "collections.templates.friendly.email must map languages (en, es)"),

@@ -135,3 +135,10 @@ def test_the_subscription_event_is_read_entry_by_entry_with_utc_instants() -> No
         ("m-6", WORK, True),
     ]
     assert reports[1].notification.timestamp == AT + timedelta(milliseconds=559)
+
+
+def test_an_entry_that_is_no_delivery_report_is_skipped_without_quoting_it() -> None:
+    entries = [{"notification": {"messageId": "m-7"}, "delivery": {"destination": CELL}},  # no status, no time
+               sms_delivery_log("m-8", WORK, AT, True, "Message has been accepted by phone carrier")]  # fmt: skip
+    reports = text_deliveries(parse(event=logs_event(GROUP, entries, AT), model=CloudWatchLogsModel))
+    assert [r.notification.message_id for r in reports] == ["m-8"]
