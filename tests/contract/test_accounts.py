@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -15,21 +14,17 @@ from shared.domain.ledger import LedgerEntry
 from shared.domain.money import Money
 from shared.domain.state import recompute
 from shared.ports import Accounts
+from tests.contract import BOTH, implementation
 from tests.factories import account
 from tests.fakes import InMemoryAccounts
 
 NOW = datetime(2026, 11, 2, 15, 0, tzinfo=UTC)
 
 
-@pytest.fixture(params=["fake", "dynamodb"])
-def accounts(request: pytest.FixtureRequest) -> Iterator[Accounts]:
-    if request.param == "fake":
-        yield InMemoryAccounts()
-        return
-    request.getfixturevalue("aws")
-    from shared.db.accounts import DynamoAccounts
-
-    yield DynamoAccounts()
+@pytest.fixture(params=BOTH)
+def accounts(request: pytest.FixtureRequest) -> Accounts:
+    port: Accounts = implementation(request, InMemoryAccounts, "shared.db.accounts:DynamoAccounts")
+    return port
 
 
 def ready(a: Account) -> Account:

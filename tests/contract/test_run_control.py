@@ -3,27 +3,22 @@ fake and the DynamoDB (pynamodb) version."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
 
 import pytest
 
 from shared.ports import RunControl
 from shared.reminders.control import Hold
+from tests.contract import BOTH, implementation
 from tests.fakes import InMemoryRunControl
 
 AT = datetime(2026, 11, 23, 16, 0, tzinfo=UTC)
 
 
-@pytest.fixture(params=["fake", "dynamodb"])
-def control(request: pytest.FixtureRequest) -> Iterator[RunControl]:
-    if request.param == "fake":
-        yield InMemoryRunControl()
-        return
-    request.getfixturevalue("aws")
-    from shared.db.runs import DynamoRunControl
-
-    yield DynamoRunControl()
+@pytest.fixture(params=BOTH)
+def control(request: pytest.FixtureRequest) -> RunControl:
+    port: RunControl = implementation(request, InMemoryRunControl, "shared.db.runs:DynamoRunControl")
+    return port
 
 
 def test_a_hold_is_read_back_until_it_is_released_once(control: RunControl) -> None:

@@ -4,27 +4,22 @@ and the DynamoDB (pynamodb) version."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
 
 import pytest
 
 from shared.ports import RunTally
 from shared.reminders.run import RunTotals
+from tests.contract import BOTH, implementation
 from tests.fakes import InMemoryRunTally
 
 AT = datetime(2026, 11, 23, 16, 0, tzinfo=UTC)
 
 
-@pytest.fixture(params=["fake", "dynamodb"])
-def tally(request: pytest.FixtureRequest) -> Iterator[RunTally]:
-    if request.param == "fake":
-        yield InMemoryRunTally()
-        return
-    request.getfixturevalue("aws")
-    from shared.db.runs import DynamoRunTally
-
-    yield DynamoRunTally()
+@pytest.fixture(params=BOTH)
+def tally(request: pytest.FixtureRequest) -> RunTally:
+    port: RunTally = implementation(request, InMemoryRunTally, "shared.db.runs:DynamoRunTally")
+    return port
 
 
 def part(sent: int = 0, deferred: int = 0, rules: dict[str, int] | None = None, stopped: tuple[str, ...] = (),

@@ -3,7 +3,6 @@ by and kept on), run against the in-memory fake and the DynamoDB (pynamodb) vers
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -12,20 +11,16 @@ import pytest
 from shared.domain.accounts import Activity
 from shared.domain.sends import SendAttempt, SentText
 from shared.ports import TextReports
+from tests.contract import BOTH, implementation
 from tests.fakes import InMemorySendLog
 
 AT = datetime(2026, 11, 23, 16, 0, tzinfo=UTC)
 
 
-@pytest.fixture(params=["fake", "dynamodb"])
-def log(request: pytest.FixtureRequest) -> Iterator[TextReports]:
-    if request.param == "fake":
-        yield InMemorySendLog()
-        return
-    request.getfixturevalue("aws")
-    from shared.db.sends import DynamoSendLog
-
-    yield DynamoSendLog()
+@pytest.fixture(params=BOTH)
+def log(request: pytest.FixtureRequest) -> TextReports:
+    port: TextReports = implementation(request, InMemorySendLog, "shared.db.sends:DynamoSendLog")
+    return port
 
 
 def _claimed(log: TextReports, key: str, channel: str, to: str) -> SendAttempt:
