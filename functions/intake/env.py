@@ -11,3 +11,5 @@ class Settings(BaseFunctionSettings):
     notify_queue_url: str
     ops_channel: str
     default_creditor: str = Field(min_length=1)
+    intake_parts_queue_url: str | None = None  # big files' parts, for the workers (unset: every file in order)
+    parallel_import_bytes: int = Field(default=16 * 1024 * 1024, ge=1)  # about 100,000 rows of a typical export

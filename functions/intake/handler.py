@@ -5,8 +5,9 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from functions.intake.env import Settings
-from functions.intake.logic import IntakePorts, handle_object
+from functions.intake.logic import IntakePorts, handle_object, handle_part
 from functions.intake.models import objects_in
+from functions.intake.parts import parts_in
 from shared import clock as wallclock
 from shared.adapters.aws import QueuedNotifier, S3Store, SqsQueue
 from shared.db.models import configure
@@ -25,9 +26,12 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         channel=settings.ops_channel,
         default_creditor=settings.default_creditor,
         clock=wallclock.utcnow,
+        parts=SqsQueue(settings.intake_parts_queue_url) if settings.intake_parts_queue_url else None,
+        parts_from_bytes=settings.parallel_import_bytes,
     )
     results = {
         obj.key: handle_object(obj, ports, wallclock.utcnow(), context.get_remaining_time_in_millis)
         for obj in objects_in(event)
     }
-    return {"results": results}
+    applied = [handle_part(part, ports, wallclock.utcnow()) for part in parts_in(event)]
+    return {"results": results} | ({"parts": applied} if applied else {})

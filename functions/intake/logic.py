@@ -12,12 +12,12 @@ from functools import partial
 from itertools import islice
 from typing import Any, TypeVar
 
-from functions.intake import layouts, snapshots
+from functions.intake import layouts, parts, snapshots
 from functions.intake.models import ObjectRef
 from functions.intake.payments import PaymentsResult, apply_payments
 from functions.intake.rejects import CHANGES, assemble_rejects, keep_changes, keep_rejects
 from functions.intake.rejects import errors_key as rejects_key
-from functions.intake.summary import payments_text, quarantine_text, summary_blocks, summary_text
+from functions.intake.summary import parts_text, payments_text, quarantine_text, summary_blocks, summary_text
 from functions.intake.upsert import ImportTarget, apply_rows
 from shared.db import creditors as creditor_repo
 from shared.db import imports as import_repo
@@ -67,6 +67,8 @@ class IntakePorts:
     default_creditor: str
     clock: Callable[[], datetime]  # the time now, for the lease's heartbeat (`now` is when the invocation began)
     accounts: Accounts = field(default_factory=DynamoAccounts)  # where payments files are applied
+    parts: Queue | None = None  # where a big file's parts go to the workers (None: every file is read in order)
+    parts_from_bytes: int | None = None  # files this big or bigger are applied in parallel parts
 
     def tell(self, key: str, text: str, blocks: list[dict[str, Any]] | None = None, seq: int = 0) -> None:
         """Queue a message to the ops channel (the import never waits for Slack)."""
@@ -95,8 +97,8 @@ def _custom_mapping(name: str, store: ObjectStore) -> Profile:
     )
 
 
-def _chunks(results: Iterator[Row]) -> Iterator[list[Row]]:
-    while chunk := list(islice(results, CHUNK_ROWS)):
+def _chunks(results: Iterator[Row], size: int = CHUNK_ROWS) -> Iterator[list[Row]]:
+    while chunk := list(islice(results, size)):
         yield chunk
 
 
@@ -107,23 +109,6 @@ def _rest(key: str) -> str:
 def _name(obj: ObjectRef) -> str:
     """One object version: the import record's identity, and the key of its Slack message."""
     return f"{obj.bucket}/{obj.key}@{obj.version}"
-
-
-def _merge_counts(
-    counts: dict[str, Any], report: dict[str, Any], chunk_counts: Counter[str], totals: dict[str, int]
-) -> None:
-    for name in _ReportDelta.FIELDS:
-        counts[name] = counts.get(name, 0) + report[name]
-    for name in ("new", "updated", "unchanged"):
-        counts[name] = counts.get(name, 0) + chunk_counts.get(name, 0)
-    not_owed = counts.setdefault("not_owed", {})
-    for reason, number in report.get("not_owed", {}).items():
-        not_owed[reason] = not_owed.get(reason, 0) + number
-    summed = counts.setdefault("totals", {})
-    for currency, minor in totals.items():
-        summed[currency] = summed.get(currency, 0) + minor
-    counts["profile"], counts["profile_reason"] = report["profile"], report["profile_reason"]
-    counts["warnings"] = list(dict.fromkeys(counts.get("warnings", []) + report["warnings"]))
 
 
 def quarantine(obj: ObjectRef, state: import_repo.ImportState, reason: str, ports: IntakePorts, now: datetime) -> str:
@@ -271,8 +256,11 @@ def _start_import(
     job = _Job(
         obj, state, parser, target, now, rest if parser.resumed else head, head, resume if parser.resumed else None
     )
-    if state.counts.get("phase") == snapshots.PHASE:
+    phase = state.counts.get("phase")
+    if phase in (snapshots.PHASE, JOINED):
         return _finish(job, ports, now, time_left_ms)  # the rows are in: continue the missing-items pass
+    if phase == parts.MODE:
+        return _join_parts(job, ports, now, time_left_ms)  # read: join the parts once the workers are done
     return _run_import(job, results, ports, now, time_left_ms)
 
 
@@ -286,41 +274,63 @@ def _run_import(
     state = job.state
     if state.checkpoint_line == 0:
         ports.tell(_name(job.obj), f"Importing `{job.obj.key}`…")
+        if _in_parallel(job, ports):
+            state.counts["mode"] = parts.MODE  # decided once: every continuation reads on in parts
+    in_parts = state.counts.get("mode") == parts.MODE
     delta = _ReportDelta(job.parser)
-    for number, chunk in enumerate(_chunks(results), start=1):
-        _apply_chunk(job, chunk, delta, ports.store)
+    for number, chunk in enumerate(_chunks(results, parts.PART_ROWS if in_parts else CHUNK_ROWS), start=1):
+        if in_parts:
+            _queue_part(job, chunk, delta.take(), ports)
+        else:
+            apply_chunk(ports.store, job.obj, job.target, job.as_of, chunk, delta.take(), state.counts)
+        _checkpoint(job, chunk)
         import_repo.save_progress(state, ports.clock())  # the heartbeat: the lease runs on from now
         if time_left_ms() < SAFETY_MS:
             return _continue(job.obj, state, ports)
-        if number % PROGRESS_EVERY == 0:
+        if number % PROGRESS_EVERY == 0 and not in_parts:
             _show(job.obj, state, ports, {}, state.checkpoint_line)
-    _merge_counts(state.counts, delta.take(), Counter(), {})  # lines after the last row: footers, totals
+    parts.add_counts(state.counts, delta.take(), job.target.settings)  # lines after the last row: footers, totals
+    if in_parts:
+        return _parts_queued(job, ports, now, time_left_ms)
     return _finish(job, ports, now, time_left_ms)
 
 
-def _apply_chunk(job: _Job, chunk: list[ReceivableRow | RejectedRow], delta: _ReportDelta, store: ObjectStore) -> None:
-    """Write one chunk's rows, store its rejected rows, and count it into the import's state (not yet saved)."""
+def apply_chunk(
+    store: ObjectStore,
+    obj: ObjectRef,
+    target: ImportTarget,
+    as_of: datetime,
+    chunk: list[ReceivableRow | RejectedRow],
+    report: dict[str, Any],
+    counts: dict[str, Any],
+) -> None:
+    """Write one chunk's rows, store its rejected rows and changes, and add what it did into `counts` (with
+    `report`, the parser's counts of its lines): the same for a chunk read in order and a part a worker applies."""
     accepted = [r for r in chunk if isinstance(r, ReceivableRow)]
-    result = apply_rows(accepted, job.target, job.as_of, chunk[0].line)
+    result = apply_rows(accepted, target, as_of, chunk[0].line)
     rejected = [r for r in chunk if isinstance(r, RejectedRow)] + result.rejected
-    keep_rejects(job.obj.key, sorted(rejected, key=lambda r: r.line), store, job.obj.version)
-    keep_changes(job.obj.key, chunk[0].line, result.diff, store, job.obj.version)
-    changed = job.state.counts.setdefault("changed", {})
-    for line in result.diff:
-        changed[line.kind] = changed.get(line.kind, 0) + 1
-    job.state.counts["notable"] = notable(result.diff, job.target.settings, job.state.counts.get("notable", []))
+    keep_rejects(obj.key, sorted(rejected, key=lambda r: r.line), store, obj.version)
+    keep_changes(obj.key, chunk[0].line, result.diff, store, obj.version)
     left_out = {id(row) for row in result.repeats}
     turned_away = {r.line for r in result.rejected}
     totals: dict[str, int] = {}
     for row in accepted:
         if id(row) not in left_out and row.line not in turned_away and not row.settled:
             add_by_currency(totals, row.balance)
-    report = delta.take()
+    report = dict(report)
     report["accepted"] -= len(left_out) + len(turned_away)
     report["rows_read"] -= len(left_out)
     report["duplicates"] += len(left_out)  # scattered repeats: folded like the parser folds adjacent ones
     report["rejected"] += len(turned_away)  # past the account's invoice cap
-    _merge_counts(job.state.counts, report, result.changes, totals)
+    accounts = {name: result.changes.get(name, 0) for name in ("new", "updated", "unchanged")}
+    changed = dict(Counter(line.kind for line in result.diff))
+    largest = notable(result.diff, target.settings, [])
+    added = report | accounts | {"totals": totals, "changed": changed, "notable": largest}
+    parts.add_counts(counts, added, target.settings)
+
+
+def _checkpoint(job: _Job, chunk: list[ReceivableRow | RejectedRow]) -> None:
+    """The import's state after a chunk (not yet saved): its last line, and where a continuation reads on."""
     job.state.checkpoint_line = chunk[-1].line
     resume = job.parser.resume_point(job.lines.start_of, job.head_bytes)  # a continuation reads on from there
     if resume is None:
@@ -365,6 +375,60 @@ class _ReportDelta(_RunningCounts):
             "profile_reason": report.profile_reason,
             "warnings": list(report.warnings),
         }
+
+
+JOINED = "joined"  # a parallel import's parts are added into its counts: only the end is left
+
+
+def _in_parallel(job: _Job, ports: IntakePorts) -> bool:
+    """A big file goes in parts, unless it is a full snapshot: its accounts' snapshot markers are written by read
+    and merge, which parts racing on one account would get wrong."""
+    big = ports.parts_from_bytes is not None and (job.obj.size or 0) >= ports.parts_from_bytes
+    return big and ports.parts is not None and not job.target.snapshot
+
+
+def _queue_part(
+    job: _Job, chunk: list[ReceivableRow | RejectedRow], report: dict[str, Any], ports: IntakePorts
+) -> None:
+    """Queue one part for the workers; one too big for a message (rows near the line bound) is applied here."""
+    body = parts.message(job.obj, job.target, job.as_of, chunk, report)
+    if ports.parts is not None and parts.fits(body):
+        ports.parts.send(body)
+    else:
+        parts.apply_part(body["part"], partial(apply_chunk, ports.store), ports.clock())
+    job.state.counts["parts_queued"] = job.state.counts.get("parts_queued", 0) + 1
+
+
+def _parts_queued(job: _Job, ports: IntakePorts, now: datetime, time_left_ms: Callable[[], int]) -> str:
+    """The whole file is read and its parts queued: join now if the workers are done already, else the last
+    part's worker hands the import back (`handle_part`)."""
+    state = job.state
+    state.counts["phase"], state.counts["parts_total"] = parts.MODE, state.counts.get("parts_queued", 0)
+    import_repo.save_progress(state, ports.clock())
+    text = parts_text(job.obj.key, state.checkpoint_line, state.counts["parts_total"], parts.PART_ROWS)
+    ports.tell(_name(job.obj), text, None, state.checkpoint_line)
+    return _join_parts(job, ports, now, time_left_ms)
+
+
+def _join_parts(job: _Job, ports: IntakePorts, now: datetime, time_left_ms: Callable[[], int]) -> str:
+    state = job.state
+    if not import_repo.parts_progress(state.bucket, state.key, state.version).complete:
+        import_repo.release_lease(state, ports.clock())  # the last part's worker queues the join
+        return "parts-queued"
+    counts = import_repo.part_counts(state.bucket, state.key, state.version)
+    state.counts = parts.join(state.counts, counts, job.target.settings)
+    state.counts["phase"] = JOINED
+    import_repo.save_progress(state, ports.clock())  # joined once: a retry goes on to the end
+    return _finish(job, ports, now, time_left_ms)
+
+
+def handle_part(part: dict[str, Any], ports: IntakePorts, now: datetime) -> str:
+    """A worker's part of a big file; the one that completes the count hands the import back to be joined."""
+    obj, last = parts.apply_part(part, partial(apply_chunk, ports.store), now)
+    if last:
+        _requeue(obj, timedelta(0), ports)
+        return "part-last"
+    return "part-applied"
 
 
 def _show(obj: ObjectRef, state: import_repo.ImportState, ports: IntakePorts, files: dict[str, str], seq: int) -> None:

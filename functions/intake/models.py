@@ -16,6 +16,7 @@ class ObjectRef(BaseModel):
     key: str
     version_id: str | None = None
     etag: str = ""
+    size: int | None = Field(default=None, ge=0)  # bytes, as the notification says: a big file goes in parts
     start_line: int | None = Field(default=None, ge=0)
 
     @property
@@ -33,6 +34,7 @@ def _from_s3_record(record: dict[str, Any]) -> ObjectRef:
         key=unquote_plus(obj["key"]),
         version_id=obj.get("versionId"),
         etag=obj.get("eTag", ""),
+        size=obj.get("size"),
     )
 
 
@@ -40,14 +42,21 @@ def _from_eventbridge(event: dict[str, Any]) -> ObjectRef:
     detail = event["detail"]
     obj = detail["object"]
     return ObjectRef(
-        bucket=detail["bucket"]["name"], key=obj["key"], version_id=obj.get("version-id"), etag=obj.get("etag", "")
+        bucket=detail["bucket"]["name"],
+        key=obj["key"],
+        version_id=obj.get("version-id"),
+        etag=obj.get("etag", ""),
+        size=obj.get("size"),
     )
 
 
 def _from_sqs_body(body: dict[str, Any]) -> list[ObjectRef]:
-    """An SQS message is either our continuation or an S3 notification routed through a queue."""
+    """An SQS message is our continuation, an S3 notification routed through a queue, or a big file's part (not
+    an object: `parts.parts_in` reads those)."""
     if "Records" in body or body.get("Event") == "s3:TestEvent":
         return objects_in(body)
+    if "part" in body:
+        return []
     return [ObjectRef.model_validate(body)]
 
 

@@ -50,6 +50,14 @@ def summary_text(
     return "\n".join(lines)
 
 
+def parts_text(key: str, last_line: int, parts: int, rows: int) -> str:
+    """A big file read to its end, its parts with the workers: the summary follows when the last part is in."""
+    return (
+        f":hourglass_flowing_sand: Importing `{escape(key)}`: read to line {last_line:,} and queued in {parts:,} "
+        f"part(s) of up to {rows} rows, which are being written in parallel; the summary follows when the last is in"
+    )
+
+
 def payments_text(key: str, counts: dict[str, Any], status: str, errors_at: str | None) -> str:
     """The summary of a payments file, updated as it runs: what was applied, what the books already showed, and
     every payment that was not applied (the first few here with their reasons, all of them in the errors file)."""

@@ -11,10 +11,12 @@ from pynamodb.expressions.update import Action
 
 from shared.db import keys
 from shared.db.errors import code_of
-from shared.db.models import ImportItem
+from shared.db.models import ImportItem, MarkerItem
+from shared.db.transact import Cancelled, Transaction
 from shared.domain.errors import ConflictError, UpstreamUnavailableError
 
 LEASE = timedelta(minutes=2)  # far below the function's 15 minutes: renewed at every checkpoint (the heartbeat)
+PART_TTL = timedelta(days=30)  # a parallel import's part records are read once, when the import is joined
 
 
 @dataclass
@@ -157,9 +159,71 @@ def _update_owned(item: ImportItem, state: ImportState, actions: list[Action], w
 
 def query_imports_of_file(bucket: str, key: str) -> list[ImportState]:
     """Every import of one object key (one per version), newest version last."""
-    return [_state(i, i.owner or "") for i in ImportItem.query(_pk(bucket, key))]
+    return [_state(i, i.owner or "") for i in ImportItem.query(_pk(bucket, key), ImportItem.sk.startswith("V#"))]
 
 
 def query_imports_by_month(month: str) -> list[ImportState]:
     """Imports started in `month` (YYYY-MM), oldest first: the operations view of what came in."""
     return [_state(i, i.owner or "") for i in ImportItem.lookup.query(f"IMPORTS#{month}")]
+
+
+# A parallel import (functions/intake/parts.py): each part's counts are kept in a record of their own beside the
+# import's (sk `P#<version>#<first line>`), and the import counts the parts applied; the last part ends it.
+
+
+def _part_sk(version: str, line: int) -> str:
+    return f"P#{version}#{line:012d}"
+
+
+@dataclass(frozen=True)
+class PartsProgress:
+    """How far a parallel import's workers are: parts applied, and parts the reader queued (None while it reads)."""
+
+    done: int
+    total: int | None
+
+    @property
+    def complete(self) -> bool:
+        return self.total is not None and self.done >= self.total
+
+
+def part_recorded(bucket: str, key: str, version: str, line: int) -> bool:
+    """Whether the part starting at `line` was applied already (a repeated delivery is then a no-op)."""
+    try:
+        MarkerItem.get(_pk(bucket, key), _part_sk(version, line), consistent_read=True)
+        return True
+    except MarkerItem.DoesNotExist:
+        return False
+    except GetError as exc:
+        raise UpstreamUnavailableError("DynamoDB did not return the part record") from exc
+
+
+def record_part(bucket: str, key: str, version: str, line: int, counts: dict[str, Any], now: datetime) -> None:
+    """One part applied: its counts stored and the import's `parts_done` raised by one, in one transaction, once
+    (a second delivery of the part finds the record and adds nothing)."""
+    tx = Transaction()
+    record = MarkerItem(_pk(bucket, key), _part_sk(version, line), at=now, data=counts, expires_at=now + PART_TTL)
+    tx.put("part", record, condition=MarkerItem.pk.does_not_exist())
+    parent = ImportItem(_pk(bucket, key), f"V#{version}")
+    tx.update("import", parent, [ImportItem.parts_done.add(1)], ImportItem.pk.exists(), versioned=False)
+    try:
+        tx.commit()
+    except Cancelled as exc:
+        if "part" not in exc.failed:
+            raise UpstreamUnavailableError(f"the import record of {key} is missing") from exc
+
+
+def parts_progress(bucket: str, key: str, version: str) -> PartsProgress:
+    """Read consistently, so the last part's worker (or the reader) sees every part counted before it."""
+    try:
+        item = ImportItem.get(_pk(bucket, key), f"V#{version}", consistent_read=True)
+    except GetError as exc:
+        raise UpstreamUnavailableError("DynamoDB did not return the import record") from exc
+    total = (item.report or {}).get("counts", {}).get("parts_total")
+    return PartsProgress(int(item.parts_done or 0), int(total) if total is not None else None)
+
+
+def part_counts(bucket: str, key: str, version: str) -> list[dict[str, Any]]:
+    """Every part's counts, in line order: one paged Query on the import's partition."""
+    query = MarkerItem.query(_pk(bucket, key), MarkerItem.sk.startswith(f"P#{version}#"), consistent_read=True)
+    return [dict(item.data or {}) for item in query]

@@ -200,6 +200,7 @@ class ImportItem(_Item):
     owner = UnicodeAttribute(null=True)  # the invocation holding the lease; none once it handed over or failed
     interruptions = NumberAttribute(default=0)  # failures and takeovers from an invocation that died
     report = JSONAttribute(default=dict)
+    parts_done = NumberAttribute(null=True)  # a parallel import: parts its workers have applied (ADD, once each)
     gsi3pk = UnicodeAttribute(null=True)
     gsi3sk = UnicodeAttribute(null=True)
     lookup = LookupIndex()

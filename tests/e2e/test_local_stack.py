@@ -88,7 +88,8 @@ def test_function_specs_resolved_from_template(runner: LocalRunner, recorder: Sl
     assert functions["IntakeFunction"].environment["INTAKE_QUEUE_URL"] == stack.intake_queue_url
     # And the triggers are the template's
     assert functions["IntakeFunction"].s3_prefixes == ("incoming/", "mappings/", "policies/")
-    assert [t.queue_url for t in functions["IntakeFunction"].sqs_triggers] == [stack.intake_queue_url]
+    parts = functions["IntakeFunction"].environment["INTAKE_PARTS_QUEUE_URL"]
+    assert [t.queue_url for t in functions["IntakeFunction"].sqs_triggers] == [stack.intake_queue_url, parts]
     notices = functions["IntakeFunction"].environment["NOTIFY_QUEUE_URL"]
     assert [t.queue_url for t in functions["NotifyFunction"].sqs_triggers] == [notices]
     assert functions["RemindersFunction"].schedule_expressions == ("rate(1 hour)",)

@@ -146,6 +146,8 @@ def inject(fault: Fault | None, *observers: Observer) -> Iterator[Injector]:
     original = botocore.client.BaseClient._make_api_call
 
     def call(client: Any, operation: str, params: dict[str, Any]) -> dict[str, Any]:
+        if _HARNESS.active:  # the simulated AWS delivering messages, not the code under test
+            return dict(original(client, operation, params))
         answer = injector.before(operation, params)
         if answer is not None:
             return answer
@@ -160,6 +162,24 @@ def inject(fault: Fault | None, *observers: Observer) -> Iterator[Injector]:
         yield injector
     finally:
         botocore.client.BaseClient._make_api_call = original  # type: ignore[method-assign]
+
+
+@dataclass
+class _Harness:
+    active: bool = False
+
+
+_HARNESS = _Harness()
+
+
+@contextmanager
+def _aws_itself() -> Iterator[None]:
+    """Calls the harness makes as AWS's own machinery (the SQS poller): neither counted nor faulted."""
+    _HARNESS.active = True
+    try:
+        yield
+    finally:
+        _HARNESS.active = False
 
 
 @dataclass
@@ -184,14 +204,15 @@ class Timeline:
 
     def next_delivery(self) -> tuple[datetime, str, Any] | None:
         """The earliest due delivery: ("event", event) or ("message", sqs message)."""
-        sqs = boto3.client("sqs")
-        messages = sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10, AttributeNames=["All"])
-        due: list[tuple[datetime, str, Any]] = [(at, "event", event) for at, event in self.retries]
-        for message in messages.get("Messages", []):
-            sqs.change_message_visibility(
-                QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
-            )
-            due.append((self.delays.get(message["MessageId"], self.now), "message", message))
+        with _aws_itself():
+            sqs = boto3.client("sqs")
+            messages = sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10, AttributeNames=["All"])
+            due: list[tuple[datetime, str, Any]] = [(at, "event", event) for at, event in self.retries]
+            for message in messages.get("Messages", []):
+                sqs.change_message_visibility(
+                    QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
+                )
+                due.append((self.delays.get(message["MessageId"], self.now), "message", message))
         if not due:
             return None
         return min(due, key=lambda d: d[0])
@@ -224,33 +245,36 @@ def invoke(handler: Any, event: dict[str, Any], timeout_s: int = 300) -> dict[st
 
 
 def play(handler: Any, timeline: Timeline, event: dict[str, Any], fault: Fault | None) -> Injector:
-    """The first delivery under the fault, then everything AWS would deliver after, until nothing is left."""
+    """The first delivery, then everything AWS would deliver after, until nothing is left; the fault strikes at
+    its call wherever that falls (the first invocation, a continuation, a worker's part), and `calls` counts the
+    calls of every delivery."""
     with inject(fault) as injector:
-        first = invoke(handler, event)
-    if first is None:
-        timeline.failed_event(event, 0)
-    for _ in range(200):
-        delivery = timeline.next_delivery()
-        if delivery is None:
-            return injector
-        at, kind, payload = delivery
-        timeline.now = max(timeline.now, at)
-        if kind == "event":
-            timeline.retries.remove(next(r for r in timeline.retries if r[1] is payload))
-            if invoke(handler, payload) is None:
-                timeline.failed_event(payload, payload["_attempt"])
-            continue
-        _deliver_message(handler, timeline, payload)
+        if invoke(handler, event) is None:
+            timeline.failed_event(event, 0)
+        for _ in range(400):
+            delivery = timeline.next_delivery()
+            if delivery is None:
+                return injector
+            at, kind, payload = delivery
+            timeline.now = max(timeline.now, at)
+            if kind == "event":
+                timeline.retries.remove(next(r for r in timeline.retries if r[1] is payload))
+                if invoke(handler, payload) is None:
+                    timeline.failed_event(payload, payload["_attempt"])
+                continue
+            _deliver_message(handler, timeline, payload)
     raise AssertionError("deliveries never ended")
 
 
 def _deliver_message(handler: Any, timeline: Timeline, message: dict[str, Any]) -> None:
     sqs = boto3.client("sqs")
-    arn = sqs.get_queue_attributes(QueueUrl=timeline.queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    if invoke(handler, sqs_event([message], arn)) is None:
+    with _aws_itself():
+        attributes = sqs.get_queue_attributes(QueueUrl=timeline.queue_url, AttributeNames=["QueueArn"])
+    if invoke(handler, sqs_event([message], attributes["Attributes"]["QueueArn"])) is None:
         timeline.delays[message["MessageId"]] = timeline.now + VISIBILITY  # redelivered after the timeout
         return
-    sqs.delete_message(QueueUrl=timeline.queue_url, ReceiptHandle=message["ReceiptHandle"])
+    with _aws_itself():
+        sqs.delete_message(QueueUrl=timeline.queue_url, ReceiptHandle=message["ReceiptHandle"])
 
 
 Snapshot = dict[str, Any]

@@ -70,11 +70,12 @@ def test_objects_in_powertools_put_event_bucket_key_etag() -> None:
     # When the objects are read from it
     [ref] = objects_in(event)
 
-    # Then bucket and key are as sent, and the version falls back to the ETag
+    # Then bucket, key and size are as sent, and the version falls back to the ETag
     assert ref == ObjectRef(
         bucket="lambda-artifacts-deafc19498e3f2df",
         key="b21b84d653bb07b05b1e6b33684dc11b",
         etag="b21b84d653bb07b05b1e6b33684dc11b",
+        size=1305107,
     )
     assert ref.version == "b21b84d653bb07b05b1e6b33684dc11b"
     assert ref.start_line is None
