@@ -76,6 +76,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.check
 	$(BIN)/python -m bench.detection
 	$(BIN)/python -m bench.resume
+	$(BIN)/python -m bench.intake_parts
 	$(BIN)/python -m bench.coldstart
 	$(BIN)/python -m bench.compliance_reads
 	$(BIN)/python -m bench.reminders

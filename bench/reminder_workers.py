@@ -29,7 +29,7 @@ from moto import mock_aws
 from bench.probe import count_api_calls
 from bench.reminders import ARN, NOW, _environment, _seed
 from bench.report import save
-from tests.support import moto_without_transaction_backup
+from tests.support import moto_with_partition_queries, moto_without_transaction_backup
 
 DYNAMODB_MS = 8.0  # a DynamoDB call inside a region (single-digit milliseconds)
 PROVIDER_MS = 75.0  # an SES SendEmail or SNS Publish (the 75-130 ms a send, its low end)
@@ -91,7 +91,7 @@ def _measure(n_accounts: int, n_due: int, workers: int | None, calls: Counter[st
 
     from local.events import LambdaContext, scheduler_event
 
-    with mock_aws(), moto_without_transaction_backup():
+    with mock_aws(), moto_without_transaction_backup(), moto_with_partition_queries():
         handler = _environment()
         url = boto3.client("sqs").create_queue(QueueName="reminder-work", Attributes={"VisibilityTimeout": "600"})[
             "QueueUrl"

@@ -26,7 +26,7 @@ from moto import mock_aws
 
 from bench.probe import count_api_calls, items_read
 from bench.report import save
-from tests.support import moto_without_transaction_backup
+from tests.support import moto_with_partition_queries, moto_without_transaction_backup
 
 NOW = datetime(2026, 11, 23, 16, 0, tzinfo=UTC)  # 10:00 in Chicago, a Monday
 ARN = "arn:aws:scheduler:us-east-1:123456789012:schedule/default/reminders"
@@ -124,7 +124,7 @@ def main(argv: list[str] | None = None) -> None:
     calls = count_api_calls()
     # moto backs up the whole table for each transaction (a deepcopy per item): DynamoDB does not, and no
     # transaction of this run is cancelled, so that backup is left out (tests.support)
-    with mock_aws(), moto_without_transaction_backup():
+    with mock_aws(), moto_without_transaction_backup(), moto_with_partition_queries():
         handler = _environment()
         _seed(args.accounts, args.due)
         runs = [_measure(handler, args.accounts, args.due, calls), _scan_baseline(args.accounts, args.due)]

@@ -6,6 +6,7 @@ import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 
 @contextmanager
@@ -57,6 +58,45 @@ def moto_without_transaction_backup() -> Iterator[None]:
         yield
     finally:
         models.copy = original
+
+
+@contextmanager
+def moto_with_partition_queries() -> Iterator[None]:
+    """moto's Query of a table or a local secondary index reading only its partition.
+
+    moto answers every Query by sorting every item of the table and filtering them (`Table.all_items`), so a
+    query costs time in proportion to the whole table, which DynamoDB's does not: a reminder run's per-account
+    queries (its contacts, its attempt) would make a bench of 100,000 accounts take hours. Here a query whose
+    partition is the table's hash key (the table itself, or an LSI) sorts only that partition's items; what it
+    answers is unchanged. Queries of a global secondary index still read the whole table (a run makes a few: the
+    due index, by shard and page).
+    """
+    from moto.dynamodb.models.table import Table
+
+    original = Table.query
+
+    def query(self: Table, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
+        index_name = args[6] if len(args) > 6 else kwargs.get("index_name")
+        local = {index.name for index in self.indexes}
+        if index_name is not None and index_name not in local:
+            return original(self, hash_key, *args, **kwargs)
+        value = hash_key
+        for name, expected in kwargs.get("hash_key_conditions") or ():
+            if name == self.hash_key_attr:
+                value = expected
+        partition = self.items.get(value, {}) if value is not None else {}
+        items = sorted(partition.values(), key=lambda x: (x.hash_key, x.range_key) if x.range_key else x.hash_key)
+        self.all_items = lambda: items  # type: ignore[method-assign]
+        try:
+            return original(self, hash_key, *args, **kwargs)
+        finally:
+            del self.all_items
+
+    Table.query = query  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        Table.query = original  # type: ignore[method-assign]
 
 
 NOTIFY_ARN = "arn:aws:lambda:us-east-1:123456789012:function:arrears-notify"
