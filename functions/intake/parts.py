@@ -41,6 +41,7 @@ def row_json(row: Row) -> dict[str, Any]:
         "balance": [row.balance.minor, row.balance.currency],
         "invoice_date": row.invoice_date.isoformat() if row.invoice_date else None,
         "due_date": row.due_date.isoformat(), "warnings": list(row.warnings), "raw": row.raw, "settled": row.settled,
+        "language": row.language,
     }  # fmt: skip
 
 
@@ -55,7 +56,7 @@ def row_from_json(data: dict[str, Any]) -> Row:
         balance=Money(int(minor), str(currency)),
         invoice_date=date.fromisoformat(invoice_date) if invoice_date else None,
         due_date=date.fromisoformat(data["due_date"]), warnings=tuple(data.get("warnings") or ()), raw=data["raw"],
-        settled=data.get("settled"),
+        settled=data.get("settled"), language=data.get("language"),
     )  # fmt: skip
 
 

@@ -165,10 +165,12 @@ LANGUAGE_NAMES = {"en": "English", "es": "Spanish"}
 
 def set_language(account: Account, language: str, at: datetime, actor: str) -> Changed:
     """The language the debtor asked to be written in: reminders and letters follow it. Unchanged (no activity)
-    when it is the language already."""
-    if account.preferences.get("language", "en") == language:
+    when it is the language already at the debtor's request (one the creditor's export set is made the debtor's own,
+    so the next export no longer changes it)."""
+    current = account.preferences
+    if current.get("language", "en") == language and "language_from" not in current:
         return account, []
-    preferences = dict(account.preferences) | {"language": language}
+    preferences = {k: v for k, v in current.items() if k != "language_from"} | {"language": language}
     summary = f"writes in {LANGUAGE_NAMES[language]} from now on (the debtor's request)"
     return replace(account, preferences=preferences), [Activity(at=at, kind="status", actor=actor, summary=summary,
                                                                  data={"language": language})]  # fmt: skip

@@ -76,8 +76,19 @@ def _contacts(account: Account, rows: list[ReceivableRow], now: datetime) -> Acc
         phones=tuple(phones),
         address=address,
         timezone=last.timezone or account.timezone,
+        preferences=_language(account.preferences, rows),
     )
     return located_again(updated)  # a new number in the creditor's export locates a debtor who needed it
+
+
+def _language(preferences: dict[str, Any], rows: list[ReceivableRow]) -> dict[str, Any]:
+    """The language the export names for the debtor, unless a collector set one at the debtor's request (`/collect
+    language`): what the debtor asked for outranks the creditor's books."""
+    language = next((row.language for row in reversed(rows) if row.language), None)
+    asked = "language" in preferences and preferences.get("language_from") != "import"
+    if language is None or asked or preferences.get("language") == language:
+        return preferences
+    return dict(preferences) | {"language": language, "language_from": "import"}
 
 
 def _invoice_changes(
@@ -127,7 +138,7 @@ def ledger_activities(reconciled: Reconciled, now: datetime, source: str) -> lis
     return found + inferred
 
 
-_COMPARED = ("debtor", "emails", "phones", "address", "timezone")
+_COMPARED = ("debtor", "emails", "phones", "address", "timezone", "preferences")
 _NONE = Invoice("", Money(0, "XXX"), date.min)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 
 import phonenumbers
@@ -49,6 +50,44 @@ def _e164(text: str, region: str | None) -> str | None:
     if not phonenumbers.is_valid_number(number):
         return None
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+LANGUAGES = ("en", "es")  # what reminders and letters are written in (shared.domain.letterhead)
+
+
+def read_language(text: str) -> tuple[str | None, list[str]]:
+    """The language a row asks the debtor be written in: a code (`es`, `es-MX`, `en_US`) or a name in English or
+    Spanish (`Spanish`, `Español`); another language is dropped with a warning (the row is kept)."""
+    value = text.strip()
+    if not value:
+        return None, []
+    language = _languages().get(value.casefold()) or _code(value)
+    if language in LANGUAGES:
+        return language, []
+    return None, [f"language {value!r} is not one Arrears writes in ({', '.join(LANGUAGES)}); the field was dropped"]
+
+
+@lru_cache(maxsize=1)
+def _languages() -> dict[str, str]:
+    """Each supported language's name in each supported language, as Babel's CLDR data spells them."""
+    from babel import Locale  # on first language cell: most exports have none
+
+    names = {}
+    for language in LANGUAGES:
+        for shown_in in LANGUAGES:
+            name = Locale(shown_in).languages[language].casefold()
+            names[name] = language
+            names[unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()] = language  # espanol
+    return names
+
+
+def _code(value: str) -> str | None:
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        return str(Locale.parse(value.replace("-", "_")).language)
+    except (ValueError, UnknownLocaleError):
+        return None
 
 
 def build_address(values: dict[str, str]) -> dict[str, str] | None:

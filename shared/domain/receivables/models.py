@@ -26,6 +26,7 @@ class ReceivableRow:
     warnings: tuple[str, ...]
     raw: str
     settled: str | None = None  # why the row owes nothing (paid, void, zero): it closes the invoice if held
+    language: str | None = None  # the language the export says to write to the debtor in (en, es)
 
 
 NO_DATE = date(1900, 1, 1)  # a settled row's due date, never read

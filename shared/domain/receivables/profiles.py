@@ -19,6 +19,7 @@ FIELDS = (
     "account_id", "debtor_name", "invoice", "invoice_date", "due_date", "balance", "currency", "email",
     "phone", "address1", "city", "state", "postal_code", "country", "terms", "txn_type",
     "status", "deleted", "total", "amount_paid", "line_amount", "debit", "credit", "amount", "gl_account",
+    "language",
 )  # fmt: skip
 AMOUNT_FIELDS = ("balance", "total", "line_amount", "debit", "credit", "amount")  # where what is owed can come from
 
@@ -63,7 +64,7 @@ BUILTIN_PROFILES: dict[str, Profile] = {
         "account_id": ("account_id",), "debtor_name": ("debtor_name",), "invoice": ("invoice",),
         "invoice_date": ("invoice_date",), "due_date": ("due_date",), "balance": ("balance",),
         "currency": ("currency",), "email": ("email",), "phone": ("phone",), "terms": ("terms",),
-        **_ADDRESS_GENERIC,
+        "language": ("language", "preferred_language"), **_ADDRESS_GENERIC,
     }, default_region="US"),
     "quickbooks": _profile("quickbooks", {
         "debtor_name": ("Customer", "Customer full name", "Name"), "invoice": ("Num", "No.", "Invoice no"),
@@ -170,6 +171,7 @@ class _MappingModel(BaseModel):
     credit: ColumnSpec = None
     amount: ColumnSpec = None
     gl_account: ColumnSpec = None
+    language: ColumnSpec = None
     date_order: Literal["MDY", "DMY", "YMD"] | None = None
     decimal_comma: bool = False
     default_currency: str | None = None

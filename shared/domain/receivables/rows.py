@@ -11,7 +11,13 @@ from shared.domain.errors import InvalidInputError
 from shared.domain.money import Money
 from shared.domain.receivables.amounts import AmountError, currency_code, parse_amount
 from shared.domain.receivables.bounds import MAX_AMOUNT, MAX_CELL_CHARS, field_limit, shown, too_long
-from shared.domain.receivables.contacts import build_address, clean_email, clean_phone, derive_timezone
+from shared.domain.receivables.contacts import (
+    build_address,
+    clean_email,
+    clean_phone,
+    derive_timezone,
+    read_language,
+)
 from shared.domain.receivables.dates import DateError, add_days, parse_date, parse_terms
 from shared.domain.receivables.header import normalize_name
 from shared.domain.receivables.models import NO_DATE, ReceivableRow, RejectedRow
@@ -257,11 +263,12 @@ def _build(reader: RowReader, line: int, raw: str, cells: list[str], group: str)
     if balance.minor < 0:
         warnings.append("balance is negative (a credit): nothing to collect")
     email, phone, address, contact_warnings = _contacts(reader, cells)
+    language, language_warnings = read_language(reader.cell(cells, "language"))
     return ReceivableRow(
         line=line, account_id=account or debtor, invoice=invoice, debtor=debtor or account,
         email=email, phone=phone, timezone=derive_timezone(address, phone), address=address,
         balance=balance, invoice_date=invoice_date, due_date=due_date,
-        warnings=(*warnings, *contact_warnings), raw=raw,
+        warnings=(*warnings, *contact_warnings, *language_warnings), raw=raw, language=language,
     )  # fmt: skip
 
 

@@ -484,3 +484,22 @@ def test_a_policy_whose_template_drops_the_disclosures_is_refused_naming_it(inta
     assert run(intake, put("policies/acme.json", policy)) == {"policies/acme.json": "policy-rejected"}
     alert = recorder.wait_for(lambda c: c.method == "chat.postMessage" and "not applied" in c.params.get("text", ""))
     assert 'collections.templates.friendly.email: must include {% include "_footer.email.j2" %}' in alert.params["text"]
+
+
+def test_language_column_of_an_export_sets_the_debtors_language(intake, recorder):
+    # Given a generic export with a language column: Spanish by name, by code, and one Arrears does not write in
+    body = (
+        b"account_id,debtor_name,invoice,due_date,balance,currency,preferred_language\n"
+        b"L1,Ana,I-1,2026-10-01,10.00,USD,Espa\xc3\xb1ol\n"
+        b"L2,Bo,I-2,2026-10-01,10.00,USD,es-MX\n"
+        b"L3,Cy,I-3,2026-10-01,10.00,USD,French\n"
+    )
+    # When it is imported
+    assert run(intake, put("incoming/generic/lang.csv", body)) == {"incoming/generic/lang.csv": "imported"}
+    # Then the Spanish-speaking debtors are written to in Spanish, the other keeps the default, and the row was kept
+    languages = [
+        account_repo.get_account(account_key("acme", k)).preferences.get("language") for k in ("L1", "L2", "L3")
+    ]
+    assert languages == ["es", "es", None]
+    summary = recorder.wait_for(lambda c: "Imported `incoming/generic/lang.csv`" in str(c.params.get("text")))
+    assert "3 accepted" in summary.params["text"]

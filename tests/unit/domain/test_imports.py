@@ -300,3 +300,27 @@ def test_merge_rows_later_row_without_address_keeps_known_one() -> None:
     # Then the known address and zone are kept
     assert merge.account.address == {**ADDRESS, "timezone": "America/Chicago"}
     assert merge.account.timezone == "America/Chicago"
+
+
+def test_language_column_sets_the_language_reminders_and_letters_use():
+    # Given an export whose row names Spanish for a new debtor
+    account = merge_rows(None, "acme", [row(language="es")], "first.csv", NOW).account
+    # Then the account is written to in Spanish, as the creditor's books say
+    assert account.preferences == {"language": "es", "language_from": "import"}
+    # And the next export may change what an export set (the account counts as updated)
+    merge = merge_rows(account, "acme", [row(language="en")], "second.csv", LATER)
+    assert merge.account.preferences["language"] == "en" and merge.change == "updated"
+
+
+def test_language_the_debtor_asked_for_outranks_the_export():
+    from shared.domain.account_actions import set_language
+
+    # Given a debtor imported in English who then asked a collector for Spanish
+    imported = merge_rows(None, "acme", [row(language="en")], "first.csv", NOW).account
+    asked, activities = set_language(imported, "es", NOW, "U1")
+    assert asked.preferences == {"language": "es"} and activities
+    # When the next export still says English (or says nothing)
+    for rows in ([row(language="en")], [row()]):
+        merge = merge_rows(asked, "acme", rows, "second.csv", LATER)
+        # Then the debtor's choice stands
+        assert merge.account.preferences == {"language": "es"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from shared.domain.receivables.contacts import clean_email, clean_phone, derive_timezone
+from shared.domain.receivables.contacts import clean_email, clean_phone, derive_timezone, read_language
 from shared.domain.receivables.timezones import _STATES, zone_for_address, zone_for_phone
 
 
@@ -72,3 +72,25 @@ def test_derive_timezone_falls_back_to_phone() -> None:
 def test_zone_for_phone_unknown_zone_is_none() -> None:
     # Given a non-geographic number (a toll-free line) / When / Then Etc/Unknown is dropped
     assert zone_for_phone("+18005550199") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("es", "es"), ("ES", "es"), ("es-MX", "es"), ("es_419", "es"), ("Spanish", "es"), ("Español", "es"),
+     ("espanol", "es"), ("en", "en"), ("en-US", "en"), ("English", "en"), ("inglés", "en"), (" english ", "en")],
+)  # fmt: skip
+def test_read_language_codes_and_names_in_english_or_spanish(text: str, expected: str) -> None:
+    # Given the language column of an export, When it is read, Then it is the code reminders and letters use
+    assert read_language(text) == (expected, [])
+
+
+@pytest.mark.parametrize("text", ["French", "fr-CA", "xx", "Klingon", "1"])
+def test_read_language_another_language_dropped_with_warning(text: str) -> None:
+    # Given a language Arrears does not write in, When it is read, Then it is dropped and the row says why
+    language, warnings = read_language(text)
+    assert language is None
+    assert warnings == [f"language {text!r} is not one Arrears writes in (en, es); the field was dropped"]
+
+
+def test_read_language_empty_cell_is_no_language() -> None:
+    assert read_language("  ") == (None, [])
