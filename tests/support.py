@@ -71,9 +71,16 @@ def moto_with_partition_queries() -> Iterator[None]:
     answers is unchanged. Queries of a global secondary index still read the whole table (a run makes a few: the
     due index, by shard and page).
     """
+    import threading
+
     from moto.dynamodb.models.table import Table
 
-    original = Table.query
+    original, every_item = Table.query, Table.all_items
+    asked = threading.local()  # the partition this thread's query reads (threads share the tables)
+
+    def all_items(self: Table) -> Any:
+        items = getattr(asked, "items", None)
+        return items if items is not None and getattr(asked, "table", None) is self else every_item(self)
 
     def query(self: Table, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
         index_name = args[6] if len(args) > 6 else kwargs.get("index_name")
@@ -85,18 +92,19 @@ def moto_with_partition_queries() -> Iterator[None]:
             if name == self.hash_key_attr:
                 value = expected
         partition = self.items.get(value, {}) if value is not None else {}
-        items = sorted(partition.values(), key=lambda x: (x.hash_key, x.range_key) if x.range_key else x.hash_key)
-        self.all_items = lambda: items  # type: ignore[method-assign]
+        asked.table = self
+        asked.items = sorted(partition.values(), key=lambda x: (x.hash_key, x.range_key) if x.range_key else x.hash_key)
         try:
             return original(self, hash_key, *args, **kwargs)
         finally:
-            del self.all_items
+            asked.items = None
 
+    Table.all_items = all_items  # type: ignore[method-assign]
     Table.query = query  # type: ignore[method-assign]
     try:
         yield
     finally:
-        Table.query = original  # type: ignore[method-assign]
+        Table.query, Table.all_items = original, every_item  # type: ignore[method-assign]
 
 
 NOTIFY_ARN = "arn:aws:lambda:us-east-1:123456789012:function:arrears-notify"

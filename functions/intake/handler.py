@@ -33,5 +33,5 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         obj.key: handle_object(obj, ports, wallclock.utcnow(), context.get_remaining_time_in_millis)
         for obj in objects_in(event)
     }
-    applied = [handle_part(part, ports, wallclock.utcnow()) for part in parts_in(event)]
+    applied = [handle_part(part, ports, wallclock.utcnow(), receives) for part, receives in parts_in(event)]
     return {"results": results} | ({"parts": applied} if applied else {})

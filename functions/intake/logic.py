@@ -405,13 +405,14 @@ def _parts_queued(job: _Job, ports: IntakePorts, now: datetime, time_left_ms: Ca
     state = job.state
     state.counts["phase"], state.counts["parts_total"] = parts.MODE, state.counts.get("parts_queued", 0)
     import_repo.save_progress(state, ports.clock())
-    text = parts_text(job.obj.key, state.checkpoint_line, state.counts["parts_total"], parts.PART_ROWS)
-    ports.tell(_name(job.obj), text, None, state.checkpoint_line)
+    _show(job.obj, state, ports, {}, state.checkpoint_line)
     return _join_parts(job, ports, now, time_left_ms)
 
 
 def _join_parts(job: _Job, ports: IntakePorts, now: datetime, time_left_ms: Callable[[], int]) -> str:
     state = job.state
+    # Set again on every delivery until the join: a reader that died after its save above still sets it.
+    import_repo.set_parts_total(state.bucket, state.key, state.version, state.counts["parts_total"], ports.clock())
     if not import_repo.parts_progress(state.bucket, state.key, state.version).complete:
         import_repo.release_lease(state, ports.clock())  # the last part's worker queues the join
         return "parts-queued"
@@ -422,17 +423,40 @@ def _join_parts(job: _Job, ports: IntakePorts, now: datetime, time_left_ms: Call
     return _finish(job, ports, now, time_left_ms)
 
 
-def handle_part(part: dict[str, Any], ports: IntakePorts, now: datetime) -> str:
-    """A worker's part of a big file; the one that completes the count hands the import back to be joined."""
-    obj, last = parts.apply_part(part, partial(apply_chunk, ports.store), now)
+def handle_part(part: dict[str, Any], ports: IntakePorts, now: datetime, receives: int = 1) -> str:
+    """A worker's part of a big file; the one that completes the count hands the import back to be joined. A part
+    that fails on its last delivery stops the import as stuck and says so, as an import read in order does."""
+    try:
+        obj, last = parts.apply_part(part, partial(apply_chunk, ports.store), now)
+    except Exception:
+        if receives >= parts.MAX_RECEIVES:
+            _part_failed(ObjectRef.model_validate(part["object"]), int(part["rows"][0]["line"]), ports, now)
+        raise
     if last:
         _requeue(obj, timedelta(0), ports)
         return "part-last"
     return "part-applied"
 
 
+def _part_failed(obj: ObjectRef, line: int, ports: IntakePorts, now: datetime) -> None:
+    if not import_repo.mark_stuck(obj.bucket, obj.key, obj.version, now):
+        return  # closed or stopped already
+    text = (
+        f":rotating_light: Import of `{obj.key}` stopped: its part from line {line:,} failed {parts.MAX_RECEIVES} "
+        "times and was set aside in the failure queue. The file stays in `incoming/`; the function's logs say why. "
+        "Upload it again to retry."
+    )
+    ports.tell(f"stuck:{_name(obj)}", text)
+    logger.error("import part failed for good", extra={"key": obj.key, "line": line})
+
+
 def _show(obj: ObjectRef, state: import_repo.ImportState, ports: IntakePorts, files: dict[str, str], seq: int) -> None:
     """Progress, then the final summary (`files`: where its errors and changes files are)."""
+    if state.counts.get("mode") == parts.MODE and state.status == "running":  # the counts come with the join
+        read_all = state.counts.get("phase") == parts.MODE
+        queued = state.counts.get("parts_queued", 0)
+        ports.tell(_name(obj), parts_text(obj.key, state.checkpoint_line, queued, parts.PART_ROWS, read_all), None, seq)
+        return
     if state.counts.get("kind") == "payments":
         text = payments_text(obj.key, state.counts, state.status, files.get("errors"))
     else:

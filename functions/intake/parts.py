@@ -82,10 +82,17 @@ def fits(body: dict[str, Any]) -> bool:
     return len(json.dumps(body).encode()) <= MAX_BODY
 
 
-def parts_in(event: dict[str, Any]) -> list[dict[str, Any]]:
-    """The parts an SQS event delivers (each body `{"part": ...}`)."""
-    bodies = (json.loads(r["body"]) for r in event.get("Records", []) if r.get("eventSource") == "aws:sqs")
-    return [body["part"] for body in bodies if isinstance(body, dict) and "part" in body]
+MAX_RECEIVES = 5  # the parts queue's maxReceiveCount (infra/template.yaml): then SQS parks the message
+
+
+def parts_in(event: dict[str, Any]) -> list[tuple[dict[str, Any], int]]:
+    """The parts an SQS event delivers (each body `{"part": ...}`), with how many times SQS has delivered each."""
+    found = []
+    for record in event.get("Records", []):
+        body = json.loads(record["body"]) if record.get("eventSource") == "aws:sqs" else None
+        if isinstance(body, dict) and "part" in body:
+            found.append((body["part"], int(record.get("attributes", {}).get("ApproximateReceiveCount", 1))))
+    return found
 
 
 def apply_part(part: dict[str, Any], apply_rows: ApplyRows, now: datetime) -> tuple[ObjectRef, bool]:

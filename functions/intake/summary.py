@@ -50,10 +50,12 @@ def summary_text(
     return "\n".join(lines)
 
 
-def parts_text(key: str, last_line: int, parts: int, rows: int) -> str:
-    """A big file read to its end, its parts with the workers: the summary follows when the last part is in."""
+def parts_text(key: str, last_line: int, parts: int, rows: int, read_all: bool) -> str:
+    """A big file's progress: read so far (or to its end) and queued in parts for the workers; the summary follows
+    when the last part is in."""
+    where = "read to line" if read_all else "reading: at line"
     return (
-        f":hourglass_flowing_sand: Importing `{escape(key)}`: read to line {last_line:,} and queued in {parts:,} "
+        f":hourglass_flowing_sand: Importing `{escape(key)}`: {where} {last_line:,} and queued in {parts:,} "
         f"part(s) of up to {rows} rows, which are being written in parallel; the summary follows when the last is in"
     )
 

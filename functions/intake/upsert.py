@@ -96,8 +96,12 @@ def _line(row: RejectedRow) -> int:
 def _plan(
     existing: Account | None, rows: list[ReceivableRow], target: ImportTarget, chunk: int, now: datetime
 ) -> _Planned:
-    mark = existing.last_import if existing else None
-    if existing is not None and mark is not None and (mark.source, mark.chunk) == (target.source, chunk):
+    mark = (
+        next((m for m in existing.import_marks if (m.source, m.chunk) == (target.source, chunk)), None)
+        if existing
+        else None
+    )
+    if existing is not None and mark is not None:
         # An earlier try of this chunk wrote the account: count it as it did.
         repeats = [row for row in rows if row.line in set(mark.repeat_lines)]
         rejected = [past_cap(row) for row in rows if row.line in set(mark.rejected_lines)]
@@ -111,9 +115,17 @@ def _plan(
     if merge.change != "unchanged":
         lines = tuple(row.line for row in merge.repeats), tuple(row.line for row in merge.rejected)
         kept = tuple((c.kind, c.currency, c.before, c.after, c.invoice) for c in diff)
-        marked = replace(merge.account, last_import=ImportMark(target.source, chunk, count_as, *lines, changes=kept))
+        mark = ImportMark(target.source, chunk, count_as, *lines, changes=kept)
+        marked = replace(merge.account, import_marks=_marked(existing, mark))
         merge = replace(merge, account=marked, activities=_fit(merge.activities))
     return _Planned(merge, count_as, diff=diff)
+
+
+def _marked(existing: Account | None, mark: ImportMark) -> tuple[ImportMark, ...]:
+    """The account's marks with this chunk's: those of the same import kept (another part may be retried), an
+    earlier import's dropped."""
+    kept = (m for m in (existing.import_marks if existing else ()) if m.source == mark.source and m.chunk != mark.chunk)
+    return (*kept, mark)
 
 
 def _fit(activities: list[Activity]) -> list[Activity]:

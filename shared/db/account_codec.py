@@ -128,9 +128,18 @@ def commitment_of(data: dict[str, Any] | None) -> Commitment | None:
     )
 
 
-def mark_json(mark: ImportMark | None) -> dict[str, Any] | None:
-    if mark is None:
-        return None
+def marks_json(marks: tuple[ImportMark, ...]) -> list[dict[str, Any]] | None:
+    return [_mark_json(mark) for mark in marks] or None
+
+
+def marks_of(data: list[dict[str, Any]] | dict[str, Any] | None) -> tuple[ImportMark, ...]:
+    """The marks as stored: a list, or the one mark an item written before parts held."""
+    if not data:
+        return ()
+    return tuple(_mark_of(mark) for mark in (data if isinstance(data, list) else [data]))
+
+
+def _mark_json(mark: ImportMark) -> dict[str, Any]:
     return {
         "source": mark.source,
         "chunk": mark.chunk,
@@ -141,9 +150,7 @@ def mark_json(mark: ImportMark | None) -> dict[str, Any] | None:
     }
 
 
-def mark_of(data: dict[str, Any] | None) -> ImportMark | None:
-    if not data:
-        return None
+def _mark_of(data: dict[str, Any]) -> ImportMark:
     lines = {name: tuple(int(n) for n in data.get(name) or ()) for name in ("repeat_lines", "rejected_lines")}
     changes = tuple((str(k), str(c), int(b), int(a), str(i)) for k, c, b, a, i in data.get("changes") or ())
     return ImportMark(data["source"], int(data["chunk"]), data["change"], **lines, changes=changes)
@@ -170,7 +177,7 @@ def to_item(account: Account, touched: Iterable[datetime] = ()) -> AccountItem:
         automation=account.automation,
         defer_until=account.defer_until,
         source=account.source,
-        last_import=mark_json(account.last_import),
+        last_import=marks_json(account.import_marks),
         expires_at=retain_until(account, touched),
         oldest_due=_iso(account.oldest_due),
         status=account.status,
@@ -216,7 +223,7 @@ def from_item(item: AccountItem) -> Account:
         automation=item.automation or "on",
         defer_until=item.defer_until,
         source=item.source,
-        last_import=mark_of(item.last_import),
+        import_marks=marks_of(item.last_import),
         account_type=item.account_type,
         collector_role=item.collector_role,
         timezone=item.timezone,

@@ -11,7 +11,7 @@ from pynamodb.expressions.update import Action
 
 from shared.db import keys
 from shared.db.errors import code_of
-from shared.db.models import ImportItem, MarkerItem
+from shared.db.models import ImportItem, MarkerItem, PartsItem
 from shared.db.transact import Cancelled, Transaction
 from shared.domain.errors import ConflictError, UpstreamUnavailableError
 
@@ -198,29 +198,57 @@ def part_recorded(bucket: str, key: str, version: str, line: int) -> bool:
         raise UpstreamUnavailableError("DynamoDB did not return the part record") from exc
 
 
+def mark_stuck(bucket: str, key: str, version: str, now: datetime) -> bool:
+    """Stop a running import for good (a part that kept failing); False when it was not running any more."""
+    item = ImportItem(_pk(bucket, key), f"V#{version}")
+    actions: list[Action] = [ImportItem.status.set("stuck"), ImportItem.finished_at.set(now), ImportItem.owner.remove()]
+    try:
+        item.update(actions=actions, condition=ImportItem.status == "running")
+    except UpdateError as exc:
+        if code_of(exc) == "ConditionalCheckFailedException":
+            return False
+        raise UpstreamUnavailableError("DynamoDB rejected the stuck mark") from exc
+    return True
+
+
+def _parts(bucket: str, key: str, version: str) -> PartsItem:
+    return PartsItem(_pk(bucket, key), f"PARTS#{version}")
+
+
 def record_part(bucket: str, key: str, version: str, line: int, counts: dict[str, Any], now: datetime) -> None:
-    """One part applied: its counts stored and the import's `parts_done` raised by one, in one transaction, once
-    (a second delivery of the part finds the record and adds nothing)."""
+    """One part applied: its counts stored and the import's parts done raised by one, in one transaction, once
+    (a second delivery of the part finds the record and adds nothing). Workers finishing at once conflict on the
+    count; the transaction is retried with backoff."""
     tx = Transaction()
     record = MarkerItem(_pk(bucket, key), _part_sk(version, line), at=now, data=counts, expires_at=now + PART_TTL)
     tx.put("part", record, condition=MarkerItem.pk.does_not_exist())
-    parent = ImportItem(_pk(bucket, key), f"V#{version}")
-    tx.update("import", parent, [ImportItem.parts_done.add(1)], ImportItem.pk.exists(), versioned=False)
+    actions = [PartsItem.parts_done.add(1), PartsItem.expires_at.set(now + PART_TTL)]
+    tx.update("count", _parts(bucket, key, version), actions, versioned=False)
     try:
         tx.commit()
     except Cancelled as exc:
         if "part" not in exc.failed:
-            raise UpstreamUnavailableError(f"the import record of {key} is missing") from exc
+            raise UpstreamUnavailableError(f"the parts count of {key} refused the part") from exc
+
+
+def set_parts_total(bucket: str, key: str, version: str, total: int, now: datetime) -> None:
+    """The reader has read the whole file into `total` parts (a transaction too: it may meet a worker's)."""
+    tx = Transaction()
+    actions = [PartsItem.parts_total.set(total), PartsItem.expires_at.set(now + PART_TTL)]
+    tx.update("count", _parts(bucket, key, version), actions, versioned=False)
+    tx.commit()
 
 
 def parts_progress(bucket: str, key: str, version: str) -> PartsProgress:
     """Read consistently, so the last part's worker (or the reader) sees every part counted before it."""
     try:
-        item = ImportItem.get(_pk(bucket, key), f"V#{version}", consistent_read=True)
+        item = PartsItem.get(_pk(bucket, key), f"PARTS#{version}", consistent_read=True)
+    except PartsItem.DoesNotExist:
+        return PartsProgress(0, None)
     except GetError as exc:
-        raise UpstreamUnavailableError("DynamoDB did not return the import record") from exc
-    total = (item.report or {}).get("counts", {}).get("parts_total")
-    return PartsProgress(int(item.parts_done or 0), int(total) if total is not None else None)
+        raise UpstreamUnavailableError("DynamoDB did not return the parts count") from exc
+    total = int(item.parts_total) if item.parts_total is not None else None
+    return PartsProgress(int(item.parts_done or 0), total)
 
 
 def part_counts(bucket: str, key: str, version: str) -> list[dict[str, Any]]:

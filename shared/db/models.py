@@ -123,7 +123,7 @@ class AccountItem(_Item):
     automation = UnicodeAttribute(default="on")
     defer_until = UTCDateTimeAttribute(null=True)
     source = UnicodeAttribute(null=True)
-    last_import = JSONAttribute(null=True)  # the import chunk that wrote it last (a retried chunk replays it)
+    last_import = JSONAttribute(null=True)  # the chunks of the import that wrote it last (a retried chunk replays it)
     expires_at = TTLAttribute(null=True)  # three years after the last activity (shared.domain.retention)
     oldest_due = UnicodeAttribute(null=True)
     status = UnicodeAttribute(default="open")
@@ -200,7 +200,6 @@ class ImportItem(_Item):
     owner = UnicodeAttribute(null=True)  # the invocation holding the lease; none once it handed over or failed
     interruptions = NumberAttribute(default=0)  # failures and takeovers from an invocation that died
     report = JSONAttribute(default=dict)
-    parts_done = NumberAttribute(null=True)  # a parallel import: parts its workers have applied (ADD, once each)
     gsi3pk = UnicodeAttribute(null=True)
     gsi3sk = UnicodeAttribute(null=True)
     lookup = LookupIndex()
@@ -262,6 +261,16 @@ class RunItem(_Item):
     expires_at = TTLAttribute()
 
 
+class PartsItem(_Item):
+    """A big import's parts (pk `IMPORT#<bucket>/<key>`, sk `PARTS#<version>`): how many the reader queued, how many
+    workers applied. An item of its own, so the workers' transactions never conflict with the reader's checkpoints
+    of the import item."""
+
+    parts_total = NumberAttribute(null=True)  # set once the reader has read the whole file
+    parts_done = NumberAttribute(null=True)  # ADD 1 in the transaction that records each part, once
+    expires_at = TTLAttribute()
+
+
 ALL_MODELS: tuple[type[_Item], ...] = (
     AccountItem,
     ActivityItem,
@@ -272,6 +281,7 @@ ALL_MODELS: tuple[type[_Item], ...] = (
     InstallmentItem,
     CreditorItem,
     RunItem,
+    PartsItem,
 )
 
 

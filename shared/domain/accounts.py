@@ -53,8 +53,9 @@ class Commitment:
 
 @dataclass(frozen=True)
 class ImportMark:
-    """The last import chunk that wrote an account: a retry of that chunk finds its part done and counts it as the
-    first try did (`change`, the lines that only repeated an invoice the file had listed before, and the lines
+    """An import chunk that wrote an account (an account keeps one a chunk of the import that wrote it last: parts
+    of a big file written at once each find their own): a retry of that chunk finds its part done and counts it as
+    the first try did (`change`, the lines that only repeated an invoice the file had listed before, and the lines
     turned away because the account holds as many invoices as it may)."""
 
     source: str
@@ -99,7 +100,7 @@ class Account:
     created_at: datetime | None = None
     last_contact_at: datetime | None = None
     source: str | None = None
-    last_import: ImportMark | None = None
+    import_marks: tuple[ImportMark, ...] = ()  # the chunks of the last import that wrote it, one mark each
     # derived
     oldest_due: date | None = None
     status: str = OPEN

@@ -28,6 +28,7 @@ from tests.integration.functions.test_intake import (
     snapshot_mapping,
     snapshot_rows,
 )
+from tests.support import deliver_notices
 
 __all__ = ["intake"]  # the fixture, imported for the tests below
 
@@ -185,3 +186,68 @@ def test_a_part_delivered_after_the_import_closed_changes_nothing(intake, parts_
     assert outcome["parts"] == ["part-last"]
     assert follow_continuations(intake) == ["repeat"]
     assert _world("late") == before
+
+
+def test_a_part_retried_after_the_next_part_wrote_its_accounts_counts_as_its_first_try(
+    intake, parts_queue, monkeypatch
+):
+    import functions.intake.logic as logic
+    from functions.intake import parts
+
+    # Given the export imported in order, for comparison
+    monkeypatch.setattr(logic, "CHUNK_ROWS", parts.PART_ROWS)
+    _set(intake, monkeypatch, intake_parts_queue_url=None)
+    run(intake, put("incoming/generic/inorder/ar.csv", _export("inorder")))
+    _set(intake, monkeypatch, intake_parts_queue_url=parts_queue)
+    run(intake, put("incoming/generic/retried/ar.csv", _export("retried")))
+    sqs = boto3.client("sqs")
+    messages = []
+    while got := sqs.receive_message(QueueUrl=parts_queue, MaxNumberOfMessages=10, VisibilityTimeout=600).get(
+        "Messages"
+    ):
+        messages += got
+    messages.sort(key=lambda m: json.loads(m["Body"])["part"]["rows"][0]["line"])
+    # When the first part's worker dies after writing its accounts but before recording the part
+    plain = import_repo.record_part
+
+    def dies(bucket: str, key: str, version: str, line: int, counts: dict[str, Any], now: Any) -> None:
+        raise TimeoutError("the invocation ran out of time")
+
+    monkeypatch.setattr(import_repo, "record_part", dies)
+    with pytest.raises(TimeoutError):
+        intake.lambda_handler(sqs_event(messages[:1], PARTS_ARN), _context())
+    monkeypatch.setattr(import_repo, "record_part", plain)
+    # And the next part, holding the same account's next invoices (K83: lines 250-252), writes it before the
+    # first part's message comes back
+    for message in [*messages[1:], messages[0]]:
+        intake.lambda_handler(sqs_event([message], PARTS_ARN), _context())
+    follow_continuations(intake)
+    # Then the retried part counts as its first try did: the world is the import read in order
+    assert _world("retried") == _world("inorder")
+
+
+def test_a_part_that_fails_on_its_last_delivery_stops_the_import_and_says_so(
+    intake, parts_queue, recorder, monkeypatch
+):
+    # Given a big file read into parts, one of which cannot be written (say its account keeps conflicting)
+    run(intake, put("incoming/generic/poison/ar.csv", _export("poison")))
+    sqs = boto3.client("sqs")
+    (message,) = sqs.receive_message(QueueUrl=parts_queue, MaxNumberOfMessages=1, AttributeNames=["All"])["Messages"]
+
+    def refused(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("the account kept conflicting")
+
+    monkeypatch.setattr(import_repo, "record_part", refused)
+    # When it fails on a delivery before the last, Then it raises (SQS delivers it again) and the import runs on
+    with pytest.raises(RuntimeError):
+        intake.lambda_handler(sqs_event([message], PARTS_ARN), _context())
+    assert import_repo.query_imports_of_file(BUCKET, "incoming/generic/poison/ar.csv")[0].status == "running"
+    # When it fails on the fifth, after which SQS sets it aside in the failure queue
+    message["Attributes"]["ApproximateReceiveCount"] = "5"
+    with pytest.raises(RuntimeError):
+        intake.lambda_handler(sqs_event([message], PARTS_ARN), _context())
+    # Then the import is stopped as stuck, and the ops channel is told where and what to do
+    assert import_repo.query_imports_of_file(BUCKET, "incoming/generic/poison/ar.csv")[0].status == "stuck"
+    deliver_notices()
+    alert = recorder.wait_for(lambda c: "stopped: its part from line" in str(c.params.get("text")))
+    assert "failed 5 times" in alert.params["text"] and "incoming/" in alert.params["text"]
