@@ -64,18 +64,24 @@ def _set(handler: Any, monkeypatch: pytest.MonkeyPatch, **values: Any) -> None:
     monkeypatch.setattr(handler, "settings", handler.settings.model_copy(update=values))
 
 
-def _drain_parts(handler: Any, url: str, seed: int, repeat_every: int = 0) -> list[str]:
-    """Deliver every queued part as Lambda's poller would, in a shuffled order, some of them twice."""
-    sqs = boto3.client("sqs")
-    messages = []
+def _queued(url: str) -> list[dict[str, Any]]:
+    """Every message waiting on the queue, taken off it for ten minutes."""
+    sqs, messages = boto3.client("sqs"), []
     while got := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=600).get("Messages"):
         messages += got
+    return messages
+
+
+def _drain_parts(handler: Any, url: str, seed: int, repeat_every: int = 0) -> list[str]:
+    """Deliver every queued part as Lambda's poller would, in a shuffled order, some of them twice."""
+    messages = _queued(url)
     random.Random(seed).shuffle(messages)
     if repeat_every:
         messages += messages[::repeat_every]  # at-least-once: a part delivered again after the others
     outcomes: list[str] = []
     for message in messages:
         outcomes += handler.lambda_handler(sqs_event([message], PARTS_ARN), _context()).get("parts", [])
+    sqs = boto3.client("sqs")
     for message in messages:
         sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
     return outcomes
@@ -170,12 +176,7 @@ def test_a_big_full_snapshot_is_read_in_order(intake, parts_queue):
 def test_a_part_delivered_after_the_import_closed_changes_nothing(intake, parts_queue):
     # Given a big file imported in parts to the end
     run(intake, put("incoming/generic/late/ar.csv", _export("late")))
-    sqs = boto3.client("sqs")
-    kept = []
-    while got := sqs.receive_message(QueueUrl=parts_queue, MaxNumberOfMessages=10, VisibilityTimeout=600).get(
-        "Messages"
-    ):
-        kept += got
+    kept = _queued(parts_queue)
     for message in kept:
         intake.lambda_handler(sqs_event([message], PARTS_ARN), _context())
     assert follow_continuations(intake)[0] == "imported"
@@ -200,12 +201,7 @@ def test_a_part_retried_after_the_next_part_wrote_its_accounts_counts_as_its_fir
     run(intake, put("incoming/generic/inorder/ar.csv", _export("inorder")))
     _set(intake, monkeypatch, intake_parts_queue_url=parts_queue)
     run(intake, put("incoming/generic/retried/ar.csv", _export("retried")))
-    sqs = boto3.client("sqs")
-    messages = []
-    while got := sqs.receive_message(QueueUrl=parts_queue, MaxNumberOfMessages=10, VisibilityTimeout=600).get(
-        "Messages"
-    ):
-        messages += got
+    messages = _queued(parts_queue)
     messages.sort(key=lambda m: json.loads(m["Body"])["part"]["rows"][0]["line"])
     # When the first part's worker dies after writing its accounts but before recording the part
     plain = import_repo.record_part
