@@ -289,10 +289,15 @@ def _run_import(
             return _continue(job.obj, state, ports)
         if number % PROGRESS_EVERY == 0 and not in_parts:
             _show(job.obj, state, ports, {}, state.checkpoint_line)
-    parts.add_counts(state.counts, delta.take(), job.target.settings)  # lines after the last row: footers, totals
+    # Lines after the last row (footers, totals); the account counts are there even for a file with no row.
+    trailing = delta.take() | dict.fromkeys(ACCOUNT_COUNTS, 0)
+    parts.add_counts(state.counts, trailing, job.target.settings)
     if in_parts:
         return _parts_queued(job, ports, now, time_left_ms)
     return _finish(job, ports, now, time_left_ms)
+
+
+ACCOUNT_COUNTS = ("new", "updated", "unchanged")
 
 
 def apply_chunk(
@@ -322,7 +327,7 @@ def apply_chunk(
     report["rows_read"] -= len(left_out)
     report["duplicates"] += len(left_out)  # scattered repeats: folded like the parser folds adjacent ones
     report["rejected"] += len(turned_away)  # past the account's invoice cap
-    accounts = {name: result.changes.get(name, 0) for name in ("new", "updated", "unchanged")}
+    accounts = {name: result.changes.get(name, 0) for name in ACCOUNT_COUNTS}
     changed = dict(Counter(line.kind for line in result.diff))
     largest = notable(result.diff, target.settings, [])
     added = report | accounts | {"totals": totals, "changed": changed, "notable": largest}
