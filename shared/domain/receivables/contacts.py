@@ -8,6 +8,7 @@ from functools import lru_cache
 
 import phonenumbers
 
+from shared.domain.letterhead import LANGUAGES  # what reminders and letters are written in
 from shared.domain.receivables.timezones import zone_for_address, zone_for_phone
 
 _EMAIL = re.compile(
@@ -52,9 +53,6 @@ def _e164(text: str, region: str | None) -> str | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-LANGUAGES = ("en", "es")  # what reminders and letters are written in (shared.domain.letterhead)
-
-
 def read_language(text: str) -> tuple[str | None, list[str]]:
     """The language a row asks the debtor be written in: a code (`es`, `es-MX`, `en_US`) or a name in English or
     Spanish (`Spanish`, `Español`); another language is dropped with a warning (the row is kept)."""
@@ -81,6 +79,7 @@ def _languages() -> dict[str, str]:
     return names
 
 
+@lru_cache(maxsize=256)  # an export spells its languages a few ways, on every row
 def _code(value: str) -> str | None:
     from babel import Locale, UnknownLocaleError
 
