@@ -29,12 +29,20 @@ class SmsSender(Protocol):
 
 class TrackedMailer(Protocol):
     def send_email(
-        self, to: str, subject: str, body: str, attempt_id: str, account_key: str, unsubscribe_url: str
+        self,
+        to: str,
+        subject: str,
+        body: str,
+        attempt_id: str,
+        account_key: str,
+        unsubscribe_url: str,
+        html: str = "",
+        attachment: tuple[str, bytes] | None = None,
     ) -> str:
         """Send one email tagged with `attempt_id` and its account (its delivery events, bounces and complaints
-        name them), with `unsubscribe_url` as its one-click List-Unsubscribe header; return the message id.
-        DeliveryUnknownError when the response was lost (it may have been sent), UpstreamUnavailableError when
-        the provider refused it."""
+        name them), with `unsubscribe_url` as its one-click List-Unsubscribe header; `html`: also an HTML body;
+        `attachment`: a PDF (file name, bytes). Return the message id. DeliveryUnknownError when the response was
+        lost (it may have been sent), UpstreamUnavailableError when the provider refused it."""
         ...
 
 

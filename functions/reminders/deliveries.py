@@ -14,6 +14,7 @@ from functions.reminders.models import SesSendingEvent, TextDelivery
 from shared.domain.account_actions import email_refused, text_undelivered
 from shared.domain.accounts import Account, Activity
 from shared.domain.errors import NotFoundError
+from shared.domain.letters import notice_bounced
 from shared.domain.sends import ACCOUNT_TAG, ATTEMPT_TAG, DELIVERED, FAILED, DeliveryEvent, account_of_tag
 from shared.domain.texts import number_gone
 from shared.observability import logger
@@ -37,8 +38,9 @@ def record_deliveries(events: Iterable[SesSendingEvent], log: SendLog, accounts:
 
 
 def _refusals(event: SesSendingEvent, accounts: Accounts) -> None:
-    """A permanent bounce marks each bounced address bad; a complaint opts its address out (repeats change
-    nothing: SNS delivers at least once). Transient bounces only wait for the next try."""
+    """A permanent bounce marks each bounced address bad, and a first notice emailed there is owed again (by
+    mail); a complaint opts its address out (repeats change nothing: SNS delivers at least once). Transient
+    bounces only wait for the next try."""
     tag = event.mail.tags.get(ACCOUNT_TAG) or []
     bounce, complaint = event.bounce, event.complaint
     refused: list[tuple[str, bool, str]] = []
@@ -56,6 +58,9 @@ def _refusals(event: SesSendingEvent, accounts: Accounts) -> None:
         for address, is_complaint, detail in refused:
             current, done = email_refused(current, address, is_complaint, at, detail)
             activities += done
+            if not is_complaint:  # a bounced notice was never provided: it goes by mail
+                current, done = notice_bounced(current, address, at)
+                activities += done
         return current, activities  # refused already: the same account, nothing written
 
     with suppress(NotFoundError):  # the account is gone (retention)

@@ -41,14 +41,23 @@ def _call(service: str, operation: str, what: str, **params: Any) -> str:
 
 class TaggedSesMailer:
     """SES v2 SendEmail tagged with the attempt id, through the configuration set that publishes its delivery
-    events, with RFC 8058 one-click unsubscribe headers (v2's simple content takes headers; v1's does not)."""
+    events, with RFC 8058 one-click unsubscribe headers (v2's simple content takes headers and attachments; v1's
+    does not): no MIME is built here."""
 
     def __init__(self, sender: str, configuration_set: str | None) -> None:
         self.sender = sender
         self.configuration_set = configuration_set
 
     def send_email(
-        self, to: str, subject: str, body: str, attempt_id: str, account_key: str, unsubscribe_url: str
+        self,
+        to: str,
+        subject: str,
+        body: str,
+        attempt_id: str,
+        account_key: str,
+        unsubscribe_url: str,
+        html: str = "",
+        attachment: tuple[str, bytes] | None = None,
     ) -> str:
         extra = {"ConfigurationSetName": self.configuration_set} if self.configuration_set else {}
         # The account tag lets its bounces and complaints find the account.
@@ -57,11 +66,14 @@ class TaggedSesMailer:
             {"Name": "List-Unsubscribe", "Value": f"<{unsubscribe_url}>"},
             {"Name": "List-Unsubscribe-Post", "Value": ONE_CLICK},
         ]
-        simple = {
-            "Subject": {"Data": subject, "Charset": "UTF-8"},
-            "Body": {"Text": {"Data": body, "Charset": "UTF-8"}},
-            "Headers": headers,
-        }
+        parts = {"Text": {"Data": body, "Charset": "UTF-8"}} | (
+            {"Html": {"Data": html, "Charset": "UTF-8"}} if html else {}
+        )
+        simple: dict[str, Any] = {"Subject": {"Data": subject, "Charset": "UTF-8"}, "Body": parts, "Headers": headers}
+        if attachment is not None:
+            name, data = attachment
+            simple["Attachments"] = [{"FileName": name, "RawContent": data, "ContentType": "application/pdf",
+                                      "ContentDisposition": "ATTACHMENT"}]  # fmt: skip
         return _call(
             "sesv2",
             "send_email",

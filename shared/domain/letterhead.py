@@ -10,6 +10,9 @@ from shared.domain.errors import InvalidInputError
 
 LANGUAGES = ("en", "es")
 MAIL_CLASSES = ("first_class", "standard", "certified")
+# How a first notice goes: `mail` always; `email`: in the body of an email when that email is the first contact
+# and the rules allow it (12 CFR 1006.42(c)(1)), else by mail.
+NOTICE_DELIVERIES = ("mail", "email")
 
 
 @dataclass(frozen=True)
@@ -24,13 +27,14 @@ class Letterhead:
     website: str = ""
     mail_class: str = "first_class"
     language: str = "en"
+    notice_delivery: str = "mail"
 
 
 def parse_letterhead(raw: Any) -> Letterhead:
     """The creditor's `collections.letters` settings; InvalidInputError names the bad field."""
     if not isinstance(raw, dict):
         raise InvalidInputError("collections.letters must be an object with name, address and phone")
-    known = ("name", "address", "phone", "hours", "email", "website", "mail_class", "language")
+    known = ("name", "address", "phone", "hours", "email", "website", "mail_class", "language", "notice_delivery")
     unknown = sorted(set(raw) - set(known))
     if unknown:
         raise InvalidInputError(f"unknown collections.letters key(s) {', '.join(unknown)}; known: {', '.join(known)}")
@@ -41,6 +45,11 @@ def parse_letterhead(raw: Any) -> Letterhead:
     if not isinstance(address, list) or not address or not all(isinstance(a, str) and a.strip() for a in address):
         raise InvalidInputError("collections.letters.address must be a list of address lines")
     mail_class, language = raw.get("mail_class", "first_class"), raw.get("language", "en")
+    delivery = raw.get("notice_delivery", "mail")
+    if delivery not in NOTICE_DELIVERIES:
+        raise InvalidInputError(
+            f"collections.letters.notice_delivery: {delivery!r} is not one of {', '.join(NOTICE_DELIVERIES)}"
+        )
     if mail_class not in MAIL_CLASSES:
         raise InvalidInputError(
             f"collections.letters.mail_class: {mail_class!r} is not one of {', '.join(MAIL_CLASSES)}"
@@ -49,4 +58,4 @@ def parse_letterhead(raw: Any) -> Letterhead:
         raise InvalidInputError(f"collections.letters.language: {language!r} is not one of {', '.join(LANGUAGES)}")
     extras = {k: str(raw.get(k) or "") for k in ("hours", "email", "website")}
     return Letterhead(raw["name"].strip(), tuple(a.strip() for a in address), raw["phone"].strip(), **extras,
-                      mail_class=mail_class, language=language)  # fmt: skip
+                      mail_class=mail_class, language=language, notice_delivery=delivery)  # fmt: skip

@@ -1,14 +1,14 @@
 """Letters: the validation notice of 12 CFR 1006.34 (third-party collectors), the first-party notice, and what
-mailing one records. Pure: what a notice says and when; `shared/letters.py` lays it out as a PDF."""
+mailing (or emailing) one records. Pure: what a notice says and when; `shared/letters.py` lays it out as a PDF."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from shared.domain.accounts import Account
+from shared.domain.accounts import Account, Activity
 from shared.domain.compliance.businessdays import is_business_day, validation_period_end
 from shared.domain.letterhead import LANGUAGES, Letterhead
 from shared.domain.money import Money
@@ -57,6 +57,8 @@ class Notice:
     period_end: date | None
     debts: tuple[DebtLine, ...]
     zone: str  # the debtor's: the letter counts as sent at noon of its mail date there
+    emailed_at: datetime | None = None  # set: the notice goes in the body of an email at that instant, not by mail
+    emailed_to: str | None = None
 
     @property
     def totals(self) -> dict[str, Money]:
@@ -68,7 +70,11 @@ class Notice:
 
     @property
     def sent_at(self) -> datetime:
-        return mailed_at(self.mail_date, self.zone)
+        return self.emailed_at or mailed_at(self.mail_date, self.zone)
+
+    @property
+    def channel(self) -> str:
+        return "letter" if self.emailed_at is None else "email"
 
 
 def mail_date(now: datetime) -> date:
@@ -107,8 +113,17 @@ def unnoticed(account: Account) -> list[str]:
     return [n for n in open_numbers if n not in noticed]
 
 
-def build_notice(account: Account, sender: Letterhead, numbers: list[str], now: datetime, observed: bool) -> Notice:
-    """The notice for the `numbers` invoices of `account`, mailed on the first mail day from `now`; `observed`:
+def notice_owed(account: Account, sender: Letterhead | None) -> bool:
+    """A validation notice is owed after the debtor was contacted (an emailed notice that bounced, an invoice that
+    arrived since): the 5 days of 1006.34(a)(1) run from that contact, so the letter should go at once."""
+    return sender is not None and bool(account.flags.get("initial_communication_at")) and bool(unnoticed(account))
+
+
+def build_notice(
+    account: Account, sender: Letterhead, numbers: list[str], now: datetime, observed: bool, email: str | None = None
+) -> Notice:
+    """The notice for the `numbers` invoices of `account`, mailed on the first mail day from `now`, or with an
+    `email` address sent there at `now` (dated the debtor's day: the day the information is provided); `observed`:
     the validation period skips observed holidays too (the creditor's `validation_holidays` policy)."""
     owed = account.open_amounts()
     debts = []
@@ -121,7 +136,8 @@ def build_notice(account: Account, sender: Letterhead, numbers: list[str], now: 
         debts.append(
             DebtLine(invoice.number, invoice.invoice_date or invoice.due_date, then, zero, zero, paid, now_owed)
         )
-    day = mail_date(now)
+    zone = account.timezone or FALLBACK_ZONE
+    day = now.astimezone(ZoneInfo(zone)).date() if email else mail_date(now)
     third_party = account.collector_role == "third_party"
     language = account.preferences.get("language") or sender.language
     return Notice(
@@ -136,8 +152,24 @@ def build_notice(account: Account, sender: Letterhead, numbers: list[str], now: 
         mail_date=day,
         period_end=validation_period_end(day, observed) if third_party else None,
         debts=tuple(debts),
-        zone=account.timezone or FALLBACK_ZONE,
+        zone=zone,
+        emailed_at=now if email else None,
+        emailed_to=email,
     )
+
+
+def notice_email(account: Account, sender: Letterhead) -> str | None:
+    """Where the first notice may go in the body of an email (12 CFR 1006.42(c)(1)): the creditor asked for email
+    delivery, the email is the first contact (no communication yet, so none the notice follows), and the account
+    holds a personal address that was neither bounced nor opted out. Whether that address may be written to at all
+    (its provenance, 1006.6(d)(3)-(4); state rules; the hour) is the compliance engine's check of the email itself;
+    None: the notice goes by mail."""
+    if sender.notice_delivery != "email" or account.last_contact_at or account.flags.get("initial_communication_at"):
+        return None
+    for entry in account.emails:
+        if not entry.get("invalid") and not entry.get("opted_out_at") and not entry.get("work_email"):
+            return str(entry["address"])
+    return None
 
 
 @dataclass(frozen=True)
@@ -175,6 +207,22 @@ def mailed_flags(account: Account, notice: Notice) -> dict[str, Any]:
     if notice.kind == "validation":
         notices = dict(flags.get("validation_notices") or {})
         for debt in notice.debts:
-            notices[debt.number] = {"sent_at": sent, "channel": "letter", "period_end": str(notice.period_end)}
+            entry = {"sent_at": sent, "channel": notice.channel, "period_end": str(notice.period_end)}
+            notices[debt.number] = entry | ({"to": notice.emailed_to} if notice.emailed_to else {})
         flags["validation_notices"] = notices
     return flags
+
+
+def notice_bounced(account: Account, address: str, at: datetime) -> tuple[Account, list[Activity]]:
+    """An emailed notice's address bounced for good: the notice was not provided (1006.42(a): a notice of
+    undeliverability means no actual notice), so its invoices are owed one again and the next run mails it
+    (`notice_owed`: the account is due at once). The initial communication stays recorded (the stricter reading:
+    other contacts wait for the notice). Unchanged (no activity) when no notice went to that address."""
+    notices = account.flags.get("validation_notices") or {}
+    kept = {n: v for n, v in notices.items() if str(v.get("to") or "").lower() != address.lower()}
+    if len(kept) == len(notices):
+        return account, []
+    flags = {**account.flags, "validation_notices": kept}
+    gone = sorted(set(notices) - set(kept))
+    summary = f"the validation notice emailed for {', '.join(gone)} bounced: it goes by mail on the next run"
+    return replace(account, flags=flags), [Activity(at=at, kind="status", actor="ses", summary=summary)]

@@ -14,6 +14,7 @@ from decimal import Decimal
 from shared.domain.accounts import CLOSED_STATUSES, Account, Commitment
 from shared.domain.dunning import Step, commitment_notice_at, commitment_reminder_at, local_day, next_reminder
 from shared.domain.ledger import reconcile_by
+from shared.domain.letters import notice_owed
 from shared.domain.money import Money
 from shared.domain.settings import Settings
 
@@ -63,8 +64,11 @@ def _status(account: Account, owes: bool) -> str:
     return "open" if owes else "paid"
 
 
-def _next(account: Account, now: datetime, cadence: tuple[Step, ...]) -> tuple[str | None, datetime | None, int]:
-    """The next action, when it is due on the due index (None: nothing automated), and the dunning step."""
+def _next(
+    account: Account, now: datetime, cadence: tuple[Step, ...], notice_owed: bool = False
+) -> tuple[str | None, datetime | None, int]:
+    """The next action, when it is due on the due index (None: nothing automated), and the dunning step; a notice
+    owed since the account was first contacted (`notice_owed`) makes the next reminder due now: it is that notice."""
     if not account.is_open:
         return None, None, account.dunning_step
     held = AUTOMATION_HOLDS.intersection(account.holds())
@@ -79,10 +83,11 @@ def _next(account: Account, now: datetime, cadence: tuple[Step, ...]) -> tuple[s
     nxt = next_reminder(
         account.oldest_due, account.dunning_step, account.timezone, now, account.last_contact_at, cadence
     )
-    if nxt is None:
+    if nxt is None and not notice_owed:
         return "call", None, account.dunning_step  # the cadence is done: the collector calls
-    at = max(nxt.at, account.defer_until) if account.defer_until else nxt.at
-    return "reminder", at, nxt.step
+    at = min(nxt.at, now) if nxt and notice_owed else nxt.at if nxt else now
+    at = max(at, account.defer_until) if account.defer_until else at
+    return "reminder", at, nxt.step if nxt else account.dunning_step
 
 
 def _commitment_message(account: Account, commitment: Commitment, now: datetime) -> tuple[str, datetime, int] | None:
@@ -107,7 +112,8 @@ def recompute(account: Account, now: datetime, settings: Settings | None = None)
     open_dues = [i.due_date for i in account.invoices if owed.get(i.number, 0) > 0]
     owes = any(p.owed > 0 for p in account.positions.values())
     account = replace(account, oldest_due=min(open_dues, default=None), status=_status(account, owes))
-    action, at, step = _next(account, now, settings.cadence_for(account.account_type))
+    cadence = settings.cadence_for(account.account_type)
+    action, at, step = _next(account, now, cadence, notice_owed(account, settings.letterhead))
     account = replace(account, next_action=action, next_action_at=at, dunning_step=step)
     rank = priority_of(account, settings.rates)
     paused = account.commitment is not None

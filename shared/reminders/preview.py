@@ -91,7 +91,8 @@ class _Nothing:
 
     days: frozenset[date] = frozenset()  # no letter is put on any day
 
-    def send_email(self, to: str, subject: str, body: str, attempt_id: str, account_key: str, link: str) -> str:
+    def send_email(self, to: str, subject: str, body: str, attempt_id: str, account_key: str, link: str,
+                   html: str = "", attachment: tuple[str, bytes] | None = None) -> str:  # fmt: skip
         return f"preview-{attempt_id}"
 
     def send_sms(self, to: str, body: str) -> str:
@@ -100,7 +101,7 @@ class _Nothing:
     def keep(self, letter: Letter, attempt_id: str) -> str:
         return f"preview-{attempt_id}.pdf"
 
-    def kept(self, day: date, attempt_id: str) -> KeptLetter | None:
+    def kept(self, day: date | None, attempt_id: str) -> KeptLetter | None:
         return None  # a letter whose answer was lost shows as unsettled, where the run finds it and confirms it
 
     def write_manifests(self) -> None:

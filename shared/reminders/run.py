@@ -14,7 +14,7 @@ from shared.domain.compliance import Decision
 from shared.domain.contact_check import ProposedContact
 from shared.domain.dunning import Step, local_day
 from shared.domain.errors import ConflictError, IncompleteRunError, UpstreamUnavailableError
-from shared.domain.letters import Notice, build_notice, mail_date, mailed_flags, unnoticed
+from shared.domain.letters import Notice, build_notice, mail_date, mailed_flags, notice_email, notice_owed, unnoticed
 from shared.domain.notices import run_notice
 from shared.domain.sends import SendAttempt
 from shared.domain.settings import Settings
@@ -59,8 +59,8 @@ class RunReport:
         self.outcomes[outcome] += 1
         if rules:
             self.held.append((key, outcome, rules))
-        lists = {"sent": self.sent, "mailed": self.sent, "blocked": self.stopped, "review": self.stopped,
-                 "unfinished": self.unfinished, "failed": self.failed}  # fmt: skip
+        lists = {"sent": self.sent, "mailed": self.sent, "emailed-notice": self.sent, "blocked": self.stopped,
+                 "review": self.stopped, "unfinished": self.unfinished, "failed": self.failed}  # fmt: skip
         target = self.unsettled if outcome in UNSETTLED else lists.get(outcome)
         if target is not None:
             target.append(key)
@@ -187,7 +187,8 @@ def _tell_stopped(report: RunTotals, notify: tuple[Notifier, str] | None) -> Non
 
 # Outcomes a run summary reports, in the order a reader wants them; a run with none of them posts nothing.
 SUMMARY_OUTCOMES = {
-    "sent": "sent", "mailed": "letters for the mail", "call-task": "call tasks for collectors",
+    "sent": "sent", "mailed": "letters for the mail", "emailed-notice": "first notices by email",
+    "call-task": "call tasks for collectors",
     "confirmed": "confirmed delivered",
     "deferred": "deferred (not allowed yet)",
     "blocked": "stopped: blocked by a rule", "review": "stopped for review", "no-contact": "skipped: no usable contact",
@@ -248,7 +249,8 @@ def remind_account(accounts: Accounts, account: Account, senders: Senders) -> Ou
     settings = accounts.settings(account.creditor)
     cadence = settings.cadence_for(account.account_type)
     index = account.dunning_step
-    if index >= len(cadence):
+    past_cadence = index >= len(cadence)  # only a notice owed since the first contact still goes (`notice_owed`)
+    if past_cadence and not notice_owed(account, settings.letterhead):
         return "done", ()
     at = senders.clock()
     settled, previous = resolve_earlier(senders, account, step_of(account, index), at)
@@ -261,21 +263,36 @@ def remind_account(accounts: Accounts, account: Account, senders: Senders) -> Ou
             mailed = _mailed_before(account, settings, previous, senders)
             _advance(accounts, account.key, at, index + 1, previous.at if previous else at, mailed)
         return settled, ()
-    skipped = _skipped(account, cadence[index], previous)
+    skipped = None if past_cadence else _skipped(account, cadence[index], previous)
     if skipped is not None:
         _advance(accounts, account.key, at, index + 1, None)
         return skipped, ()
     notice = _notice_of(account, settings, unnoticed(account), at) if senders.letters else None
     if notice is not None:
-        return _mail_notice(accounts, account, notice, (index, previous), senders, at)
-    if cadence[index].channel == "call":
-        return _call_task(accounts, account, cadence[index], index, at)
-    targets = _targets(account, cadence[index].channel)
+        emailed = _email_notice(accounts, account, settings, notice, (index, previous), senders, at)
+        return emailed or _mail_notice(accounts, account, notice, (index, previous), senders, at)
+    return ("done", ()) if past_cadence else _cadence_step(accounts, account, (cadence[index], index, previous),
+                                                           settings, senders, at)  # fmt: skip
+
+
+def _cadence_step(
+    accounts: Accounts,
+    account: Account,
+    due: tuple[Step, int, SendAttempt | None],
+    settings: Settings,
+    senders: Senders,
+    at: datetime,
+) -> Outcome:
+    """The due cadence step itself (no first notice is owed): a call task, or the first channel the rules allow."""
+    step_def, index, previous = due
+    if step_def.channel == "call":
+        return _call_task(accounts, account, step_def, index, at)
+    targets = _targets(account, step_def.channel)
     if not targets:
         _advance(accounts, account.key, at, index + 1, None)
         return "no-contact", ()
     advance = lambda sent_at: _advance(accounts, account.key, sent_at, index + 1, sent_at)  # noqa: E731
-    step = _Step(step_of(account, index), cadence[index].template, previous, advance, settings)
+    step = _Step(step_of(account, index), step_def.template, previous, advance, settings)
     return _send_first_allowed(accounts, account, targets, step, senders, at)
 
 
@@ -405,20 +422,61 @@ def _send_first_allowed(
 def _mailed_before(
     account: Account, settings: Settings, previous: SendAttempt | None, senders: Senders
 ) -> Notice | None:
-    """The notice an earlier letter attempt mailed, rebuilt for the invoices its stored letter names (not those
-    unnoticed now: an invoice imported since was not in it); found, its day's manifest is written again too."""
-    if previous is None or previous.channel != "letter" or senders.letters is None:
+    """The notice an earlier letter (or notice email) attempt sent, rebuilt for the invoices its stored letter names
+    (not those unnoticed now: an invoice imported since was not in it); a letter found has its day's manifest
+    written again too. None: the attempt was no notice."""
+    if previous is None or previous.channel not in ("letter", "email") or senders.letters is None:
         return None
-    found = senders.letters.kept(mail_date(previous.at), previous.id)
-    return _notice_of(account, settings, list(found.invoices), previous.at) if found else None
+    emailed = previous.channel == "email"
+    found = senders.letters.kept(None if emailed else mail_date(previous.at), previous.id)
+    if found is None:
+        return None
+    return _notice_of(account, settings, list(found.invoices), previous.at, found.email)
 
 
-def _notice_of(account: Account, settings: Settings, owed: list[str], at: datetime) -> Notice | None:
+def _notice_of(
+    account: Account, settings: Settings, owed: list[str], at: datetime, email: str | None = None
+) -> Notice | None:
     """The first letter for the `owed` invoices as of `at` (a letter attempt's instant rebuilds the one it mailed:
-    the same mail date and validation period); None without a letterhead."""
+    the same mail date and validation period), or with `email` the notice emailed there at `at`; None without a
+    letterhead."""
     if settings.letterhead is None or not owed:
         return None
-    return build_notice(account, settings.letterhead, owed, at, settings.observed_holidays)
+    return build_notice(account, settings.letterhead, owed, at, settings.observed_holidays, email)
+
+
+def _email_notice(
+    accounts: Accounts,
+    account: Account,
+    settings: Settings,
+    mailed: Notice,
+    step: tuple[int, SendAttempt | None],
+    senders: Senders,
+    at: datetime,
+) -> Outcome | None:
+    """The first notice in the body of an email (12 CFR 1006.42(c)(1)) where the creditor asks for it and the
+    email is allowed now: the email is the initial communication, dated the debtor's day, with the notice's PDF
+    attached and kept. None: it goes by mail (no address that may carry it, or the rules refuse the email now: the
+    decision is kept, and the letter is checked on its own)."""
+    address = notice_email(account, mailed.sender)
+    if address is None:
+        return None
+    index, previous = step
+    notice = _notice_of(account, settings, [d.number for d in mailed.debts], at, address)
+    if notice is None:
+        return None
+    purpose = "validation_notice" if notice.kind == "validation" else "collection"
+    proposed = ProposedContact(at=at, channel="email", to=address, automated=True,
+                               debt_ids=tuple(d.number for d in notice.debts), purpose=purpose)  # fmt: skip
+    checked = contacts.check_contact(account, proposed)
+    if checked.decision.decision != "ALLOW":
+        senders.keep_decision(checked, proposed, ACTOR)
+        return None
+    outcome = send_step(senders, checked, proposed, notice.kind, step_of(account, index), previous, notice)
+    if outcome != "sent":
+        return outcome, ()
+    _advance(accounts, account.key, at, index + 1, at, notice)
+    return "emailed-notice", ()
 
 
 def _mail_notice(

@@ -17,7 +17,7 @@ from shared.domain.messages import Message, render_reminder
 from shared.domain.sends import FAILED, SENT, UNKNOWN, DeliveryEvent, SendAttempt, resolve, settled
 from shared.domain.settings import Settings
 from shared.domain.unsubscribe import UnsubscribeLinks
-from shared.letters import Letter, LetterBox, render_letter
+from shared.letters import Letter, LetterBox, notice_email_of, render_letter
 from shared.observability import logger
 from shared.ports import RunControl, SendLog, TrackedMailer, TrackedSms
 
@@ -115,7 +115,7 @@ def send_step(
     payment, own = (settings.payment, settings.templates) if settings else (None, None)
     content = render_letter(notice) if notice else render_reminder(template, proposed.channel, account,
                                                                     proposed.at.date(), link, payment, own)  # fmt: skip
-    summary = f"{template} notice by letter" if notice else f"{template} reminder by {proposed.channel}"
+    summary = f"{template} notice by {proposed.channel}" if notice else f"{template} reminder by {proposed.channel}"
     extra = {"template": template, "step": step, "attempt_id": attempt.id, "tries": tries}
     contact = replace(contacts.contact_activity(checked, proposed, ACTOR, UNKNOWN, summary, extra), id=attempt.id)
     if not senders.log.claim(attempt, previous, [contacts.decision_activity(checked, proposed, ACTOR), contact]):
@@ -160,7 +160,13 @@ def _deliver(
     if isinstance(content, Letter):
         if senders.letters is None:
             raise UpstreamUnavailableError("no letter box to put the letter in")
-        return senders.letters.keep(content, attempt.id)
+        kept = senders.letters.keep(content, attempt.id)  # an emailed notice: the PDF it attaches, kept first
+        if proposed.channel == "letter":
+            return kept
+        senders.pace()
+        mail = notice_email_of(content, link)
+        return senders.mailer.send_email(proposed.to, mail.subject, mail.text, attempt.id, attempt.account_key, link,
+                                         html=mail.html, attachment=mail.attachment)  # fmt: skip
     senders.pace()
     if proposed.channel == "sms":
         return senders.sms.send_sms(proposed.to, content.body)

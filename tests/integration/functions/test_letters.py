@@ -15,11 +15,13 @@ from moto.ses.models import ses_backends
 from moto.sns.models import sns_backends
 from pypdf import PdfReader
 
-from local.events import LambdaContext, scheduler_event
+from local.events import LambdaContext, scheduler_event, sns_event
 from shared.db import accounts as account_repo
 from shared.db import activity as activity_repo
 from shared.db import creditors as creditor_repo
+from shared.domain.sends import account_tag
 from tests.factories import BUCKET, account, phone
+from tests.factories import email as debt_email
 
 ARN = "arn:aws:scheduler:us-east-1:123456789012:schedule/default/reminders"
 MONDAY = datetime(2026, 11, 23, 16, 0, tzinfo=UTC)  # 10:00 in Chicago, the Monday of Thanksgiving week
@@ -149,3 +151,130 @@ def test_a_letter_marked_sent_before_the_run_died_is_still_listed_and_notices_on
     assert len(stored["letters/2026-11-23/manifest.csv"].decode().splitlines()) == 2
     notices = account_repo.get_account(debt.key).flags["validation_notices"]
     assert sorted(notices) == [debt.invoices[0].number]
+
+
+# --- The first notice by email (collections.letters.notice_delivery: email; 12 CFR 1006.42(c)(1)) ---------------
+SES_TOPIC = "arn:aws:sns:us-east-1:123456789012:ses-events"
+
+
+def _emailing_debt(due: date = date(2026, 11, 20), **extra: Any) -> Any:
+    letters = LETTERS | {"notice_delivery": "email"}
+    creditor_repo.put_policy("acme", {"collections": {"letters": letters}}, "test", MONDAY)
+    debt = account(due=due, collector_role="third_party", next_action_at=MONDAY - timedelta(hours=1))
+    debt = replace(debt, **extra)
+    account_repo.put_new_accounts([debt])
+    return debt
+
+
+def _capture_ses_requests() -> list[dict[str, Any]]:
+    """Every SendEmail request as the SES adapter makes it (moto keeps the body, not the attachments)."""
+    from shared.adapters.sending import one_try_client
+
+    requests: list[dict[str, Any]] = []
+    one_try_client("sesv2").meta.events.register(
+        "provide-client-params.sesv2.SendEmail", lambda params, **_: requests.append(params)
+    )
+    return requests
+
+
+def test_first_notice_goes_in_the_body_of_an_email_with_its_pdf_and_opens_the_validation_period(load_handler):
+    # Given a third-party consumer debt never contacted, a creditor that asks for email delivery of first notices,
+    # and the debtor's personal address from the creditor (a safe-harbour source)
+    handler = load_handler("functions.reminders.handler")
+    requests = _capture_ses_requests()
+    debt = _emailing_debt()
+    address = debt.emails[0]["address"]
+    # When the run is due at 10:00 in Chicago on the Monday of Thanksgiving week, and is delivered twice
+    first, again = _run(handler, MONDAY), _run(handler, MONDAY)
+    # Then one email goes, nothing is for the mail, and the repeat sends nothing
+    assert first["outcomes"] == {"emailed-notice": 1} and again["outcomes"] == {}
+    assert len(requests) == 1 and _texts() == []
+    assert not [k for k in _objects() if k.endswith("manifest.csv")]
+    request = requests[0]
+    # And its subject names the creditor and the account (1006.42(b)), its HTML body is the notice itself, with
+    # the validation period computed from the email's day (receipt 5 counted days later, Thanksgiving skipped)
+    simple = request["Content"]["Simple"]
+    assert request["Destination"] == {"ToAddresses": [address]}
+    assert simple["Subject"]["Data"] == "acme account C-1001: notice of debt"
+    html = simple["Body"]["Html"]["Data"]
+    assert "Northwind Recovery LLC is a debt collector" in html
+    assert "Call or write to us by December 31, 2026, to dispute all or part of the debt" in html
+    assert "unsubscribe in one click" in html and "by December 31, 2026" in simple["Body"]["Text"]["Data"]
+    assert {h["Name"] for h in simple["Headers"]} == {"List-Unsubscribe", "List-Unsubscribe-Post"}
+    # And the PDF attached reads back as the same notice, and is kept beside the letters (in no manifest)
+    (attached,) = simple["Attachments"]
+    assert (attached["FileName"], attached["ContentType"]) == ("notice.pdf", "application/pdf")
+    text = " ".join(PdfReader(io.BytesIO(attached["RawContent"])).pages[0].extract_text().split())
+    assert "Call or write to us by December 31, 2026, to dispute all or part of the debt" in text
+    kept_pdfs = [k for k in _objects("letters/emailed/") if k.endswith(".pdf")]
+    assert len(kept_pdfs) == 1 and _objects("letters/emailed/")[kept_pdfs[0]] == attached["RawContent"]
+    # And the account records the email as the initial communication and each invoice's notice by email
+    kept = account_repo.get_account(debt.key)
+    assert kept.flags["initial_communication_at"] == "2026-11-23T16:00:00Z"
+    assert kept.flags["validation_notices"][debt.invoices[0].number] == {
+        "sent_at": "2026-11-23T16:00:00Z", "channel": "email", "period_end": "2026-12-31", "to": address}  # fmt: skip
+    contact = next(a for a in activity_repo.query_activity(debt.key) if a.kind == "contact")
+    assert (contact.channel, contact.outcome, contact.data["purpose"]) == ("email", "sent", "validation_notice")
+
+
+@pytest.mark.parametrize("due", [date(2026, 11, 20), date(2026, 8, 1)], ids=["first-step", "past-the-cadence"])
+def test_a_bounced_notice_email_is_not_a_notice_and_the_next_run_mails_the_letter(load_handler, due: date):
+    # Given the first notice went by email (for a debt placed late, as the cadence's last step: none is left)
+    handler = load_handler("functions.reminders.handler")
+    debt = _emailing_debt(due)
+    address = debt.emails[0]["address"]
+    assert _run(handler, MONDAY)["outcomes"] == {"emailed-notice": 1}
+    attempt = next(a for a in activity_repo.query_activity(debt.key) if a.kind == "contact").id
+    # When SES reports a permanent bounce for it
+    bounce = {"eventType": "Bounce", "mail": {
+        "timestamp": "2026-11-23T16:01:00Z", "source": "collections@example.com", "messageId": "ses-1",
+        "destination": [address], "tags": {"attempt": [attempt], "account": [account_tag(debt.key)]}},
+        "bounce": {"bounceType": "Permanent", "bounceSubType": "NoEmail", "timestamp": "2026-11-23T16:01:00Z",
+                   "bouncedRecipients": [{"emailAddress": address}], "feedbackId": "f1"}}  # fmt: skip
+    handler.lambda_handler(sns_event(bounce, SES_TOPIC, MONDAY), LambdaContext("reminders", ARN))
+    # Then the address is bad and the invoice is owed its notice again; the history says so
+    bounced = account_repo.get_account(debt.key)
+    assert bounced.emails[0]["invalid"] is True and bounced.flags["validation_notices"] == {}
+    assert any("bounced: it goes by mail" in a.summary for a in activity_repo.query_activity(debt.key))
+    # And the account is due at once, not at its next step a week later (the 5 days run from the first contact)
+    assert bounced.next_action_at == datetime(2026, 11, 23, 16, 1, tzinfo=UTC)
+    # When the next hourly run comes
+    later = _run(handler, MONDAY + timedelta(hours=1))
+    # Then the validation notice is mailed, with a period of its own from its mail date
+    assert later["outcomes"] == {"mailed": 1}
+    notice = account_repo.get_account(debt.key).flags["validation_notices"][debt.invoices[0].number]
+    assert notice["channel"] == "letter"
+    assert [k for k in _objects() if k.endswith("manifest.csv")]
+
+
+def test_an_address_the_rules_do_not_allow_gets_the_letter_and_the_refusal_is_kept(load_handler):
+    # Given the only address came from a skip trace (no safe-harbour provenance: the engine asks for review)
+    handler = load_handler("functions.reminders.handler")
+    found = {**debt_email("found@example.net"), "source": "skip_trace"}
+    debt = _emailing_debt(emails=(found,))
+    # When the run is due
+    report = _run(handler, MONDAY)
+    # Then the notice goes by mail, and the email's decision is in the history with its rule
+    assert report["outcomes"] == {"mailed": 1}
+    assert ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages == []
+    decisions = [a for a in activity_repo.query_activity(debt.key) if a.kind == "compliance"]
+    assert any(a.channel == "email" and "REGF-ELEC-ADDRESS" in a.rules for a in decisions)
+
+
+def test_a_notice_email_sent_before_the_run_died_is_recorded_once_for_its_address(load_handler, monkeypatch):
+    # Given the run dies after the email went and its outcome was kept, before the account moved on
+    handler = load_handler("functions.reminders.handler")
+    requests = _capture_ses_requests()
+    debt = _emailing_debt()
+    import shared.reminders.run as run
+
+    with monkeypatch.context() as patched, pytest.raises(SystemExit):
+        patched.setattr(run, "change_account", lambda *a, **k: (_ for _ in ()).throw(SystemExit("killed")))
+        _run(handler, MONDAY)
+    # When the next run comes
+    report = _run(handler, MONDAY + timedelta(minutes=5))
+    # Then no second email goes, and the notice is recorded as the one emailed (its instant, its address)
+    assert report["outcomes"] == {"repeat": 1} and len(requests) == 1
+    notice = account_repo.get_account(debt.key).flags["validation_notices"][debt.invoices[0].number]
+    assert notice == {"sent_at": "2026-11-23T16:00:00Z", "channel": "email", "period_end": "2026-12-31",
+                      "to": debt.emails[0]["address"]}  # fmt: skip

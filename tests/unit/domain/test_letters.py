@@ -17,9 +17,19 @@ from shared.domain.contact_check import ProposedContact, build_check
 from shared.domain.errors import InvalidInputError
 from shared.domain.ledger import Invoice, LedgerEntry
 from shared.domain.letterhead import Letterhead, parse_letterhead
-from shared.domain.letters import build_notice, mail_date, mailed_flags, unnoticed
+from shared.domain.letters import (
+    build_notice,
+    mail_date,
+    mailed_flags,
+    notice_bounced,
+    notice_email,
+    notice_owed,
+    unnoticed,
+)
 from shared.domain.money import Money
-from shared.letters import manifest_csv, render_letter
+from shared.domain.settings import Settings
+from shared.domain.state import recompute
+from shared.letters import manifest_csv, notice_email_of, render_letter
 from tests.factories import account
 
 SENDER = Letterhead(
@@ -165,6 +175,10 @@ def test_the_same_notice_makes_the_same_pdf_bytes():
             {"name": "N", "address": ["PO Box 1"], "phone": "1", "mail_class": "pigeon"},
             "collections.letters.mail_class",
         ),
+        (
+            {"name": "N", "address": ["PO Box 1"], "phone": "1", "notice_delivery": "fax"},
+            "collections.letters.notice_delivery",
+        ),
         ({"name": "N", "address": ["PO Box 1"], "phone": "1", "fax": "2"}, "fax"),
     ],
 )
@@ -185,3 +199,64 @@ def test_no_letter_for_an_address_the_vendor_cannot_mail():
     assert unnoticed(replace(consumer(), address={"state": "TX", "timezone": "America/Chicago"})) == []
     street_only = {"line1": "1 Main St", "city": "Dallas", "state": "TX", "postal_code": ""}
     assert unnoticed(replace(consumer(), address=street_only)) == []
+
+
+EMAILING = replace(SENDER, notice_delivery="email")
+
+
+def test_a_notice_goes_by_email_only_as_the_first_contact_to_a_personal_address_still_good():
+    subject = consumer()
+    assert notice_email(subject, SENDER) is None  # the creditor did not ask for it
+    assert notice_email(subject, EMAILING) == subject.emails[0]["address"]
+    contacted = replace(subject, flags={"initial_communication_at": "2026-11-02T15:00:00Z"})
+    assert notice_email(contacted, EMAILING) is None  # not the initial communication: (c)(1) does not apply
+    assert notice_email(replace(subject, last_contact_at=datetime(2026, 11, 2, tzinfo=UTC)), EMAILING) is None
+    for bad in ({"invalid": True}, {"opted_out_at": "2026-11-01T00:00:00Z"}, {"work_email": True}):
+        assert notice_email(replace(subject, emails=({**subject.emails[0], **bad},)), EMAILING) is None, bad
+
+
+def test_an_emailed_notice_is_dated_the_debtors_day_and_records_its_instant_and_address():
+    # Given an email at 20:30 in Chicago on Friday 6 November 2026 (02:30 UTC on Saturday)
+    subject = consumer()
+    at = datetime(2026, 11, 7, 2, 30, tzinfo=UTC)
+    notice = build_notice(subject, EMAILING, unnoticed(subject), at, False, email="debtor@example.com")
+    # Then the notice is dated Friday the 6th, where the debtor is (a letter from then would be mailed Monday)
+    assert notice.mail_date == date(2026, 11, 6) and notice.period_end == date(2026, 12, 16)
+    assert build_notice(subject, EMAILING, unnoticed(subject), at, False).mail_date == date(2026, 11, 9)
+    flags = mailed_flags(subject, notice)
+    assert flags["initial_communication_at"] == "2026-11-07T02:30:00Z"
+    assert flags["validation_notices"]["INV-1"] == {"sent_at": "2026-11-07T02:30:00Z", "channel": "email",
+                                                     "period_end": "2026-12-16", "to": "debtor@example.com"}  # fmt: skip
+
+
+def test_a_bounce_takes_back_the_notices_emailed_to_that_address_and_makes_the_letter_due_at_once():
+    subject = consumer(next_action_at=None)
+    sent = datetime(2026, 11, 23, 16, 0, tzinfo=UTC)
+    notice = build_notice(subject, EMAILING, ["INV-1"], sent, False, email="Debtor@Example.com")
+    emailed = replace(subject, flags=mailed_flags(subject, notice), dunning_step=1)
+    # Mailed INV-2 stays noticed; an unknown address changes nothing
+    both = replace(emailed, flags={**emailed.flags, "validation_notices": {**emailed.flags["validation_notices"],
+                   "INV-2": {"sent_at": "2026-11-20T18:00:00Z", "channel": "letter"}}})  # fmt: skip
+    assert notice_bounced(both, "other@example.com", sent) == (both, [])
+    bounced, activities = notice_bounced(both, "debtor@example.com", sent)
+    assert list(bounced.flags["validation_notices"]) == ["INV-2"] and unnoticed(bounced) == ["INV-1"]
+    assert activities[0].summary.startswith("the validation notice emailed for INV-1 bounced")
+    assert bounced.flags["initial_communication_at"] == "2026-11-23T16:00:00Z"
+    # And the notice owed since the first contact makes the next reminder due now, not at its step
+    now = datetime(2026, 11, 23, 16, 5, tzinfo=UTC)
+    assert notice_owed(bounced, EMAILING) and not notice_owed(both, EMAILING) and not notice_owed(bounced, None)
+    assert recompute(bounced, now).next_action_at != now  # no letterhead: no letter can go, nothing is due early
+    assert recompute(bounced, now, Settings(letterhead=EMAILING)).next_action_at == now
+    assert recompute(both, now, Settings(letterhead=EMAILING)).next_action_at != now
+
+
+def test_the_notice_email_names_creditor_and_account_in_its_subject_and_carries_the_notice_and_opt_out():
+    subject = replace(consumer(), preferences={"language": "es"})
+    notice = build_notice(subject, EMAILING, ["INV-1"], datetime(2026, 11, 6, 15, 0, tzinfo=UTC), False, "d@e.com")
+    mail = notice_email_of(render_letter(notice), "https://unsubscribe.example/t")
+    assert mail.subject == "acme cuenta C-2001: aviso de deuda"
+    assert "es un cobrador de deudas" in mail.html and 'href="https://unsubscribe.example/t"' in mail.html
+    assert "16 de diciembre de 2026" in mail.text and "https://unsubscribe.example/t" in mail.text
+    assert mail.attachment[0] == "aviso.pdf" and "a más tardar el 16 de diciembre de 2026" in text_of(
+        mail.attachment[1]
+    )
