@@ -218,6 +218,10 @@ class Accounts(Protocol):
         """A collector's (None: the pool's) worklist accounts, best first."""
         ...
 
+    def needing_locate(self, collector: str | None, limit: int) -> list[Account]:
+        """A collector's (None: the pool's) worklist accounts flagged `needs_locate`, longest waiting first."""
+        ...
+
     def settings(self, creditor: str) -> Settings:
         """The creditor's collection settings (cadence, ranking rates, reconciliation rule)."""
         ...

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from typing import Any
 
 from shared.db.account_codec import DUE_KINDS
-from shared.domain.accounts import Account, Activity
+from shared.domain.accounts import Account, Activity, locate_order
 from shared.domain.errors import ConflictError, NotFoundError
 from shared.domain.notices import Notice
 from shared.domain.sends import DeliveryEvent, SendAttempt, SentText
@@ -75,6 +75,10 @@ class InMemoryAccounts:
     def worklist(self, collector: str | None, limit: int) -> list[Account]:
         listed = [a for a in self.accounts.values() if a.on_worklist and a.collector == collector]
         return sorted(listed, key=lambda a: (a.rank, a.key), reverse=True)[:limit]
+
+    def needing_locate(self, collector: str | None, limit: int) -> list[Account]:
+        flagged = [a for a in self.worklist(collector, len(self.accounts)) if a.flags.get("needs_locate")]
+        return sorted(flagged, key=locate_order)[:limit]
 
     def settings(self, creditor: str) -> Settings:
         return self.creditor_settings.get(creditor, Settings())

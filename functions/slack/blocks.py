@@ -215,6 +215,35 @@ def worklist_blocks(rows: list[tuple[Account, str]], collector: str) -> list[Blo
     return blocks
 
 
+MAX_LOCATE_ROWS = MAX_BLOCKS - 2  # a section a row, plus header and context
+
+
+def locate_blocks(rows: list[tuple[Account, str]], collector: str, reveal_pii: bool) -> list[Block]:
+    """The locate queue, longest waiting first: each account with what is missing, since when, whose it is and
+    (to authorized users: it may name an address) why; then how to add what was found."""
+    if not rows:
+        return [section(f"<@{collector}>, no account of yours or the pool's needs locating.")]
+    blocks: list[Block] = [header(f"Locate queue · {len(rows)} accounts")]
+    used = 0
+    for rank, (account, need) in enumerate(rows[:MAX_LOCATE_ROWS], start=1):
+        flag = account.flags.get("needs_locate") or {}
+        since, reason = str(flag.get("since") or "")[:10] or "—", str(flag.get("reason") or "")
+        whose = "yours" if account.collector == collector else "pool"
+        text = _clip(
+            f"*{rank}. {escape(account.debtor)}* · `{escape(account_ref(account))}` · {whose}\n"
+            f"no usable {need} since {since} · {account.balance_text()}"
+            + (f" · {escape(reason)}" if reason and reveal_pii else ""),
+            MAX_ROW_TEXT,
+        )
+        used += len(text)
+        if used > MAX_WORKLIST_TEXT:
+            break
+        blocks.append(section(text))
+    blocks.append(context("Found a number or an address? `/collect contact <id> phone|email <value> "
+                          "consumer|skip-trace` adds it, and the account leaves this queue."))  # fmt: skip
+    return blocks
+
+
 def decision_text(
     decision: str, explanation: str, until: datetime | None, rules: tuple[str, ...], tz: str | None
 ) -> str:

@@ -18,6 +18,8 @@ from shared.domain.plans import FREQUENCIES, MAX_INSTALLMENTS, MIN_INSTALLMENTS
 USAGE: dict[str, str] = {
     "help": "`/collect help`: this list",
     "worklist": "`/collect worklist`: your accounts to work now, best first, with who may be called now",
+    "locate": "`/collect locate`: your accounts and the pool's with no usable phone (or no contact at all), "
+    "longest waiting first",
     "account": "`/collect account <id>`: balance, invoices, holds and recent history",
     "can-call": "`/collect can-call <id>`: may I call now? If not, when",
     "why": "`/collect why <id>`: the last compliance decisions and the reason for the current state",
@@ -62,6 +64,7 @@ MAX_AMOUNT_TEXT = 20
 _ARITY = {
     "help": 0,
     "worklist": 0,
+    "locate": 0,
     "account": 1,
     "can-call": 1,
     "why": 1,

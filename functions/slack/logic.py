@@ -80,6 +80,19 @@ def worklist(cmd: Command, caller: Caller, now: datetime, accounts: Accounts) ->
     )
 
 
+def locate(cmd: Command, caller: Caller, now: datetime, accounts: Accounts) -> Reply:
+    """The caller's accounts and the pool's that need locating (no usable phone, or no contact at all), longest
+    waiting first: the skip-tracing queue."""
+    from shared.domain.account_actions import locate_need
+    from shared.domain.accounts import locate_order
+
+    limit = blocks.MAX_LOCATE_ROWS
+    found = sorted(accounts.needing_locate(caller.user_id, limit) + accounts.needing_locate(None, limit),
+                   key=locate_order)[:limit]  # fmt: skip
+    rows = [(account, locate_need(account)) for account in found]
+    return Reply(f"Locate queue: {len(rows)} accounts", blocks.locate_blocks(rows, caller.user_id, caller.authorized))
+
+
 def reminders(cmd: Command, caller: Caller, now: datetime, accounts: Accounts) -> Reply:
     """`reminders preview|hold|release|approve`: see a run before it goes, hold every run, or approve a day."""
     from shared.db.runs import DynamoRunControl  # the reminder runs' control: no part of the ack path
@@ -148,6 +161,7 @@ HANDLERS = {
     "can-call": can_call,
     "why": why,
     "worklist": worklist,
+    "locate": locate,
     "log": actions.log_contact,
     "promise": actions.record_promise,
     "plan": actions.record_plan,

@@ -18,7 +18,7 @@ from shared.db.activity import activity_item
 from shared.db.batch import batch_delete, batch_get, batch_put
 from shared.db.models import AccountItem, MarkerItem
 from shared.db.transact import Cancelled, Transaction
-from shared.domain.accounts import Account, Activity
+from shared.domain.accounts import Account, Activity, locate_order
 from shared.domain.errors import ConflictError, NotFoundError, UpstreamUnavailableError
 from shared.domain.settings import Settings, parse_settings
 
@@ -180,6 +180,21 @@ def _best_of(pks: list[str], limit: int) -> list[AccountItem]:
     return best
 
 
+def query_needing_locate(collector: str | None, limit: int = 100) -> list[Account]:
+    """The worklist's accounts that need locating, longest waiting first: a locate task lifts an account into the
+    worklist's boosted band (`1#` on gsi1), so each partition's band is read (in parallel, all its pages) and
+    nothing else; a broken promise shares the band and is left out here."""
+
+    def band(pk: str) -> list[Account]:
+        query = AccountItem.worklist.query(pk, AccountItem.gsi1sk.startswith("1#"), scan_index_forward=False)
+        return [account for account in map(from_item, query) if account.flags.get("needs_locate")]
+
+    pks = keys.worklist_pks(collector)
+    with ThreadPoolExecutor(max_workers=min(len(pks), 8)) as pool:
+        found = [account for accounts in pool.map(band, pks) for account in accounts]
+    return sorted(found, key=locate_order)[:limit]
+
+
 def query_due_accounts(now: datetime, kind: str = "REMIND", limit: int = 500) -> Iterator[Account]:
     """Accounts with something of `kind` due at or before `now`, one Query per shard: REMIND (a reminder) and
     FOLLOWUP (a promise's deadline) on gsi2; RECON (a posted payment the books should show by now) on gsi5,
@@ -282,6 +297,9 @@ class DynamoAccounts:
 
     def worklist(self, collector: str | None, limit: int) -> list[Account]:
         return query_worklist(collector, limit)
+
+    def needing_locate(self, collector: str | None, limit: int) -> list[Account]:
+        return query_needing_locate(collector, limit)
 
     def settings(self, creditor: str) -> Settings:
         settings = parse_settings(creditors.get_policy(creditor))

@@ -227,6 +227,11 @@ def needs_locating(account: Account, stamp: str, missing: str, reason: str | Non
                    follow_up=account.follow_up or locate_task(missing))  # fmt: skip
 
 
+def locate_need(account: Account) -> str:
+    """What the account's locate flag says is missing, as a collector reads it."""
+    return "phone number" if _missing(account.flags.get("needs_locate") or {}) == "phone" else "phone or email"
+
+
 def locate_task(missing: str) -> str:
     what = "phone number" if missing == "phone" else "phone or email"
     return f"locate the debtor: no usable {what} (`/collect contact <id> phone|email <value> consumer|skip-trace`)"

@@ -181,3 +181,8 @@ class Activity:
     debt_ids: tuple[str, ...] = ()
     rules: tuple[str, ...] = ()
     data: dict[str, Any] = field(default_factory=dict)
+
+
+def locate_order(account: Account) -> tuple[str, str]:
+    """The locate queue's order: the longest waiting first (then by key, so the order is stable)."""
+    return str((account.flags.get("needs_locate") or {}).get("since") or ""), account.key

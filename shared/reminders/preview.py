@@ -58,6 +58,9 @@ class _Accounts:
     def worklist(self, collector: str | None, limit: int) -> list[Account]:
         return self.store.worklist(collector, limit)
 
+    def needing_locate(self, collector: str | None, limit: int) -> list[Account]:
+        return self.store.needing_locate(collector, limit)
+
     def settings(self, creditor: str) -> Settings:
         return self.store.settings(creditor)
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from shared.domain.account_actions import needs_locating
 from shared.domain.accounts import Account, Activity, Commitment
 from shared.domain.errors import ConflictError, NotFoundError
 from shared.domain.ledger import LedgerEntry
@@ -145,6 +146,26 @@ def test_worklist_is_best_first_per_collector_and_leaves_out_held_and_paused(acc
     # Then the pool lists the older first, without the ceased one; U-1 has its own
     assert [a.account_id for a in accounts.worklist(None, 10)] == ["OLD", "NEW"]
     assert [a.account_id for a in accounts.worklist("U-1", 10)] == ["MINE"]
+
+
+def test_the_locate_queue_is_the_flagged_worklist_accounts_longest_waiting_first(accounts: Accounts) -> None:
+    # Given pool accounts flagged for locating on the 20th and the 10th, one of U-1's flagged on the 15th, a
+    # broken promise on top of the pool (the same boosted band), and an account with nothing to do
+    def flagged(account_id: str, since: str, **extra: Any) -> Account:
+        return needs_locating(account(account_id, **extra), since, "contact", "email bounced; no other contact")
+
+    for subject in (flagged("LATE", "2026-11-20T15:00:00Z"), flagged("EARLY", "2026-11-10T15:00:00Z"),
+                    flagged("MINE", "2026-11-15T15:00:00Z", collector="U-1"),
+                    replace(account("BROKE"), follow_up="promise broken: call the debtor"), account("QUIET")):  # fmt: skip
+        accounts.save(ready(subject))
+    # Then the pool's queue is the two flagged, longest waiting first; U-1 has its own; a held one is not worked
+    assert [a.account_id for a in accounts.needing_locate(None, 10)] == ["EARLY", "LATE"]
+    assert [a.account_id for a in accounts.needing_locate("U-1", 10)] == ["MINE"]
+    assert [a.account_id for a in accounts.needing_locate(None, 1)] == ["EARLY"]
+    held = replace(accounts.get(account("EARLY").key), flags={**accounts.get(account("EARLY").key).flags,
+                   "cease": {"received_at": "x"}})  # fmt: skip
+    accounts.save(ready(held))
+    assert [a.account_id for a in accounts.needing_locate(None, 10)] == ["LATE"]
 
 
 def test_find_by_customer_id_any_case(accounts: Accounts) -> None:

@@ -196,6 +196,13 @@ def test_a_disconnected_number_puts_the_account_on_top_to_locate_and_a_number_fo
     assert lost.follow_up is not None and lost.follow_up.startswith("locate the debtor: no usable phone number")
     assert lost.rank.startswith("1#")  # on top of the worklist, with the task as its note
 
+    # And the locate queue lists it, saying what is missing and how to add what was found
+    queue = run_command(parse_command("locate"), Caller("U-ANA", True, "T-Q"), NOW, store)
+    assert queue.text == "Locate queue: 1 accounts"
+    rows = [b["text"]["text"] for b in queue.blocks if b["type"] == "section"]
+    assert rows == ["*1. Debtor D-1* · `acme:D-1` · pool\nno usable phone number since 2026-11-02 · USD 546.73"]
+    assert "/collect contact <id> phone|email" in queue.blocks[-1]["elements"][0]["text"]
+
     # When the collector adds the number the consumer gave them, typed as people type it
     reply = collect(store, "contact D-1 phone (312) 555-0177 consumer", request="T-2")
 
@@ -208,6 +215,7 @@ def test_a_disconnected_number_puts_the_account_on_top_to_locate_and_a_number_fo
     assert "needs_locate" not in found.flags and found.follow_up is None
     assert "phone ending 0177 (consumer). It no longer needs locating." in reply
     assert store.history(KEY)[-2:] == ["phone ending 0177 added (consumer)", "located: phone ending 0177"]
+    assert collect(store, "locate", request="T-Q2") == "Locate queue: 0 accounts"  # and it leaves the queue
 
     # And the same number again, or one that is no number, is refused naming it
     with pytest.raises(InvalidInputError, match="ending 0177 is already on the account"):
