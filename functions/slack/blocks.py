@@ -88,9 +88,19 @@ def local_time(at: datetime, tz: str | None) -> str:
 
 
 def _contact_lines(account: Account, reveal: bool) -> str:
-    phones = [p["number"] if reveal else mask_phone(p["number"]) for p in account.phones]
-    emails = [e["address"] if reveal else mask_email(e["address"]) for e in account.emails]
+    """The phones and emails on file, each marked when it may no longer be used (a collector must not retry it)."""
+    phones = [(p["number"] if reveal else mask_phone(p["number"])) + _unusable(p) for p in account.phones]
+    emails = [(e["address"] if reveal else mask_email(e["address"])) + _unusable(e) for e in account.emails]
     return escape(f"Phone: {', '.join(phones) or '—'}   Email: {', '.join(emails) or '—'}")
+
+
+def _unusable(entry: dict[str, Any]) -> str:
+    invalid = entry.get("invalid")
+    if isinstance(invalid, dict):  # a phone: wrong number or not in service
+        return f" ({'not in service' if invalid.get('reason') == 'disconnected' else 'wrong number'})"
+    if invalid:
+        return " (bounced)"
+    return " (opted out)" if entry.get("opted_out_at") else ""
 
 
 # What the provider later said about an email, text or letter that went out (its delivery event or report).

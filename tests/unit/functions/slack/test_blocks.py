@@ -384,3 +384,14 @@ def test_decision_text_allow_no_until_no_rules() -> None:
     # When it is explained
     # Then there is neither a next-allowed time nor rules
     assert decision_text("ALLOW", "go ahead.", None, (), None) == ":white_check_mark: *ALLOW*: go ahead."
+
+
+def test_account_blocks_mark_contacts_that_may_no_longer_be_used() -> None:
+    # Given a number found not in service, another the debtor opted out of, and an address that bounced for good
+    phones = ({"number": "+12145550101", "invalid": {"reason": "disconnected", "at": "2026-11-02T16:00:00Z"}},
+              {"number": "+12145550102", "opted_out_at": "2026-11-02T16:00:00Z"}, {"number": "+12145550103"})  # fmt: skip
+    emails = ({"address": "gone@example.com", "invalid": True, "opted_out_at": None},)
+    shown = "\n".join(texts(account_blocks(account(phones=phones, emails=emails), [], reveal_pii=True)))
+    # Then each says why it is not to be used, and the good number says nothing
+    assert "Phone: +12145550101 (not in service), +12145550102 (opted out), +12145550103" in shown
+    assert "Email: gone@example.com (bounced)" in shown
