@@ -82,6 +82,11 @@ class TextReports(SendLog, Protocol):
         """The text the provider accepted under `message_id` (kept when its attempt was settled); None if unknown."""
         ...
 
+    def lost_text(self, number: str, reported_at: datetime) -> SentText | None:
+        """The text to `number` (E.164) whose Publish response was lost that a report at `reported_at` with an
+        unknown message id answers (`sends.answers_lost_text`), when exactly one does; its message_id is empty."""
+        ...
+
     def text_delivery(self, text: SentText, outcome: str, response: str) -> bool:
         """Keep a text's delivery report on its contact record (`outcome` delivered or undelivered, with the
         provider's words); False when the record says so already (a repeat) or is gone."""

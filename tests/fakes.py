@@ -12,7 +12,7 @@ from shared.db.account_codec import DUE_KINDS
 from shared.domain.accounts import Account, Activity, locate_order
 from shared.domain.errors import ConflictError, NotFoundError
 from shared.domain.notices import Notice
-from shared.domain.sends import DeliveryEvent, SendAttempt, SentText
+from shared.domain.sends import DeliveryEvent, SendAttempt, SentText, answers_lost_text
 from shared.domain.settings import Settings
 from shared.domain.texts import e164
 from shared.reminders.control import Hold
@@ -117,7 +117,8 @@ class InMemorySendLog:
         for n, entry in enumerate(entries):
             if entry.kind == "contact" and entry.id == attempt.id:
                 data = entry.data | {"message_id": attempt.message_id, "error": attempt.error}
-                entries[n] = replace(entry, outcome=attempt.state, data=data)
+                outcome = entry.outcome if "delivery" in entry.data else attempt.state
+                entries[n] = replace(entry, outcome=outcome, data=data)
                 message_id = attempt.message_id
                 if attempt.channel == "sms" and attempt.state == "sent" and message_id and data.get("to"):
                     sent = SentText(message_id, attempt.account_key, attempt.id, attempt.at, e164(data["to"]))
@@ -125,6 +126,16 @@ class InMemorySendLog:
 
     def sent_text(self, message_id: str) -> SentText | None:
         return self.texts.get(message_id)
+
+    def lost_text(self, number: str, reported_at: datetime) -> SentText | None:
+        found = []
+        for (key, _), attempt in self.attempts.items():
+            texted = [a for a in self.activities.get(key, []) if a.kind == "contact" and a.channel == "sms"]
+            latest = max((a for a in texted if e164(a.data.get("to") or "") == e164(number)), key=lambda a: a.at,
+                         default=None)  # fmt: skip
+            if latest is not None and latest.id == attempt.id and answers_lost_text(attempt, reported_at):
+                found.append(SentText("", key, attempt.id, attempt.at, e164(number)))
+        return found[0] if len(found) == 1 else None
 
     def text_delivery(self, text: SentText, outcome: str, response: str) -> bool:
         entries = self.activities.get(text.account_key, [])

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from contextlib import suppress
+from dataclasses import replace
 
 from functions.reminders.models import SesSendingEvent, TextDelivery
 from shared.domain.account_actions import email_refused, text_undelivered
@@ -69,21 +70,27 @@ def _refusals(event: SesSendingEvent, accounts: Accounts) -> None:
 
 
 def record_text_deliveries(reports: Iterable[TextDelivery], log: TextReports, accounts: Accounts) -> dict[str, int]:
-    """Keep each report on the text it names. Returns counts by outcome: `delivered`, `failed`, `number-gone` (failed,
-    and the number flagged), `repeat` (the record says so already: Logs and SNS deliver at least once), `unmatched`
-    (a text no settled reminder sent: a lost response, or another sender's; logged by message id only)."""
+    """Keep each report on the text it names: by its message id, or (a text whose Publish response was lost) the one
+    unsettled text to its number just before it. The report's event then settles that text's attempt on the next
+    run, with the message id, instead of it being assumed sent. Returns counts by outcome: `delivered`, `failed`,
+    `number-gone` (failed, and the number flagged), `repeat` (the record says so already: Logs and SNS deliver at
+    least once), `unmatched` (no reminder's text: another sender's, or one that fits two; logged by message id
+    only)."""
     outcomes = Counter(_record_text(report, log, accounts) for report in reports)
     logger.info("text delivery reports recorded", extra={"outcomes": dict(outcomes)})
     return dict(outcomes)
 
 
 def _record_text(report: TextDelivery, log: TextReports, accounts: Accounts) -> str:
-    message_id = report.notification.message_id
+    message_id, at = report.notification.message_id, report.notification.timestamp
     text = log.sent_text(message_id)
+    if text is None:  # a text whose Publish response was lost: matched by its number and time, if only one fits
+        lost = log.lost_text(report.delivery.destination, at)
+        text = replace(lost, message_id=message_id) if lost else None
     if text is None:
         logger.warning("delivery report of a text no reminder settled", extra={"message_id": message_id})
         return "unmatched"
-    at, response = report.notification.timestamp, report.delivery.provider_response
+    response = report.delivery.provider_response
     outcome = DELIVERED if report.delivered else FAILED
     log.record_event(DeliveryEvent(text.attempt_id, outcome, at, message_id))
     kept = log.text_delivery(text, outcome, response)

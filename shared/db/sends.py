@@ -18,7 +18,7 @@ from shared.db.models import ActivityItem, MarkerItem
 from shared.db.transact import MARKER_TTL, Cancelled, Transaction
 from shared.domain.accounts import CONTACT, Activity
 from shared.domain.errors import ConflictError, UpstreamUnavailableError
-from shared.domain.sends import SENT, DeliveryEvent, SendAttempt, SentText
+from shared.domain.sends import SENT, DeliveryEvent, SendAttempt, SentText, answers_lost_text
 from shared.domain.texts import e164
 
 
@@ -46,8 +46,9 @@ def _texted(attempt: SendAttempt, activities: Sequence[Activity]) -> MarkerItem 
     if attempt.channel != "sms" or not number:
         return None
     pk, sk = f"TEXTED#{e164(number)}", keys.account_pk(attempt.account_key)
-    return MarkerItem(pk, sk, at=attempt.at, data={"account_key": attempt.account_key},
-                      expires_at=attempt.at + MARKER_TTL)  # fmt: skip
+    # The latest text's step and attempt too: a delivery report of a text whose response was lost finds it so.
+    data = {"account_key": attempt.account_key, "step": attempt.step, "attempt_id": attempt.id}
+    return MarkerItem(pk, sk, at=attempt.at, data=data, expires_at=attempt.at + MARKER_TTL)
 
 
 SENT_TEXT = "SMSMSG#"
@@ -111,7 +112,8 @@ class DynamoSendLog:
         tx.put("attempt", _marker(attempt), MarkerItem.at == attempt.at)
         contact = self._contact(attempt)
         if contact is not None:
-            contact.outcome = attempt.state
+            if "delivery" not in (contact.data or {}):  # a text's delivery report, kept first, says more
+                contact.outcome = attempt.state
             contact.data = (contact.data or {}) | {"message_id": attempt.message_id, "error": attempt.error}
             tx.put("contact", contact)
             sent = _sent_text(attempt, contact.data.get("to"))
@@ -168,6 +170,19 @@ class DynamoSendLog:
         data: dict[str, Any] = item.data or {}
         return SentText(message_id, str(data["account_key"]), str(data["attempt_id"]), item.at, str(data["to"]))
 
+    def lost_text(self, number: str, reported_at: datetime) -> SentText | None:
+        """One Query of the number's `TEXTED#` pointers (each names its account's latest text), then a consistent
+        read of each candidate's attempt."""
+        found = []
+        for item in self._texted(number):
+            data: dict[str, Any] = item.data or {}
+            if "step" not in data:
+                continue  # a pointer written before it named its text
+            attempt = self.attempt(str(data["account_key"]), str(data["step"]))
+            if attempt is not None and attempt.id == data.get("attempt_id") and answers_lost_text(attempt, reported_at):
+                found.append(SentText("", attempt.account_key, attempt.id, attempt.at, e164(number)))
+        return found[0] if len(found) == 1 else None
+
     def text_delivery(self, text: SentText, outcome: str, response: str) -> bool:
         """A read and a write of the contact record, conditioned on it still being there."""
         contact = self._contact_at(text.account_key, text.at, text.attempt_id)
@@ -185,9 +200,12 @@ class DynamoSendLog:
 
     def accounts_texted(self, number: str) -> list[str]:
         """Keys of the accounts whose reminders texted `number` in the last 400 days (one Query, consistent)."""
+        return [str(i.data["account_key"]) for i in self._texted(number)]
+
+    @staticmethod
+    def _texted(number: str) -> list[MarkerItem]:
         try:
-            items = list(MarkerItem.query(f"TEXTED#{e164(number)}", MarkerItem.sk.startswith("ACCT#"),
-                                          consistent_read=True))  # fmt: skip
+            return list(MarkerItem.query(f"TEXTED#{e164(number)}", MarkerItem.sk.startswith("ACCT#"),
+                                         consistent_read=True))  # fmt: skip
         except PynamoDBException as exc:
             raise UpstreamUnavailableError("DynamoDB could not read the accounts a number was texted for") from exc
-        return [str(i.data["account_key"]) for i in items]

@@ -71,6 +71,23 @@ class SentText:
     to: str  # E.164
 
 
+# A text whose Publish response was lost has no message id, so its delivery report matches no settled text; it is
+# the number's latest text if that is still without a message id and was sent shortly before the report.
+LOST_TEXT_WINDOW = timedelta(days=3)  # carriers report within minutes, rarely days
+CLOCK_SKEW = timedelta(minutes=1)
+
+
+def answers_lost_text(attempt: SendAttempt, reported_at: datetime) -> bool:
+    """Whether a report with an unknown message id can be this text's: a text not refused, whose provider's
+    message id never came back, sent before the report (give or take clock skew) and within the window."""
+    return (
+        attempt.channel == "sms"
+        and attempt.state != FAILED
+        and attempt.message_id is None
+        and attempt.at - CLOCK_SKEW <= reported_at <= attempt.at + LOST_TEXT_WINDOW
+    )
+
+
 DELIVERED = "delivered"  # a text's contact record once its delivery report says so (`failed` when it did not arrive)
 
 
@@ -82,7 +99,8 @@ def attempt_id(account_key: str, step: str, tries: int) -> str:
 def resolve(attempt: SendAttempt, events: Sequence[DeliveryEvent], now: datetime) -> str:
     """What a run does with a step's earlier attempt: `done` (sent), `settle` (events tell its outcome),
     `wait` (unknown, still inside the settling window), `retry` (failed, or an email no event ever confirmed),
-    `assume-sent` (an unknown text: no event can confirm it, and a second text costs more than a missed one).
+    `assume-sent` (an unknown text no delivery report was matched to, `answers_lost_text`: a second text costs
+    more than a missed one).
     A letter's event is its PDF found complete in the letter box."""
     if attempt.state == SENT:
         return "done"
@@ -93,7 +111,7 @@ def resolve(attempt: SendAttempt, events: Sequence[DeliveryEvent], now: datetime
     if now - attempt.at < SETTLE:
         return "wait"
     # An email SES never took, or a letter whose PDF is not in the letter box, was not sent: try again. A text
-    # has no event that could confirm it.
+    # that got no delivery report may still have gone.
     return "retry" if attempt.channel in ("email", "letter") else "assume-sent"
 
 

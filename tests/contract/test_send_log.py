@@ -4,7 +4,7 @@ by and kept on), run against the in-memory fake and the DynamoDB (pynamodb) vers
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -64,3 +64,26 @@ def test_only_texts_the_provider_accepted_are_kept_for_reports(log: TextReports)
 def test_a_report_for_a_contact_record_that_is_gone_keeps_nothing(log: TextReports) -> None:
     gone = SentText("m-9", "acme#C-9", "a" * 32, AT, "+12145550109")
     assert not log.text_delivery(gone, "delivered", "Message has been accepted by phone carrier")
+
+
+def test_a_report_of_a_text_whose_response_was_lost_finds_it_by_number_and_time(log: TextReports) -> None:
+    # Given a text claimed and sent, whose Publish response was lost (the attempt stays unknown, no message id)
+    attempt = _claimed(log, "acme#C-4", "sms", "+1 214 555 0104")
+    minutes = timedelta(minutes=2)
+    # Then a report for that number just after finds it; one before it, days later, or for another number does not
+    assert log.lost_text("+12145550104", AT + minutes) == SentText("", "acme#C-4", attempt.id, AT, "+12145550104")
+    assert log.lost_text("+12145550104", AT - 10 * minutes) is None
+    assert log.lost_text("+12145550104", AT + timedelta(days=4)) is None
+    assert log.lost_text("+12145550199", AT + minutes) is None
+    # And the report kept on it stays when the next run settles the attempt with the report's message id
+    lost = log.lost_text("+12145550104", AT + minutes)
+    assert lost is not None and log.text_delivery(replace(lost, message_id="m-4"), "failed", "Unknown error")
+    log.settle(replace(attempt, state="sent", message_id="m-4"))
+    assert _outcome(log, "acme#C-4") == "failed"
+    assert log.lost_text("+12145550104", AT + minutes) is None  # it has its message id now
+
+
+def test_a_lost_text_report_that_fits_two_accounts_matches_neither(log: TextReports) -> None:
+    _claimed(log, "acme#C-5", "sms", "+12145550105")
+    _claimed(log, "beta#C-5", "sms", "+12145550105")  # the same number on two creditors' accounts
+    assert log.lost_text("+12145550105", AT + timedelta(minutes=2)) is None

@@ -207,3 +207,38 @@ def test_a_delivered_text_says_so_and_texts_go_on(load_handler):
     assert "invalid" not in stored.phones[0] and "needs_locate" not in stored.flags
     assert _run(handler, stored.next_action_at)["outcomes"] == {"sent": 1}
     assert [number for _, number, _ in _texts()] == [NUMBER, NUMBER]
+
+
+def test_a_text_whose_publish_response_was_lost_is_settled_by_its_report_and_never_sent_twice(
+    load_handler, monkeypatch
+):
+    # Given a text SNS sent, but whose Publish response was lost on the way back (the attempt stays unknown)
+    handler = load_handler("functions.reminders.handler")
+    debt = _texted_debtor()
+    from shared.adapters.sending import OneTrySnsSms
+    from shared.domain.errors import DeliveryUnknownError
+
+    sent = OneTrySnsSms.send_sms
+
+    def lost(self: OneTrySnsSms, to: str, body: str) -> str:
+        sent(self, to, body)
+        raise DeliveryUnknownError("SNS text message: the response was lost")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(OneTrySnsSms, "send_sms", lost)
+        assert _run(handler, MORNING)["outcomes"] == {"unknown": 1}
+    ((message_id, _, _),) = _texts()
+
+    # When its delivery report comes, naming a message id no settled text has
+    report = _delivery_report(handler, message_id, MORNING + timedelta(seconds=3), False, "Invalid phone number")
+
+    # Then it is matched by the number and the time: the text failed, the number is flagged, the debtor located
+    assert report == {"texts": {"number-gone": 1}}
+    stored = account_repo.get_account(debt.key)
+    assert stored.phones[0]["invalid"]["reason"] == "disconnected" and stored.flags["needs_locate"]
+    # And the account's next run (its step is due again the next morning) settles the attempt from that report,
+    # with its message id, instead of assuming it sent; no second text goes
+    assert _run(handler, stored.next_action_at or MORNING)["outcomes"] == {"confirmed": 1}
+    (contact,) = activity_repo.query_activity(debt.key, kinds=frozenset({"contact"}))
+    assert (contact.outcome, contact.data["message_id"]) == ("failed", message_id)
+    assert len(_texts()) == 1
