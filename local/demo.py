@@ -7,13 +7,23 @@ import time
 import urllib.request
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
-from typing import TextIO
+from typing import Any, TextIO
+from zoneinfo import ZoneInfo
 
-from local.events import sign_slack_request, slash_command_body
+from local.events import sign_slack_request, slash_command_body, sns_event
 from local.http_endpoint import SlackHttpEndpoint
 from local.runner import LocalRunner, embedded_aws
-from local.sample_data import sample_csv, sample_payments_csv
+from local.sample_data import (
+    AGENCY_CREDITOR,
+    AGENCY_EMAIL,
+    AGENCY_MAPPING,
+    AGENCY_POLICY,
+    agency_csv,
+    sample_csv,
+    sample_payments_csv,
+)
 from local.slack_recorder import RecordedCall, SlackRecorder, render_text
+from local.template import FAKE_CREDENTIALS
 
 DEMO_USER = "U0DEMO0001"
 
@@ -135,6 +145,77 @@ def step_slack(demo: Demo, at: datetime) -> None:
     demo.check("not a number" in reply, "a bad command gets an ephemeral usage message, not a traceback")
 
 
+def _objects(demo: Demo, prefix: str) -> dict[str, bytes]:
+    import boto3
+
+    stack = demo.runner.stack
+    s3 = boto3.client("s3", endpoint_url=stack.endpoint_url, region_name=stack.region,
+                      aws_access_key_id=FAKE_CREDENTIALS["aws_access_key_id"],
+                      aws_secret_access_key=FAKE_CREDENTIALS["aws_secret_access_key"])  # fmt: skip
+    listed = s3.list_objects_v2(Bucket=stack.bucket_name, Prefix=prefix).get("Contents", [])
+    return {o["Key"]: s3.get_object(Bucket=stack.bucket_name, Key=o["Key"])["Body"].read() for o in listed}
+
+
+def _manifests(demo: Demo) -> str:
+    return "".join(body.decode() for key, body in _objects(demo, "letters/").items() if key.endswith("manifest.csv"))
+
+
+def _bounce(attempt_id: str, account_key: str, at: datetime) -> dict[str, Any]:
+    """What SES publishes (configuration set -> SNS) when the debtor's mailbox does not exist."""
+    from shared.domain.sends import account_tag
+
+    stamp = at.isoformat()
+    tags = {"attempt": [attempt_id], "account": [account_tag(account_key)]}
+    mail = {"timestamp": stamp, "source": "collections@example.com", "messageId": "demo-ses-1",
+            "destination": [AGENCY_EMAIL], "tags": tags}  # fmt: skip
+    bounce = {"bounceType": "Permanent", "bounceSubType": "NoEmail", "timestamp": stamp, "feedbackId": "demo-1",
+              "bouncedRecipients": [{"emailAddress": AGENCY_EMAIL}]}  # fmt: skip
+    return {"eventType": "Bounce", "mail": mail, "bounce": bounce}
+
+
+def step_notices(demo: Demo, after: datetime, today: date) -> None:
+    demo.say("\n== 4. An agency's first notices: in an email where the rules allow it, else by letter ==")
+    runner = demo.runner
+    placement = f"incoming/agency/{AGENCY_CREDITOR}-placement-{today.isoformat()}.csv"
+    for key, body in (("mappings/agency.yaml", AGENCY_MAPPING),
+                      (f"policies/{AGENCY_CREDITOR}.json", json.dumps(AGENCY_POLICY).encode()),
+                      (placement, agency_csv(today))):  # fmt: skip
+        results = runner.put_object(key, body)
+        demo.check(bool(results) and "results" in results[0], f"s3://…/{key}: {results[0]['results'][key]}")
+    # The next 10:00 in Texas, inside every debtor's contact hours
+    at = after.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    while at.astimezone(ZoneInfo("America/Chicago")).hour != 10:
+        at += timedelta(hours=1)
+    before = len(_sent_emails(0))
+    outcomes = runner.tick(at)["RemindersFunction"]["outcomes"]
+    demo.say(f"  run at {at:%Y-%m-%d %H:%M} UTC: {json.dumps(outcomes)}")
+    emailed = [(to, subject) for to, subject in _sent_emails(before) if to == AGENCY_EMAIL]
+    for to, subject in emailed:
+        demo.say(f"  email → {to}: {subject}")
+    demo.check(emailed == [(AGENCY_EMAIL, "globex account G-1: notice of debt")],
+               "Texas: the validation notice goes in the body of an email, its PDF attached")  # fmt: skip
+    manifest = _manifests(demo)
+    demo.check("Sam Poe" in manifest and "Ana Ruiz" in manifest and "Jane Roe" not in manifest,
+               "New York (written consent needed) and the debtor without email: letters for the vendor")  # fmt: skip
+    kept = [key for key in _objects(demo, "letters/emailed/") if key.endswith(".pdf")]
+    demo.check(len(kept) == 1, "the emailed notice's PDF is kept beside the letters")
+    from shared.domain.accounts import account_key
+
+    attempt = kept[0].rsplit("/", 1)[-1].removesuffix(".pdf") if kept else "none"
+    topic = f"arn:aws:sns:{runner.stack.region}:{runner.stack.account_id}:ses-events"
+    bounced_at = at + timedelta(minutes=1)
+    runner.invoke("RemindersFunction", sns_event(_bounce(attempt, account_key(AGENCY_CREDITOR, "G-1"), bounced_at),
+                                                 topic, bounced_at))  # fmt: skip
+    demo.say("  SES: the email to Jane Roe bounced (no such mailbox)")
+    later = runner.tick(at + timedelta(hours=1))["RemindersFunction"]["outcomes"]
+    demo.say(f"  run an hour later: {json.dumps(later)}")
+    demo.check("Jane Roe" in _manifests(demo), "a bounced notice is no notice: the letter is mailed at the next run")
+    reply = demo.slash("locate")
+    demo.say(_indent(reply))
+    demo.check("Jane Roe" in reply and "no usable phone or email" in reply,
+               "/collect locate lists her: no phone, and the only email bounced")  # fmt: skip
+
+
 def _last(recorder: SlackRecorder, predicate: Callable[[RecordedCall], bool]) -> RecordedCall | None:
     matches = [c for c in recorder.calls if predicate(c)]
     return matches[-1] if matches else None
@@ -166,6 +247,7 @@ def run_demo(out: TextIO, now: datetime | None = None) -> bool:
         step_payments(demo, day)
         step_reminders(demo, tick_at)
         step_slack(demo, tick_at)
+        step_notices(demo, tick_at, day)
     demo.say(
         f"\nDone in {time.monotonic() - started:.1f}s: "
         + ("every step did what it should." if not demo.failures else f"{len(demo.failures)} step(s) failed.")

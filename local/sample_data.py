@@ -128,3 +128,47 @@ def sample_payments_csv(today: date) -> bytes:
                          account, row[2]])  # fmt: skip
     writer.writerow(["ch_demo9", f"{today.isoformat()} 09:30:00", "25.00", "0.00", "usd", "Paid", "CUST-7777", ""])
     return out.getvalue().encode("utf-8")
+
+
+# A collection agency's placement for the demo's notices step: a third-party consumer portfolio of one creditor,
+# whose policy asks for first notices by email where the rules allow it (collections.letters.notice_delivery).
+AGENCY_CREDITOR = "globex"
+AGENCY_MAPPING = b"""name: agency
+account_id: account_id
+debtor_name: debtor_name
+invoice: invoice
+invoice_date: invoice_date
+due_date: due_date
+balance: balance
+currency: currency
+email: email
+address1: address1
+city: city
+state: state
+postal_code: postal_code
+country: country
+creditor: globex
+collector_role: third_party
+"""
+AGENCY_POLICY = {"collections": {"letters": {
+    "name": "Northwind Recovery LLC", "address": ["PO Box 4410", "Austin, TX 78765"], "phone": "(512) 555-0142",
+    "email": "disputes@northwind.example", "notice_delivery": "email"}}}  # fmt: skip
+AGENCY_EMAIL = "jane.roe@example.com"  # the Texas debtor: a personal address from the creditor (safe harbour)
+
+
+def agency_csv(today: date) -> bytes:
+    """Three placed debts: a Texan with an email (the notice goes by email), a New Yorker with one (New York wants
+    written consent: a letter), and a Texan without (a letter)."""
+    invoiced, due = (today - timedelta(days=60)).isoformat(), (today - timedelta(days=30)).isoformat()
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["account_id", "debtor_name", "invoice", "invoice_date", "due_date", "balance", "currency", "email",
+                     "address1", "city", "state", "postal_code", "country"])  # fmt: skip
+    writer.writerows([
+        ["G-1", "Jane Roe", "GX-1", invoiced, due, "125.00", "USD", AGENCY_EMAIL, "1 Main St", "Dallas", "TX",
+         "75201", "US"],
+        ["G-2", "Sam Poe", "GX-2", invoiced, due, "480.00", "USD", "sam.poe@example.com", "350 Fifth Ave",
+         "New York", "NY", "10118", "US"],
+        ["G-3", "Ana Ruiz", "GX-3", invoiced, due, "99.00", "USD", "", "2 Elm St", "Austin", "TX", "78701", "US"],
+    ])  # fmt: skip
+    return out.getvalue().encode()

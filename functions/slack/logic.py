@@ -90,7 +90,8 @@ def locate(cmd: Command, caller: Caller, now: datetime, accounts: Accounts) -> R
     found = sorted(accounts.needing_locate(caller.user_id, limit) + accounts.needing_locate(None, limit),
                    key=locate_order)[:limit]  # fmt: skip
     rows = [(account, locate_need(account)) for account in found]
-    return Reply(f"Locate queue: {len(rows)} accounts", blocks.locate_blocks(rows, caller.user_id, caller.authorized))
+    count = f"{len(rows)} account{'' if len(rows) == 1 else 's'}"
+    return Reply(f"Locate queue: {count}", blocks.locate_blocks(rows, caller.user_id, caller.authorized))
 
 
 def reminders(cmd: Command, caller: Caller, now: datetime, accounts: Accounts) -> Reply:

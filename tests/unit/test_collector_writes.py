@@ -198,7 +198,7 @@ def test_a_disconnected_number_puts_the_account_on_top_to_locate_and_a_number_fo
 
     # And the locate queue lists it, saying what is missing and how to add what was found
     queue = run_command(parse_command("locate"), Caller("U-ANA", True, "T-Q"), NOW, store)
-    assert queue.text == "Locate queue: 1 accounts"
+    assert queue.text == "Locate queue: 1 account"
     rows = [b["text"]["text"] for b in queue.blocks if b["type"] == "section"]
     assert rows == ["*1. Debtor D-1* · `acme:D-1` · pool\nno usable phone number since 2026-11-02 · USD 546.73"]
     assert "/collect contact <id> phone|email" in queue.blocks[-1]["elements"][0]["text"]
