@@ -7,10 +7,10 @@ import time
 import urllib.request
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, TextIO
+from typing import TextIO
 from zoneinfo import ZoneInfo
 
-from local.events import sign_slack_request, slash_command_body, sns_event
+from local.events import ses_bounce, sign_slack_request, slash_command_body, sns_event
 from local.http_endpoint import SlackHttpEndpoint
 from local.runner import LocalRunner, embedded_aws
 from local.sample_data import (
@@ -23,7 +23,6 @@ from local.sample_data import (
     sample_payments_csv,
 )
 from local.slack_recorder import RecordedCall, SlackRecorder, render_text
-from local.template import FAKE_CREDENTIALS
 
 DEMO_USER = "U0DEMO0001"
 
@@ -146,31 +145,14 @@ def step_slack(demo: Demo, at: datetime) -> None:
 
 
 def _objects(demo: Demo, prefix: str) -> dict[str, bytes]:
-    import boto3
-
     stack = demo.runner.stack
-    s3 = boto3.client("s3", endpoint_url=stack.endpoint_url, region_name=stack.region,
-                      aws_access_key_id=FAKE_CREDENTIALS["aws_access_key_id"],
-                      aws_secret_access_key=FAKE_CREDENTIALS["aws_secret_access_key"])  # fmt: skip
+    s3 = stack.client("s3")
     listed = s3.list_objects_v2(Bucket=stack.bucket_name, Prefix=prefix).get("Contents", [])
     return {o["Key"]: s3.get_object(Bucket=stack.bucket_name, Key=o["Key"])["Body"].read() for o in listed}
 
 
 def _manifests(demo: Demo) -> str:
     return "".join(body.decode() for key, body in _objects(demo, "letters/").items() if key.endswith("manifest.csv"))
-
-
-def _bounce(attempt_id: str, account_key: str, at: datetime) -> dict[str, Any]:
-    """What SES publishes (configuration set -> SNS) when the debtor's mailbox does not exist."""
-    from shared.domain.sends import account_tag
-
-    stamp = at.isoformat()
-    tags = {"attempt": [attempt_id], "account": [account_tag(account_key)]}
-    mail = {"timestamp": stamp, "source": "collections@example.com", "messageId": "demo-ses-1",
-            "destination": [AGENCY_EMAIL], "tags": tags}  # fmt: skip
-    bounce = {"bounceType": "Permanent", "bounceSubType": "NoEmail", "timestamp": stamp, "feedbackId": "demo-1",
-              "bouncedRecipients": [{"emailAddress": AGENCY_EMAIL}]}  # fmt: skip
-    return {"eventType": "Bounce", "mail": mail, "bounce": bounce}
 
 
 def step_notices(demo: Demo, after: datetime, today: date) -> None:
@@ -200,12 +182,13 @@ def step_notices(demo: Demo, after: datetime, today: date) -> None:
     kept = [key for key in _objects(demo, "letters/emailed/") if key.endswith(".pdf")]
     demo.check(len(kept) == 1, "the emailed notice's PDF is kept beside the letters")
     from shared.domain.accounts import account_key
+    from shared.domain.sends import account_tag
 
     attempt = kept[0].rsplit("/", 1)[-1].removesuffix(".pdf") if kept else "none"
     topic = f"arn:aws:sns:{runner.stack.region}:{runner.stack.account_id}:ses-events"
     bounced_at = at + timedelta(minutes=1)
-    runner.invoke("RemindersFunction", sns_event(_bounce(attempt, account_key(AGENCY_CREDITOR, "G-1"), bounced_at),
-                                                 topic, bounced_at))  # fmt: skip
+    bounce = ses_bounce(AGENCY_EMAIL, attempt, account_tag(account_key(AGENCY_CREDITOR, "G-1")), bounced_at)
+    runner.invoke("RemindersFunction", sns_event(bounce, topic, bounced_at))
     demo.say("  SES: the email to Jane Roe bounced (no such mailbox)")
     later = runner.tick(at + timedelta(hours=1))["RemindersFunction"]["outcomes"]
     demo.say(f"  run an hour later: {json.dumps(later)}")

@@ -122,6 +122,17 @@ def sns_event(message: dict[str, Any], topic_arn: str, at: datetime, message_id:
     }
 
 
+def ses_bounce(address: str, attempt_id: str, account_tag: str, at: datetime) -> dict[str, Any]:
+    """An SES sending event (configuration set -> SNS) for a permanent bounce: the mailbox does not exist. The tags
+    are the ones the reminders' sender puts on every email (the attempt, the account as `sends.account_tag`)."""
+    stamp = at.astimezone(UTC).isoformat()
+    mail = {"timestamp": stamp, "source": "collections@example.com", "messageId": f"ses-{attempt_id[:12]}",
+            "destination": [address], "tags": {"attempt": [attempt_id], "account": [account_tag]}}  # fmt: skip
+    bounce = {"bounceType": "Permanent", "bounceSubType": "NoEmail", "timestamp": stamp, "feedbackId": "bounce-1",
+              "bouncedRecipients": [{"emailAddress": address}]}  # fmt: skip
+    return {"eventType": "Bounce", "mail": mail, "bounce": bounce}
+
+
 def sms_delivery_log(message_id: str, to: str, at: datetime, delivered: bool, response: str) -> dict[str, Any]:
     """One entry of SNS's SMS delivery status logs (the success or the `/Failure` log group), as SNS writes it."""
     delivery = {"mnc": 270 if delivered else 0, "destination": to, "priceInUSD": 0.00883, "mcc": 310,

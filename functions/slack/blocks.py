@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from shared.domain.accounts import Account, Activity
 from shared.domain.money import Money
-from shared.domain.mrkdwn import escape
+from shared.domain.mrkdwn import count, escape
 from shared.domain.plans import Installment, PaymentPlan
 
 MAX_BLOCKS = 50
@@ -233,7 +233,7 @@ def locate_blocks(rows: list[tuple[Account, str]], collector: str, reveal_pii: b
     (to authorized users: it may name an address) why; then how to add what was found."""
     if not rows:
         return [section(f"<@{collector}>, no account of yours or the pool's needs locating.")]
-    blocks: list[Block] = [header(f"Locate queue · {len(rows)} account{'' if len(rows) == 1 else 's'}")]
+    blocks: list[Block] = [header(f"Locate queue · {count(len(rows), 'account')}")]
     used = 0
     for rank, (account, need) in enumerate(rows[:MAX_LOCATE_ROWS], start=1):
         flag = account.flags.get("needs_locate") or {}

@@ -15,7 +15,7 @@ from shared.db import plans as plan_repo
 from shared.db.accounts import DynamoAccounts
 from shared.db.sends import DynamoSendLog
 from shared.domain.accounts import Account
-from shared.domain.mrkdwn import escape
+from shared.domain.mrkdwn import count, escape
 from shared.ports import Accounts, RunControl
 
 if TYPE_CHECKING:
@@ -90,8 +90,9 @@ def locate(cmd: Command, caller: Caller, now: datetime, accounts: Accounts) -> R
     found = sorted(accounts.needing_locate(caller.user_id, limit) + accounts.needing_locate(None, limit),
                    key=locate_order)[:limit]  # fmt: skip
     rows = [(account, locate_need(account)) for account in found]
-    count = f"{len(rows)} account{'' if len(rows) == 1 else 's'}"
-    return Reply(f"Locate queue: {count}", blocks.locate_blocks(rows, caller.user_id, caller.authorized))
+    return Reply(
+        f"Locate queue: {count(len(rows), 'account')}", blocks.locate_blocks(rows, caller.user_id, caller.authorized)
+    )
 
 
 def reminders(cmd: Command, caller: Caller, now: datetime, accounts: Accounts) -> Reply:

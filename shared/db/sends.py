@@ -174,7 +174,7 @@ class DynamoSendLog:
         """One Query of the number's `TEXTED#` pointers (each names its account's latest text), then a consistent
         read of each candidate's attempt."""
         found = []
-        for item in self._texted(number):
+        for item in self._pointers(number):
             data: dict[str, Any] = item.data or {}
             if "step" not in data:
                 continue  # a pointer written before it named its text
@@ -200,10 +200,11 @@ class DynamoSendLog:
 
     def accounts_texted(self, number: str) -> list[str]:
         """Keys of the accounts whose reminders texted `number` in the last 400 days (one Query, consistent)."""
-        return [str(i.data["account_key"]) for i in self._texted(number)]
+        return [str(i.data["account_key"]) for i in self._pointers(number)]
 
     @staticmethod
-    def _texted(number: str) -> list[MarkerItem]:
+    def _pointers(number: str) -> list[MarkerItem]:
+        """The number's `TEXTED#` pointers, one an account (what `_texted` writes), read consistently."""
         try:
             return list(MarkerItem.query(f"TEXTED#{e164(number)}", MarkerItem.sk.startswith("ACCT#"),
                                          consistent_read=True))  # fmt: skip

@@ -10,6 +10,11 @@ from __future__ import annotations
 _ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 
 
+def count(n: int, noun: str) -> str:
+    """`1 account`, `2 accounts`: a count as a reader says it (nouns whose plural adds an s)."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def escape(text: object) -> str:
     """`text` (a debtor name, a note, an import value, a command argument) shown literally in a Slack message."""
     return str(text).translate(_ESCAPES)

@@ -15,7 +15,7 @@ from moto.ses.models import ses_backends
 from moto.sns.models import sns_backends
 from pypdf import PdfReader
 
-from local.events import LambdaContext, scheduler_event, sns_event
+from local.events import LambdaContext, scheduler_event, ses_bounce, sns_event
 from shared.db import accounts as account_repo
 from shared.db import activity as activity_repo
 from shared.db import creditors as creditor_repo
@@ -226,11 +226,7 @@ def test_a_bounced_notice_email_is_not_a_notice_and_the_next_run_mails_the_lette
     assert _run(handler, MONDAY)["outcomes"] == {"emailed-notice": 1}
     attempt = next(a for a in activity_repo.query_activity(debt.key) if a.kind == "contact").id
     # When SES reports a permanent bounce for it
-    bounce = {"eventType": "Bounce", "mail": {
-        "timestamp": "2026-11-23T16:01:00Z", "source": "collections@example.com", "messageId": "ses-1",
-        "destination": [address], "tags": {"attempt": [attempt], "account": [account_tag(debt.key)]}},
-        "bounce": {"bounceType": "Permanent", "bounceSubType": "NoEmail", "timestamp": "2026-11-23T16:01:00Z",
-                   "bouncedRecipients": [{"emailAddress": address}], "feedbackId": "f1"}}  # fmt: skip
+    bounce = ses_bounce(address, attempt, account_tag(debt.key), MONDAY + timedelta(minutes=1))
     handler.lambda_handler(sns_event(bounce, SES_TOPIC, MONDAY), LambdaContext("reminders", ARN))
     # Then the address is bad and the invoice is owed its notice again; the history says so
     bounced = account_repo.get_account(debt.key)
