@@ -22,7 +22,7 @@ from shared.domain.unsubscribe import UnsubscribeLinks
 from shared.letters import KeptLetter, Letter
 from shared.ports import Accounts, RunControl, SendLog
 from shared.reminders.control import Hold, held_text
-from shared.reminders.run import SUMMARY_OUTCOMES, RunReport, remind_due
+from shared.reminders.run import RunReport, outcome_counts, remind_due
 from shared.reminders.sending import COMMITMENT_STEP, Senders
 
 
@@ -172,7 +172,7 @@ def preview_text(preview: Preview) -> str:
     lines = [f":crystal_ball: Reminder run at {report.at:%Y-%m-%d %H:%M} UTC, previewed: nothing was sent."]
     if preview.hold is not None:
         lines.append(held_text(preview.hold) + " Once released, the run would do this:")
-    outcomes = [f"{n} {name}" for key, name in SUMMARY_OUTCOMES.items() if (n := report.outcomes.get(key))]
+    outcomes = outcome_counts(report.outcomes)
     lines.append("Would do: " + (" · ".join(outcomes) if outcomes else "nothing (no reminder is due then)"))
     if preview.steps:
         steps = " · ".join(f"{label} by {channel}: {n}" for (label, channel), n in sorted(preview.steps.items()))

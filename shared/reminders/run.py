@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
@@ -185,14 +185,17 @@ def _tell_stopped(report: RunTotals, notify: tuple[Notifier, str] | None) -> Non
         logger.warning("could not queue the stopped-reminders notice", extra={"accounts": len(report.stopped)})
 
 
-# Outcomes a run summary reports, in the order a reader wants them; a run with none of them posts nothing.
-SUMMARY_OUTCOMES = {
-    "sent": "sent", "mailed": "letters for the mail", "emailed-notice": "first notices by email",
-    "call-task": "call tasks for collectors",
+# Outcomes a run summary reports, in the order a reader wants them; a run with none of them posts nothing. A noun
+# phrase is given as (one, several): "1 letter for the mail", "2 letters for the mail".
+SUMMARY_OUTCOMES: dict[str, str | tuple[str, str]] = {
+    "sent": "sent", "mailed": ("letter for the mail", "letters for the mail"),
+    "emailed-notice": ("first notice by email", "first notices by email"),
+    "call-task": ("call task for collectors", "call tasks for collectors"),
     "confirmed": "confirmed delivered",
     "deferred": "deferred (not allowed yet)",
     "blocked": "stopped: blocked by a rule", "review": "stopped for review", "no-contact": "skipped: no usable contact",
-    "not-sent": "promise or installment messages not sent: a rule blocked them",
+    "not-sent": ("promise or installment message not sent: a rule blocked it",
+                 "promise or installment messages not sent: a rule blocked them"),
     "below-minimum": "skipped: owed less than the step's minimum",
     "gave-up": "skipped: refused by the provider as often as the step allows",
     "failed": "failed", "unknown": "outcome unknown (settled next run)", "unrecorded": "sent, record pending",
@@ -203,14 +206,19 @@ SUMMARY_OUTCOMES = {
 }  # fmt: skip
 
 
+def outcome_counts(outcomes: Mapping[str, int]) -> list[str]:
+    """`["2 sent", "1 letter for the mail"]`: the outcomes a summary reports, in SUMMARY_OUTCOMES' order."""
+    return [f"{n} {name if isinstance(name, str) else name[n != 1]}"
+            for key, name in SUMMARY_OUTCOMES.items() if (n := outcomes.get(key, 0))]  # fmt: skip
+
+
 def summary_text(report: RunTotals) -> str | None:
     """The run's summary for the report channel: what it did by outcome and which rules held steps back (counts
     and rule ids only: no debtor data); None when the run did nothing worth a message."""
-    done = [(name, report.outcomes[key]) for key, name in SUMMARY_OUTCOMES.items() if report.outcomes.get(key)]
+    done = outcome_counts(report.outcomes)
     if not done:
         return None
-    lines = [f":mailbox_with_mail: Reminder run {report.at:%Y-%m-%d %H:%M} UTC: " + " · ".join(
-        f"{n} {name}" for name, n in done)]  # fmt: skip
+    lines = [f":mailbox_with_mail: Reminder run {report.at:%Y-%m-%d %H:%M} UTC: " + " · ".join(done)]
     if report.held_by:
         rules = " · ".join(f"`{rule}` {n}" for rule, n in report.held_by.most_common(8))
         lines.append(f"Held back by rule: {rules} (`/collect why <id>` explains an account)")

@@ -47,7 +47,7 @@ def test_a_call_step_puts_the_account_first_on_the_worklist_and_sends_nothing(lo
     stored = store.get(calling.key)
     assert stored.follow_up == "call due: first-call (reminder step 2)" and stored.dunning_step == 2
     assert [a.account_id for a in store.worklist(None, 5)] == ["CALL", "OLDER"]
-    assert "1 call tasks for collectors" in (summary_text(report.totals()) or "")
+    assert "1 call task for collectors" in (summary_text(report.totals()) or "")
     assert stored.next_action == "reminder" and stored.next_action_at is not None  # the final email still comes
 
     # When the collector calls and talks with the debtor, the task is done; voicemail would not have done it

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from shared import contacts
 from shared.domain.notices import Notice
-from shared.reminders.run import run_reminders
+from shared.reminders.run import outcome_counts, run_reminders
 from tests.factories import account
 from tests.unit.functions.reminders.test_run_isolation import (
     FRESH,
@@ -54,3 +54,13 @@ def test_a_run_posts_its_summary_with_the_rules_that_held_steps_back(log, monkey
     again = run_reminders(MORNING, store, _senders(LossyMailer(), log, MORNING), (channel, "C-REPORTS"))
     assert sum(again.outcomes[o] for o in ("sent", "deferred")) == 0
     assert len([n for n in channel.notices if n.key.startswith("reminders-run:")]) == 1
+
+
+def test_the_summary_counts_read_as_a_reader_says_them_one_letter_two_letters():
+    # Given a run's outcomes: one letter and one call task, two first notices by email, three sent
+    outcomes = {"mailed": 1, "call-task": 1, "emailed-notice": 2, "sent": 3, "not-due": 9}
+    # Then each count reads with its noun in the right number, in the summary's order, and what is not reported
+    # (not due) is left out
+    assert outcome_counts(outcomes) == [
+        "3 sent", "1 letter for the mail", "2 first notices by email", "1 call task for collectors",
+    ]  # fmt: skip
