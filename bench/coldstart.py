@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import ClassVar
+from urllib.parse import parse_qs, urlsplit
 
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings
@@ -69,6 +70,7 @@ AWS = {
     "LOG_LEVEL": "INFO",  # the template's Globals
 }
 IMPORT_LINE = re.compile(r"^import time:\s+(\d+) \|\s+(\d+) \| ( *)(\S+)")
+EXTENSION_PORT = "PARAMETERS_SECRETS_EXTENSION_HTTP_PORT"
 SLACK_GOAL_MS = 250
 RATIO_GOAL = 0.40
 LATE = ("holidays", "aws_xray_sdk")  # imported on first use (holidays) or never (no Tracer): in no cold start
@@ -81,6 +83,7 @@ class Sample:
     import_ms: float  # the cumulative import time of the top-level imports, as -X importtime reports it
     packages: dict[str, float]  # self import ms by top-level package
     aws_calls: int
+    extension_calls: int = 0  # requests to the parameters extension (local on Lambda)
 
 
 @dataclass
@@ -91,18 +94,30 @@ class Result:
 
 
 class SsmStandIn(BaseHTTPRequestHandler):
-    """Answers GetParameters with a fake SecureString per name and counts every AWS call it receives."""
+    """Answers SSM's GetParameters (POST) and the parameters extension's GET with a fake SecureString per name, and
+    counts each: `calls` the AWS calls, `extension` the local requests a function with the extension makes."""
 
     calls: ClassVar[Counter[str]] = Counter()
+    extension: ClassVar[Counter[str]] = Counter()
 
     def do_POST(self) -> None:
         target = self.headers.get("X-Amz-Target", "?")
         SsmStandIn.calls[target] += 1
         names = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}").get("Names", [])
         found = [{"Name": n, "Type": "SecureString", "Value": f"bench-{n}", "Version": 1} for n in names]
-        body = json.dumps({"Parameters": found, "InvalidParameters": []}).encode()
-        self.send_response(200 if target == "AmazonSSM.GetParameters" else 400)
-        self.send_header("Content-Type", "application/x-amz-json-1.1")
+        answer: dict[str, object] = {"Parameters": found, "InvalidParameters": []}
+        self._answer(200 if target == "AmazonSSM.GetParameters" else 400, answer)
+
+    def do_GET(self) -> None:
+        SsmStandIn.extension["GetParameter"] += 1
+        name = parse_qs(urlsplit(self.path).query).get("name", ["?"])[0]
+        # The bench's values must pass the settings' checks (the unsubscribe key needs 32 bytes or more)
+        self._answer(200, {"Parameter": {"Name": name, "Type": "SecureString", "Value": f"bench-{name}" * 4}})
+
+    def _answer(self, status: int, answer: dict[str, object]) -> None:
+        body = json.dumps(answer).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
@@ -125,6 +140,20 @@ def handler_modules() -> dict[str, str]:
     """Function name → handler module, from the template's `Handler: functions.<name>.handler.lambda_handler`."""
     handlers = re.findall(r"^\s+Handler:\s+(functions\.(\w+)\.\S+)\.\w+\s*$", TEMPLATE.read_text(), re.MULTILINE)
     return {name: module for module, name in handlers}
+
+
+def extension_functions() -> dict[str, dict[str, str]]:
+    """Function name → the parameters extension's variables, for each function whose template sets its port: the
+    child asks the stand-in's port (filled in by `run`), as the function asks the extension on Lambda."""
+    from local.template import load_template
+
+    found = {}
+    for declared in load_template(TEMPLATE)["Resources"].values():
+        properties = declared.get("Properties", {})
+        variables = properties.get("Environment", {}).get("Variables", {})
+        if declared["Type"] == "AWS::Serverless::Function" and EXTENSION_PORT in variables:
+            found[properties["Handler"].split(".")[1]] = {EXTENSION_PORT: "stand-in", "AWS_SESSION_TOKEN": "bench"}
+    return found
 
 
 def fake_settings(function: str) -> dict[str, str]:
@@ -156,7 +185,7 @@ def parse_importtime(stderr: str) -> tuple[float, dict[str, float]]:
 def measure(python: str, code: str, env: dict[str, str], cached: bool) -> Sample:
     with tempfile.TemporaryDirectory(prefix="coldstart-pycache-") as empty:
         run_env = env if cached else env | {"PYTHONDONTWRITEBYTECODE": "1", "PYTHONPYCACHEPREFIX": empty}
-        calls_before = SsmStandIn.calls.total()
+        calls_before, asked_before = SsmStandIn.calls.total(), SsmStandIn.extension.total()
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         done = subprocess.run([python, "-X", "importtime", "-c", code], env=run_env, capture_output=True, text=True)  # noqa: S603
@@ -166,7 +195,8 @@ def measure(python: str, code: str, env: dict[str, str], cached: bool) -> Sample
         raise RuntimeError(f"{code!r} failed:\n{done.stderr[-3000:]}")
     cpu_ms = (after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime) * 1000
     import_ms, packages = parse_importtime(done.stderr)
-    return Sample(cpu_ms, wall_ms, import_ms, packages, SsmStandIn.calls.total() - calls_before)
+    asked = SsmStandIn.extension.total() - asked_before
+    return Sample(cpu_ms, wall_ms, import_ms, packages, SsmStandIn.calls.total() - calls_before, asked)
 
 
 def median_sample(samples: list[Sample]) -> Sample:
@@ -177,6 +207,7 @@ def median_sample(samples: list[Sample]) -> Sample:
         statistics.median(s.import_ms for s in samples),
         {name: statistics.median(s.packages.get(name, 0.0) for s in samples) for name in names},
         max(s.aws_calls for s in samples),
+        max(s.extension_calls for s in samples),
     )
 
 
@@ -190,10 +221,11 @@ def runtime_modules() -> list[str]:
 def targets() -> dict[str, tuple[str, dict[str, str]]]:
     """What each child imports, and its own environment variables."""
     modules = handler_modules()
-    found = {
-        name: (f"import {module}", fake_settings(name) | {"POWERTOOLS_SERVICE_NAME": name})
-        for name, module in modules.items()
-    }
+    with_extension = extension_functions()
+    found = {}
+    for name, module in modules.items():
+        variables = {**fake_settings(name), "POWERTOOLS_SERVICE_NAME": name, **with_extension.get(name, {})}
+        found[name] = (f"import {module}", variables)
     every = {key: value for _, env in found.values() for key, value in env.items()}
     found[FLOOR] = (f"import {', '.join(FLOOR_MODULES)}", every | {"POWERTOOLS_SERVICE_NAME": "floor"})
     everything = ", ".join((*runtime_modules(), *modules.values()))
@@ -204,7 +236,11 @@ def targets() -> dict[str, tuple[str, dict[str, str]]]:
 def run(python: str, repeat: int) -> list[Result]:
     with ssm_stand_in() as endpoint:
         base = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(ROOT), "AWS_ENDPOINT_URL": endpoint}
-        envs = {name: (code, base | AWS | extra) for name, (code, extra) in targets().items()}
+        port = endpoint.rsplit(":", 1)[1]
+        envs = {
+            name: (code, base | AWS | {k: port if k == EXTENSION_PORT else v for k, v in extra.items()})
+            for name, (code, extra) in targets().items()
+        }
         results = {name: Result(name) for name in envs}
         for code, env in envs.values():
             measure(python, code, env, cached=True)  # writes the .pyc files the measured runs read
@@ -228,7 +264,8 @@ def _ratios(result: Result, everything: Result) -> dict[str, float]:
 
 
 def _row(result: Result, everything: Result) -> str:
-    cells = [f"{result.target:<13}", f"{result.cached['pyc'].aws_calls:>3}"]
+    pyc = result.cached["pyc"]
+    cells = [f"{result.target:<13}", f"{pyc.aws_calls:>3}", f"{pyc.extension_calls:>3}"]
     for mode, ratio in _ratios(result, everything).items():
         sample = result.cached[mode]
         cells.append(f"{sample.cpu_ms:>7.0f} {sample.wall_ms:>7.0f} {sample.import_ms:>7.0f} {ratio:>5.2f}")
@@ -262,11 +299,12 @@ def render(results: list[Result]) -> str:
     modes = f"{'with .pyc':<30}  {'without .pyc':<30}"
     columns = f"{'CPU':>7} {'wall':>7} {'import':>7} {'ratio':>5}"
     lines = [
-        f"{'':<13}  {'':>3}  {modes}",
-        f"{'function':<13}  {'AWS':>3}  {columns}  {columns}  heaviest with .pyc (self ms by package)",
+        f"{'':<13}  {'':>3}  {'':>3}  {modes}",
+        f"{'function':<13}  {'AWS':>3}  {'ext':>3}  {columns}  {columns}  heaviest with .pyc (self ms by package)",
         *(_row(result, everything) for result in results),
         "ms, medians of every run. CPU: user + system of the child (interpreter start included); wall: its run;",
-        "import: -X importtime's cumulative total; ratio: CPU ÷ all packages' CPU; AWS: calls the import made",
+        "import: -X importtime's cumulative total; ratio: CPU ÷ all packages' CPU; AWS: calls the import made;",
+        "ext: its requests to the parameters extension on localhost (the functions whose template gives it a port)",
     ]
     spread = max(_spread(samples) for result in results for samples in result.runs.values())
     lines.append(f"noise: the CPU of one target's runs spreads up to {spread:.0%} of their median (max − min)")

@@ -23,6 +23,7 @@ from unittest import mock
 from local import events
 from local.stack import LOCAL_FUNCTION_URL, LocalStack, deploy
 from local.template import FAKE_CREDENTIALS, FunctionSpec, SqsTrigger
+from shared.adapters import secrets
 
 logger = logging.getLogger(__name__)
 Handler = Callable[[dict[str, Any], Any], Any]
@@ -108,9 +109,13 @@ class LocalRunner:
         raise KeyError(f"no local function named {name_or_arn}")
 
     def environment(self, spec: FunctionSpec) -> dict[str, str]:
-        """The function's resolved variables plus what the Lambda runtime sets, pointed at moto."""
+        """The function's resolved variables plus what the Lambda runtime sets, pointed at moto.
+
+        No Lambda extension runs here: without the parameters extension's port the functions read their secrets
+        from SSM (moto) themselves (shared/adapters/secrets.py).
+        """
         return {
-            **spec.environment,
+            **{key: value for key, value in spec.environment.items() if key != secrets.PORT_VARIABLE},
             "AWS_ENDPOINT_URL": self.stack.endpoint_url,
             "AWS_REGION": self.stack.region,
             "AWS_DEFAULT_REGION": self.stack.region,

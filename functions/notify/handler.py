@@ -10,7 +10,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from functions.notify.env import Settings
 from functions.notify.logic import Message, deliver_batch
 from shared import clock as wallclock
-from shared.adapters.aws import SqsQueue, secret
+from shared.adapters.aws import SqsQueue
+from shared.adapters.secrets import secret
 from shared.adapters.slack import SlackWebPoster
 from shared.db.models import configure
 from shared.domain.notices import Notice

@@ -18,7 +18,8 @@ from functions.reminders.env import Settings
 from functions.reminders.models import InboundText, SesSendingEvent, sns_messages, text_deliveries
 from functions.reminders.replies import record_inbound_texts
 from shared import clock as wallclock
-from shared.adapters.aws import QueuedNotifier, S3Store, SqsQueue, secret
+from shared.adapters.aws import QueuedNotifier, S3Store, SqsQueue
+from shared.adapters.secrets import secret
 from shared.adapters.sending import OneTrySnsSms, TaggedSesMailer
 from shared.db.accounts import DynamoAccounts
 from shared.db.models import configure

@@ -8,7 +8,7 @@ from functions.unsubscribe.env import Settings
 from functions.unsubscribe.logic import answer_link
 from functions.unsubscribe.models import Page, read_request
 from shared import clock as wallclock
-from shared.adapters.aws import secret
+from shared.adapters.secrets import secret
 from shared.db.accounts import DynamoAccounts
 from shared.db.models import configure
 from shared.domain.errors import ConflictError, InvalidInputError, UpstreamUnavailableError

@@ -1,4 +1,4 @@
-"""Adapters of the ports onto AWS services (S3, SQS) and SSM secrets; the reminder senders are in sending.py."""
+"""Adapters of the ports onto AWS services (S3, SQS); secrets are in secrets.py, the reminder senders in sending.py."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from functools import cache
 from typing import IO, Any
 
 import boto3
-from aws_lambda_powertools.utilities import parameters
 from botocore.exceptions import BotoCoreError, ClientError
 
 from shared.chunks import chunked
@@ -23,17 +22,6 @@ SQS_BATCH = 10  # messages one SendMessageBatch takes
 def client(service: str) -> Any:
     """One boto3 client per service per process, created on first use (after mocks and env are set)."""
     return boto3.client(service)  # type: ignore[call-overload]
-
-
-def secret(parameter_name: str) -> str:
-    """A SecureString from SSM Parameter Store, decrypted and cached for five minutes."""
-    return secrets(parameter_name)[0]
-
-
-def secrets(*parameter_names: str) -> tuple[str, ...]:
-    """SecureStrings from SSM Parameter Store in one GetParameters call, decrypted and cached for five minutes."""
-    found = parameters.get_parameters_by_name({name: {} for name in parameter_names}, decrypt=True, max_age=300)
-    return tuple(str(found[name]) for name in parameter_names)
 
 
 class S3Store:

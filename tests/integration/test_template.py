@@ -338,7 +338,7 @@ def test_unsubscribe_endpoint_is_what_reminders_link_to_and_reads_only_what_it_n
     statements = {st["Sid"]: st for lid, st in _statements(cfn) if lid == "UnsubscribeFunctionRole" and "Sid" in st}
     assert statements["TableReadWrite"]["Action"] == ["dynamodb:GetItem", "dynamodb:PutItem"]
     assert statements["TableReadWrite"]["Resource"] == {"Fn::GetAtt": ["Table", "Arn"]}
-    assert statements["UnsubscribeKey"]["Action"] == ["ssm:GetParameters"]
+    assert statements["UnsubscribeKey"]["Action"] == ["ssm:GetParameter"]
     assert "UnsubscribeKeyParam" in set(references(statements["UnsubscribeKey"]["Resource"]))
     assert set(statements) == {"TableReadWrite", "UnsubscribeKey", "SsmDefaultKey"}
 
@@ -394,3 +394,39 @@ def test_stores_of_contact_data_are_encrypted(sam: dict[str, Any]) -> None:
     assert queues and topics
     assert all(q.get("SqsManagedSseEnabled") is True or "KmsMasterKeyId" in q for q in queues)
     assert all("KmsMasterKeyId" in t for t in topics)
+
+
+def test_functions_reading_a_secret_ask_the_parameters_extension_and_may_only_get_that_parameter(
+    sam: dict[str, Any], cfn: dict[str, Any]
+) -> None:
+    # Given every function whose environment names an SSM parameter (a secret, by name)
+    readers = {
+        lid: props
+        for lid, props in _functions(sam).items()
+        if any(name.endswith("_PARAM") for name in props.get("Environment", {}).get("Variables", {}))
+    }
+    assert sorted(readers) == ["NotifyFunction", "RemindersFunction", "SlackFunction", "UnsubscribeFunction"]
+    layer = sam["Parameters"]["ParametersExtensionLayer"]["Default"]
+
+    for lid, props in readers.items():
+        # Then it runs AWS's Parameters and Secrets extension beside the dependencies and tells the code its port
+        translated = cfn["Resources"][lid]["Properties"]
+        assert translated["Layers"][1:] == [{"Ref": "ParametersExtensionLayer"}], lid
+        variables = props["Environment"]["Variables"]
+        assert variables["PARAMETERS_SECRETS_EXTENSION_HTTP_PORT"] == "2773"
+        assert variables["SSM_PARAMETER_STORE_TTL"] == "300"  # the cache of five minutes the code had before
+        # And its role reads exactly the parameters it names, with the one action the extension calls
+        names = {f"parameter${{{ref['Ref']}}}" for key, ref in variables.items() if key.endswith("_PARAM")}
+        role = translated["Role"]["Fn::GetAtt"][0]
+        ssm = [
+            statement
+            for policy in cfn["Resources"][role]["Properties"]["Policies"]
+            for statement in policy["PolicyDocument"]["Statement"]
+            if any(str(action).startswith("ssm:") for action in _as_list(statement["Action"]))
+        ]
+        assert [statement["Action"] for statement in ssm] == [["ssm:GetParameter"]], lid
+        resources = {str(r["Fn::Sub"]).rsplit(":", 1)[-1] for r in _as_list(ssm[0]["Resource"])}
+        assert resources == names, lid
+    # And the default is AWS's arm64 build of the extension (the functions' architecture) in us-east-1
+    assert layer.startswith("arn:aws:lambda:us-east-1:")
+    assert ":layer:AWS-Parameters-and-Secrets-Lambda-Extension-Arm64:" in layer

@@ -1,0 +1,79 @@
+"""SecureStrings from SSM Parameter Store: through AWS's Parameters and Secrets Lambda Extension on Lambda.
+
+On Lambda each function that reads a secret has the extension as a layer (infra/template.yaml). The extension is an
+AWS-managed process beside the function: it calls GetParameter with the function's role, caches the value
+(`SSM_PARAMETER_STORE_TTL`) and answers on localhost. Asking it is one local HTTP request, so a cold start builds
+no SSM client: no boto3 where the function needs none, and no SSM service model loaded (about 100-190 ms of CPU
+at Init here, docs/PERFORMANCE.md). Where no extension runs (the local stack, tests), the extension's port variable
+is unset and the secrets come from SSM through powertools' Parameters utility: GetParameter, decrypted, cached
+five minutes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable
+from http.client import HTTPConnection, HTTPException
+from urllib.parse import quote
+
+from shared.domain.errors import UpstreamUnavailableError
+
+PORT_VARIABLE = "PARAMETERS_SECRETS_EXTENSION_HTTP_PORT"
+# The extension refuses a request without the sandbox's session token in this header.
+TOKEN_HEADER = "X-Aws-Parameters-Secrets-Token"  # noqa: S105 - a header's name, not a secret
+CONNECT_FOR_S = 2.0  # the runtime's Init can start before the extension listens: keep trying this long
+RETRY_EVERY_S = 0.02
+TIMEOUT_S = 3.0
+
+
+def secret(parameter_name: str) -> str:
+    """A SecureString, decrypted."""
+    return secrets(parameter_name)[0]
+
+
+def secrets(*parameter_names: str) -> tuple[str, ...]:
+    """SecureStrings, decrypted, in the order named."""
+    port = os.environ.get(PORT_VARIABLE)
+    if port:
+        token = os.environ.get("AWS_SESSION_TOKEN", "")
+        return tuple(from_extension(int(port), name, token) for name in parameter_names)
+    from aws_lambda_powertools.utilities import parameters
+
+    # GetParameter, as the extension calls it: the functions' roles grant that one action
+    return tuple(str(parameters.get_parameter(name, decrypt=True, max_age=300)) for name in parameter_names)
+
+
+def from_extension(
+    port: int,
+    name: str,
+    token: str,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> str:
+    """One parameter from the extension on localhost:`port`; an error names the parameter, never its value."""
+    # A parameter's name is a path: its slashes are encoded
+    query = f"/systemsmanager/parameters/get?name={quote(name, safe='')}&withDecryption=true"
+    deadline = clock() + CONNECT_FOR_S
+    while True:
+        connection = HTTPConnection("localhost", port, timeout=TIMEOUT_S)
+        try:
+            connection.request("GET", query, headers={TOKEN_HEADER: token})
+            response = connection.getresponse()
+            status, body = response.status, response.read()
+        except ConnectionRefusedError as exc:
+            if clock() >= deadline:
+                raise UpstreamUnavailableError(f"the parameters extension is not answering on port {port}") from exc
+            sleep(RETRY_EVERY_S)
+            continue
+        except (OSError, HTTPException) as exc:
+            raise UpstreamUnavailableError(f"the parameters extension failed reading {name}: {exc}") from exc
+        finally:
+            connection.close()
+        if status != 200:
+            raise UpstreamUnavailableError(f"the parameters extension answered HTTP {status} for {name}")
+        try:
+            return str(json.loads(body)["Parameter"]["Value"])
+        except (ValueError, KeyError, TypeError) as exc:
+            raise UpstreamUnavailableError(f"the parameters extension's answer for {name} has no value") from exc
