@@ -162,9 +162,6 @@ class LetterBox:
         self.store.put(f"{prefix}{attempt_id}.csv", row.encode(), content_type="text/csv")
         return pdf_key
 
-        self.store.put(f"{prefix}{attempt_id}.csv", row, content_type="text/csv")
-        return pdf_key
-
     def kept(self, day: date | None, attempt_id: str) -> KeptLetter | None:
         """The letter `attempt_id` stored completely on `day` (None: an emailed notice), with its PDF's key and the
         invoices it is about, else None. A letter found is listed in the day's manifest when this box next writes

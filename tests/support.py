@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from collections.abc import Iterator
@@ -145,3 +146,62 @@ def moto_s3_urls_once() -> None:
     import moto.s3.urls
 
     moto.s3.models.S3Backend._url_module = property(lambda self: moto.s3.urls)  # type: ignore[method-assign,assignment]
+
+
+class ParametersExtension:
+    """A stand-in for AWS's Parameters and Secrets Lambda Extension on localhost: its documented GET answered from
+    an SSM client (moto's), 400 for a request without the sandbox's token or for an unknown parameter. `requests`
+    holds each request's path and token header."""
+
+    def __init__(self, ssm: Any, token: str, port: int = 0) -> None:
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+        from urllib.parse import parse_qs, urlsplit
+
+        from shared.adapters.secrets import TOKEN_HEADER
+
+        self.requests: list[tuple[str, str | None]] = []
+        outer = self
+
+        class Answer(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                given = self.headers.get(TOKEN_HEADER)
+                outer.requests.append((self.path, given))
+                url = urlsplit(self.path)
+                query = parse_qs(url.query)
+                status, body = 400, {"message": "bad request"}
+                if given == token and url.path == "/systemsmanager/parameters/get" and "name" in query:
+                    decrypt = query.get("withDecryption") == ["true"]
+                    try:
+                        found = ssm.get_parameter(Name=query["name"][0], WithDecryption=decrypt)["Parameter"]
+                    except ssm.exceptions.ParameterNotFound:
+                        found = None
+                    if found is not None:
+                        found["LastModifiedDate"] = str(found.get("LastModifiedDate"))
+                        status, body = 200, {"Parameter": found}
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("localhost", port), Answer)
+        self.port = int(self.server.server_address[1])
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@contextmanager
+def parameters_extension(ssm: Any, token: str, port: int = 0) -> Iterator[ParametersExtension]:
+    extension = ParametersExtension(ssm, token, port)
+    try:
+        yield extension
+    finally:
+        extension.close()

@@ -53,6 +53,7 @@ def _refusals(event: SesSendingEvent, accounts: Accounts) -> None:
         return
     key = account_of_tag(tag[0])
     at = event.mail.timestamp
+    attempt = next(iter(event.mail.tags.get(ATTEMPT_TAG) or []), None)
 
     def refuse(current: Account) -> tuple[Account, list[Activity]]:
         activities: list[Activity] = []
@@ -60,7 +61,7 @@ def _refusals(event: SesSendingEvent, accounts: Accounts) -> None:
             current, done = email_refused(current, address, is_complaint, at, detail)
             activities += done
             if not is_complaint:  # a bounced notice was never provided: it goes by mail
-                current, done = notice_bounced(current, address, at)
+                current, done = notice_bounced(current, address, at, attempt)
                 activities += done
         return current, activities  # refused already: the same account, nothing written
 

@@ -86,13 +86,13 @@ def locate(cmd: Command, caller: Caller, now: datetime, accounts: Accounts) -> R
     from shared.domain.account_actions import locate_need
     from shared.domain.accounts import locate_order
 
-    limit = blocks.MAX_LOCATE_ROWS
+    limit = blocks.MAX_LOCATE_ROWS + 1  # one more than is shown: says whether more are waiting
     found = sorted(accounts.needing_locate(caller.user_id, limit) + accounts.needing_locate(None, limit),
-                   key=locate_order)[:limit]  # fmt: skip
-    rows = [(account, locate_need(account)) for account in found]
-    return Reply(
-        f"Locate queue: {count(len(rows), 'account')}", blocks.locate_blocks(rows, caller.user_id, caller.authorized)
-    )
+                   key=locate_order)  # fmt: skip
+    rows = [(account, locate_need(account)) for account in found[: blocks.MAX_LOCATE_ROWS]]
+    more = len(found) > blocks.MAX_LOCATE_ROWS
+    title = f"the {len(rows)} waiting longest (more are waiting)" if more else count(len(rows), "account")
+    return Reply(f"Locate queue: {title}", blocks.locate_blocks(rows, caller.user_id, caller.authorized, more))
 
 
 def reminders(cmd: Command, caller: Caller, now: datetime, accounts: Accounts) -> Reply:

@@ -59,6 +59,7 @@ class Notice:
     zone: str  # the debtor's: the letter counts as sent at noon of its mail date there
     emailed_at: datetime | None = None  # set: the notice goes in the body of an email at that instant, not by mail
     emailed_to: str | None = None
+    attempt: str | None = None  # the send attempt that emailed it: a bounce of that email, and no other, takes it back
 
     @property
     def totals(self) -> dict[str, Money]:
@@ -204,22 +205,39 @@ def mailed_flags(account: Account, notice: Notice) -> dict[str, Any]:
     flags = dict(account.flags)
     earlier = flags.get("initial_communication_at")
     flags["initial_communication_at"] = min(earlier, sent) if earlier else sent
-    if notice.kind == "validation":
+    if notice.kind == "validation" and not _bounced(account, notice.emailed_to):
         notices = dict(flags.get("validation_notices") or {})
+        emailed = {"to": notice.emailed_to, "attempt": notice.attempt} if notice.emailed_to else {}
         for debt in notice.debts:
             entry = {"sent_at": sent, "channel": notice.channel, "period_end": str(notice.period_end)}
-            notices[debt.number] = entry | ({"to": notice.emailed_to} if notice.emailed_to else {})
+            notices[debt.number] = entry | {k: v for k, v in emailed.items() if v}
         flags["validation_notices"] = notices
     return flags
 
 
-def notice_bounced(account: Account, address: str, at: datetime) -> tuple[Account, list[Activity]]:
-    """An emailed notice's address bounced for good: the notice was not provided (1006.42(a): a notice of
-    undeliverability means no actual notice), so its invoices are owed one again and the next run mails it
-    (`notice_owed`: the account is due at once). The initial communication stays recorded (the stricter reading:
-    other contacts wait for the notice). Unchanged (no activity) when no notice went to that address."""
+def _bounced(account: Account, address: str | None) -> bool:
+    """The address an emailed notice went to bounced for good before the notice was recorded (the bounce can beat a
+    run that died after the send): that notice was not provided, so it is not recorded and the letter is owed."""
+    return address is not None and any(
+        e["address"].lower() == address.lower() and e.get("invalid") for e in account.emails
+    )
+
+
+def notice_bounced(
+    account: Account, address: str, at: datetime, attempt: str | None = None
+) -> tuple[Account, list[Activity]]:
+    """The email `attempt` to `address` bounced for good. A notice that email carried was not provided (1006.42(a):
+    a notice of undeliverability means no actual notice), so its invoices are owed one again and the next run mails
+    it (`notice_owed`: the account is due at once). The initial communication stays recorded (the stricter reading:
+    other contacts wait for the notice). A later email to the same address (a reminder) that bounces takes back
+    nothing: the notice it did not carry was delivered. Unchanged (no activity) when no notice went in that email."""
     notices = account.flags.get("validation_notices") or {}
-    kept = {n: v for n, v in notices.items() if str(v.get("to") or "").lower() != address.lower()}
+
+    def carried(entry: dict[str, Any]) -> bool:
+        sent_there = str(entry.get("to") or "").lower() == address.lower()
+        return sent_there and entry.get("attempt") in (None, attempt)  # notices kept before attempts were: by address
+
+    kept = {n: v for n, v in notices.items() if not carried(v)}
     if len(kept) == len(notices):
         return account, []
     flags = {**account.flags, "validation_notices": kept}

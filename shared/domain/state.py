@@ -54,7 +54,10 @@ def size_score(owed: dict[str, int], rates: dict[str, Decimal]) -> int:
 
 def priority_of(account: Account, rates: dict[str, Decimal]) -> Priority:
     owed = {c: p.owed for c, p in account.positions.items()}
-    boost = 1 if account.follow_up and account.is_open else 0
+    # A task lifts the account into the worklist's first band: a follow-up, or a locate (no usable phone or email),
+    # which stays until a contact is found even when a payment or promise clears the follow-up (`/collect locate`
+    # reads that band)
+    boost = 1 if (account.follow_up or account.flags.get("needs_locate")) and account.is_open else 0
     return Priority(boost, account.oldest_due, size_score(owed, rates))
 
 

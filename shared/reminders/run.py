@@ -21,7 +21,7 @@ from shared.domain.settings import Settings
 from shared.observability import logger
 from shared.ports import Accounts, Notifier
 from shared.reminders.control import AWAITING, awaiting
-from shared.reminders.sending import ACTOR, Senders, commitment_step, resolve_earlier, send_step, step_of
+from shared.reminders.sending import ACTOR, Senders, commitment_step, next_attempt, resolve_earlier, send_step, step_of
 from shared.writes import change_account
 
 TRIES = 3  # per account and run, for throttling or an unavailable store; then it waits for the next run
@@ -439,7 +439,8 @@ def _mailed_before(
     found = senders.letters.kept(None if emailed else mail_date(previous.at), previous.id)
     if found is None:
         return None
-    return _notice_of(account, settings, list(found.invoices), previous.at, found.email)
+    notice = _notice_of(account, settings, list(found.invoices), previous.at, found.email)
+    return replace(notice, attempt=previous.id) if notice and emailed else notice
 
 
 def _notice_of(
@@ -480,7 +481,9 @@ def _email_notice(
     if checked.decision.decision != "ALLOW":
         senders.keep_decision(checked, proposed, ACTOR)
         return None
-    outcome = send_step(senders, checked, proposed, notice.kind, step_of(account, index), previous, notice)
+    step_name = step_of(account, index)
+    notice = replace(notice, attempt=next_attempt(account.key, step_name, proposed, previous).id)
+    outcome = send_step(senders, checked, proposed, notice.kind, step_name, previous, notice)
     if outcome != "sent":
         return outcome, ()
     _advance(accounts, account.key, at, index + 1, at, notice)

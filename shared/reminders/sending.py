@@ -95,6 +95,11 @@ def _outcome_of(attempt: SendAttempt, events: list[DeliveryEvent], action: str) 
     return replace(attempt, state=FAILED, error="no delivery event within the settling window")
 
 
+def next_attempt(account_key: str, step: str, proposed: ProposedContact, previous: SendAttempt | None) -> SendAttempt:
+    """The try of `step` that sending `proposed` makes now: the one after `previous`."""
+    return SendAttempt(account_key, step, proposed.at, proposed.channel, previous.tries + 1 if previous else 1)
+
+
 def send_step(
     senders: Senders,
     checked: contacts.Checked,
@@ -109,14 +114,13 @@ def send_step(
     answer. Outcomes: sent, unknown (response lost), failed (refused), unrecorded (sent, outcome not kept yet),
     unsettled (another run claimed this try a moment ago)."""
     account = checked.account
-    tries = previous.tries + 1 if previous else 1
-    attempt = SendAttempt(account.key, step, proposed.at, proposed.channel, tries)
+    attempt = next_attempt(account.key, step, proposed, previous)
     link = _unsubscribe_url(senders, account, proposed)
     payment, own = (settings.payment, settings.templates) if settings else (None, None)
     content = render_letter(notice) if notice else render_reminder(template, proposed.channel, account,
                                                                     proposed.at.date(), link, payment, own)  # fmt: skip
     summary = f"{template} notice by {proposed.channel}" if notice else f"{template} reminder by {proposed.channel}"
-    extra = {"template": template, "step": step, "attempt_id": attempt.id, "tries": tries}
+    extra = {"template": template, "step": step, "attempt_id": attempt.id, "tries": attempt.tries}
     contact = replace(contacts.contact_activity(checked, proposed, ACTOR, UNKNOWN, summary, extra), id=attempt.id)
     if not senders.log.claim(attempt, previous, [contacts.decision_activity(checked, proposed, ACTOR), contact]):
         return "unsettled"

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from shared.domain.account_actions import needs_locating
+from shared.domain.account_actions import needs_locating, post_payment
 from shared.domain.accounts import Account, Activity, Commitment
 from shared.domain.errors import ConflictError, NotFoundError
 from shared.domain.ledger import LedgerEntry
@@ -166,6 +166,18 @@ def test_the_locate_queue_is_the_flagged_worklist_accounts_longest_waiting_first
                    "cease": {"received_at": "x"}})  # fmt: skip
     accounts.save(ready(held))
     assert [a.account_id for a in accounts.needing_locate(None, 10)] == ["LATE"]
+
+
+def test_an_account_still_to_locate_stays_in_the_queue_when_a_payment_clears_its_follow_up(accounts: Accounts) -> None:
+    # Given a pool account flagged for locating, then a partial payment by card (no new phone or email)
+    flagged = needs_locating(account("PAYS"), "2026-11-10T15:00:00Z", "contact", "email bounced; no other contact")
+    at = datetime(2026, 11, 12, 15, 0, tzinfo=UTC)
+    paid, _ = post_payment(flagged, Money(1_000, "USD"), "P-1", "U-1", at, at.date())
+    assert paid.follow_up is None and paid.flags["needs_locate"]
+    accounts.save(ready(paid))
+
+    # Then it is still in the locate queue: the payment found no way to reach the debtor
+    assert [a.account_id for a in accounts.needing_locate(None, 10)] == ["PAYS"]
 
 
 def test_find_by_customer_id_any_case(accounts: Accounts) -> None:

@@ -23,12 +23,15 @@ from local.package import stage_function
 from local.runner import LocalRunner
 from local.slack_recorder import SlackRecorder
 from local.stack import LOCAL_UNSUBSCRIBE_KEY
+from shared.adapters.secrets import PORT_VARIABLE
 from shared.domain.unsubscribe import make_token
 from tests.e2e.runtime import runtime_python
+from tests.support import parameters_extension
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT.parent / "shared" / "samples"
 DRIVER = Path(__file__).with_name("runtime_driver.py")
+SESSION_TOKEN = "sandbox-token"
 FIXTURE = ROOT / "tests" / "fixtures" / "receivables" / "quickbooks_ar_aging_detail.csv"
 pytestmark = pytest.mark.e2e
 
@@ -54,18 +57,25 @@ def _invoke(runner: LocalRunner, logical_id: str, event: dict[str, Any], tmp_pat
         "AWS_DEFAULT_REGION": runner.stack.region,
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": SESSION_TOKEN,
         "AWS_ENDPOINT_URL": runner.stack.endpoint_url,
         "AWS_LAMBDA_FUNCTION_NAME": spec.function_name,
     }
-    done = subprocess.run(  # noqa: S603 - our interpreter, our driver
-        [str(python), "-I", str(DRIVER), str(code), spec.handler, str(event_path)],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
+    # A function given the parameters extension's port (its layer) reads its secrets from it, as on Lambda: here a
+    # stand-in on another port that answers from the stack's SSM
+    with parameters_extension(runner.stack.client("ssm"), SESSION_TOKEN) as extension:
+        if PORT_VARIABLE in env:
+            env[PORT_VARIABLE] = str(extension.port)
+        done = subprocess.run(  # noqa: S603 - our interpreter, our driver
+            [str(python), "-I", str(DRIVER), str(code), spec.handler, str(event_path)],
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=180,
+            check=False,
+        )
+    assert (PORT_VARIABLE in env) == bool(extension.requests), extension.requests  # asked it, and only then
     assert done.returncode == 0, done.stderr[-4000:]
     out: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     return out

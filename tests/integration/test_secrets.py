@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import os
 import socket
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from contextlib import ExitStack
 from pathlib import Path
-from typing import ClassVar
+from typing import Any
 from unittest import mock
-from urllib.parse import parse_qs, urlsplit
 
 import boto3
 import pytest
@@ -22,6 +18,7 @@ from moto import mock_aws
 
 from shared.adapters import secrets
 from shared.domain.errors import UpstreamUnavailableError
+from tests.support import parameters_extension
 
 ROOT = Path(__file__).resolve().parents[2]
 SIGNING = "/arrears/slack/signing-secret"
@@ -31,43 +28,13 @@ VALUES = {SIGNING: "s3cr3t-signing", BOT: "xoxb-1-bot", KEY: "k" * 48}
 TOKEN = "session-token-of-the-sandbox"
 
 
-class ExtensionStandIn(BaseHTTPRequestHandler):
-    """The extension's GET on localhost as AWS documents it: SSM's GetParameter answer, or 400."""
-
-    requests: ClassVar[list[tuple[str, str | None]]] = []
-
-    def do_GET(self) -> None:
-        ExtensionStandIn.requests.append((self.path, self.headers.get(secrets.TOKEN_HEADER)))
-        url = urlsplit(self.path)
-        name = parse_qs(url.query).get("name", [""])[0]
-        known = url.path == "/systemsmanager/parameters/get" and name in VALUES
-        if self.headers.get(secrets.TOKEN_HEADER) != TOKEN or not known:
-            self._answer(400, {"message": "bad request"})
-            return
-        self._answer(200, {"Parameter": {"Name": name, "Type": "SecureString", "Value": VALUES[name], "Version": 1}})
-
-    def _answer(self, status: int, body: dict[str, object]) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
-@contextmanager
-def extension(port: int = 0) -> Iterator[int]:
-    ExtensionStandIn.requests.clear()
-    server = ThreadingHTTPServer(("localhost", port), ExtensionStandIn)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield server.server_address[1]
-    finally:
-        server.shutdown()
-        server.server_close()
+@pytest.fixture
+def ssm() -> Iterator[Any]:
+    with mock_aws():
+        client = boto3.client("ssm", region_name="us-east-1")
+        for name, value in VALUES.items():
+            client.put_parameter(Name=name, Value=value, Type="SecureString")
+        yield client
 
 
 def _free_port() -> int:
@@ -76,28 +43,26 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def test_on_lambda_each_secret_is_asked_of_the_extension_by_its_encoded_name_with_the_sandbox_token() -> None:
+def test_on_lambda_each_secret_is_asked_of_the_extension_by_its_encoded_name_with_the_sandbox_token(ssm: Any) -> None:
     # Given the extension listening on the port the template sets, and the sandbox's session token
-    with (
-        extension() as port,
-        mock.patch.dict(os.environ, {secrets.PORT_VARIABLE: str(port), "AWS_SESSION_TOKEN": TOKEN}),
-    ):
+    on_lambda = {secrets.PORT_VARIABLE: "", "AWS_SESSION_TOKEN": TOKEN}
+    with parameters_extension(ssm, TOKEN) as extension, mock.patch.dict(os.environ, on_lambda):
+        os.environ[secrets.PORT_VARIABLE] = str(extension.port)
         # When the Slack function reads its two secrets
         found = secrets.secrets(SIGNING, BOT)
 
     # Then both come back in the order named, each from one local GET with decryption and the token
     assert found == (VALUES[SIGNING], VALUES[BOT])
-    assert ExtensionStandIn.requests == [
+    assert extension.requests == [
         ("/systemsmanager/parameters/get?name=%2Farrears%2Fslack%2Fsigning-secret&withDecryption=true", TOKEN),
         ("/systemsmanager/parameters/get?name=%2Farrears%2Fslack%2Fbot-token&withDecryption=true", TOKEN),
     ]
 
 
-def test_without_the_extension_the_same_secret_comes_from_ssm(aws: None) -> None:
+def test_without_the_extension_the_same_secret_comes_from_ssm(ssm: Any) -> None:
     # Given the secret in SSM and no extension port (the local stack, tests)
     from aws_lambda_powertools.utilities import parameters
 
-    boto3.client("ssm").put_parameter(Name=BOT, Value=VALUES[BOT], Type="SecureString")
     parameters.clear_caches()
     environment = {key: value for key, value in os.environ.items() if key != secrets.PORT_VARIABLE}
     with mock.patch.dict(os.environ, environment, clear=True):
@@ -109,7 +74,7 @@ def test_without_the_extension_the_same_secret_comes_from_ssm(aws: None) -> None
     parameters.clear_caches()
 
 
-def test_a_cold_start_that_asks_before_the_extension_listens_waits_for_it() -> None:
+def test_a_cold_start_that_asks_before_the_extension_listens_waits_for_it(ssm: Any) -> None:
     # Given a port nobody listens on yet: the runtime's Init may start before the extension's server
     port = _free_port()
     waits: list[float] = []
@@ -117,7 +82,7 @@ def test_a_cold_start_that_asks_before_the_extension_listens_waits_for_it() -> N
 
         def sleep(seconds: float) -> None:
             if not waits:  # the extension comes up while the function waits
-                later.enter_context(extension(port))
+                later.enter_context(parameters_extension(ssm, TOKEN, port))
             waits.append(seconds)
 
         # When the secret is read
@@ -139,31 +104,31 @@ def test_an_extension_that_never_listens_fails_the_start_naming_its_port() -> No
 
 
 @pytest.mark.parametrize("token", [TOKEN, "someone-else"])
-def test_a_refused_read_names_the_parameter_and_never_a_value(token: str) -> None:
+def test_a_refused_read_names_the_parameter_and_never_a_value(ssm: Any, token: str) -> None:
     # Given the extension, asked for a parameter it refuses (unknown, or a request without the sandbox's token)
     name = "/arrears/unknown" if token == TOKEN else BOT
-    with extension() as port, pytest.raises(UpstreamUnavailableError) as refused:
+    with parameters_extension(ssm, TOKEN) as extension, pytest.raises(UpstreamUnavailableError) as refused:
         # When it is read
-        secrets.from_extension(port, name, token)
+        secrets.from_extension(extension.port, name, token)
 
     # Then the error says which parameter and the status, and holds no secret
     assert str(refused.value) == f"the parameters extension answered HTTP 400 for {name}"
     assert not any(value in str(refused.value) for value in VALUES.values())
 
 
-def test_a_cold_unsubscribe_function_on_lambda_loads_no_boto3() -> None:
+def test_a_cold_unsubscribe_function_on_lambda_loads_no_boto3(ssm: Any) -> None:
     # Given the unsubscribe function's environment on Lambda: its key comes from the extension
-    with extension() as port:
+    with parameters_extension(ssm, TOKEN) as extension:
         environment = {
             **os.environ,
-            secrets.PORT_VARIABLE: str(port),
+            secrets.PORT_VARIABLE: str(extension.port),
             "AWS_SESSION_TOKEN": TOKEN,
             "TABLE_NAME": "arrears-test",
             "UNSUBSCRIBE_KEY_PARAM": KEY,
             "AWS_DEFAULT_REGION": "us-east-1",
         }
         # When its handler is imported in a fresh interpreter, as a cold start does
-        probe = "import sys, functions.unsubscribe.handler as h; print(sorted(m for m in sys.modules if m == 'boto3'))"
+        probe = "import sys, functions.unsubscribe.handler; print(sorted(m for m in sys.modules if m == 'boto3'))"
         result = subprocess.run(  # noqa: S603 - this interpreter, a fixed probe
             [sys.executable, "-c", probe], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=60
         )
@@ -171,12 +136,6 @@ def test_a_cold_unsubscribe_function_on_lambda_loads_no_boto3() -> None:
     # Then it started with the key read from the extension, and never imported boto3 (pynamodb uses botocore)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
-    assert [path.split("=")[1].split("&")[0] for path, _ in ExtensionStandIn.requests] == [
+    assert [path.split("=")[1].split("&")[0] for path, _ in extension.requests] == [
         "%2Farrears%2Funsubscribe%2Fsigning-key"
     ]
-
-
-@pytest.fixture
-def aws() -> Iterator[None]:
-    with mock_aws():
-        yield

@@ -19,7 +19,7 @@ from local.events import LambdaContext, scheduler_event, ses_bounce, sns_event
 from shared.db import accounts as account_repo
 from shared.db import activity as activity_repo
 from shared.db import creditors as creditor_repo
-from shared.domain.sends import account_tag
+from shared.domain.sends import ATTEMPT_TAG, account_tag
 from tests.factories import BUCKET, account, phone
 from tests.factories import email as debt_email
 
@@ -212,7 +212,8 @@ def test_first_notice_goes_in_the_body_of_an_email_with_its_pdf_and_opens_the_va
     kept = account_repo.get_account(debt.key)
     assert kept.flags["initial_communication_at"] == "2026-11-23T16:00:00Z"
     assert kept.flags["validation_notices"][debt.invoices[0].number] == {
-        "sent_at": "2026-11-23T16:00:00Z", "channel": "email", "period_end": "2026-12-31", "to": address}  # fmt: skip
+        "sent_at": "2026-11-23T16:00:00Z", "channel": "email", "period_end": "2026-12-31", "to": address,
+        "attempt": _attempt_of(request)}  # fmt: skip  # the email's own tag: only its bounce takes the notice back
     contact = next(a for a in activity_repo.query_activity(debt.key) if a.kind == "contact")
     assert (contact.channel, contact.outcome, contact.data["purpose"]) == ("email", "sent", "validation_notice")
 
@@ -273,4 +274,35 @@ def test_a_notice_email_sent_before_the_run_died_is_recorded_once_for_its_addres
     assert report["outcomes"] == {"repeat": 1} and len(requests) == 1
     notice = account_repo.get_account(debt.key).flags["validation_notices"][debt.invoices[0].number]
     assert notice == {"sent_at": "2026-11-23T16:00:00Z", "channel": "email", "period_end": "2026-12-31",
-                      "to": debt.emails[0]["address"]}  # fmt: skip
+                      "to": debt.emails[0]["address"], "attempt": _attempt_of(requests[0])}  # fmt: skip
+
+
+def _attempt_of(request: dict[str, Any]) -> str:
+    """The send attempt an SES request is tagged with (what its bounce will name)."""
+    return next(tag["Value"] for tag in request["EmailTags"] if tag["Name"] == ATTEMPT_TAG)
+
+
+def test_a_notice_email_that_bounced_before_the_dead_run_recorded_it_is_mailed_as_a_letter(load_handler, monkeypatch):
+    # Given the run dies after the notice's email went, and SES's bounce for it arrives before the next run
+    handler = load_handler("functions.reminders.handler")
+    requests = _capture_ses_requests()
+    debt = _emailing_debt()
+    import shared.reminders.run as run
+
+    with monkeypatch.context() as patched, pytest.raises(SystemExit):
+        patched.setattr(run, "change_account", lambda *a, **k: (_ for _ in ()).throw(SystemExit("killed")))
+        _run(handler, MONDAY)
+    bounce = ses_bounce(debt.emails[0]["address"], _attempt_of(requests[0]), account_tag(debt.key),
+                        MONDAY + timedelta(minutes=1))  # fmt: skip
+    handler.lambda_handler(sns_event(bounce, SES_TOPIC, MONDAY), LambdaContext("reminders", ARN))
+    # When the run at which the account is next due settles the send it finds
+    due = account_repo.get_account(debt.key).next_action_at
+    assert due is not None and due <= MONDAY + timedelta(days=1)
+    report = _run(handler, due)
+    # Then no second email goes, the bounced email is not recorded as the notice, and the notice is owed by mail
+    assert report["outcomes"] == {"repeat": 1} and len(requests) == 1
+    kept = account_repo.get_account(debt.key)
+    assert kept.flags.get("validation_notices", {}) == {}
+    assert kept.flags["initial_communication_at"] == "2026-11-23T16:00:00Z"
+    # And the hourly run after it mails the letter
+    assert _run(handler, due + timedelta(hours=1))["outcomes"] == {"mailed": 1}

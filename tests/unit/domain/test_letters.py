@@ -250,6 +250,41 @@ def test_a_bounce_takes_back_the_notices_emailed_to_that_address_and_makes_the_l
     assert recompute(both, now, Settings(letterhead=EMAILING)).next_action_at != now
 
 
+def test_a_bounce_of_a_later_email_to_the_same_address_takes_back_no_notice():
+    # Given the notice emailed by attempt A and recorded with it
+    subject = consumer(next_action_at=None)
+    address = subject.emails[0]["address"]
+    sent = datetime(2026, 11, 23, 16, 0, tzinfo=UTC)
+    notice = replace(build_notice(subject, EMAILING, ["INV-1"], sent, False, email=address), attempt="A")
+    emailed = replace(subject, flags=mailed_flags(subject, notice), dunning_step=1)
+    assert emailed.flags["validation_notices"]["INV-1"]["attempt"] == "A"
+    later = datetime(2026, 12, 10, 16, 0, tzinfo=UTC)
+
+    # When a reminder to that address (attempt B) bounces weeks later, Then the delivered notice stands
+    assert notice_bounced(emailed, address, later, "B") == (emailed, [])
+    # And when the notice's own email bounces, it is taken back
+    bounced, activities = notice_bounced(emailed, address, later, "A")
+    assert "INV-1" in unnoticed(bounced) and activities
+
+
+def test_a_notice_whose_email_bounced_before_it_was_recorded_is_not_recorded_as_given():
+    # Given the notice emailed, the run dying before it recorded it, and SES's bounce marking the address first
+    subject = consumer(next_action_at=None)
+    address = subject.emails[0]["address"]
+    sent = datetime(2026, 11, 23, 16, 0, tzinfo=UTC)
+    notice = replace(build_notice(subject, EMAILING, ["INV-1"], sent, False, email=address), attempt="A")
+    gone = replace(subject, emails=tuple({**e, "invalid": True} for e in subject.emails))
+
+    # When the next run records the send it finds
+    flags = mailed_flags(gone, notice)
+
+    # Then the email counts as the first contact, but no notice was given: the letter is owed at once
+    assert flags["initial_communication_at"] == "2026-11-23T16:00:00Z"
+    assert "validation_notices" not in flags
+    owing = replace(gone, flags=flags, dunning_step=1)
+    assert "INV-1" in unnoticed(owing) and notice_owed(owing, EMAILING)
+
+
 def test_the_notice_email_names_creditor_and_account_in_its_subject_and_carries_the_notice_and_opt_out():
     subject = replace(consumer(), preferences={"language": "es"})
     notice = build_notice(subject, EMAILING, ["INV-1"], datetime(2026, 11, 6, 15, 0, tzinfo=UTC), False, "d@e.com")

@@ -395,3 +395,22 @@ def test_account_blocks_mark_contacts_that_may_no_longer_be_used() -> None:
     # Then each says why it is not to be used, and the good number says nothing
     assert "Phone: +12145550101 (not in service), +12145550102 (opted out), +12145550103" in shown
     assert "Email: gone@example.com (bounced)" in shown
+
+
+def test_the_locate_queue_shows_why_only_to_authorized_users_and_says_when_more_wait() -> None:
+    from functions.slack.blocks import locate_blocks
+    from shared.domain.account_actions import needs_locating
+    from tests.factories import account
+
+    # Given an account whose only email bounced: the reason names the address
+    flagged = needs_locating(account("C-1"), "2026-11-10T15:00:00Z", "contact", "email pat@example.com bounced")
+    rows = [(flagged, "phone or email")]
+
+    # When a collector without contact rights, then an authorized one, reads the queue
+    plain = json.dumps(locate_blocks(rows, "U-1", reveal_pii=False), ensure_ascii=False)
+    full = json.dumps(locate_blocks(rows, "U-1", reveal_pii=True, more=True), ensure_ascii=False)
+
+    # Then only the authorized one sees the reason, and a cut queue says more are waiting
+    assert "pat@example.com" not in plain and "pat@example.com" in full
+    assert "Locate queue · 1 account" in plain
+    assert "Locate queue · the 1 waiting longest (more are waiting)" in full
