@@ -164,8 +164,12 @@ def notice_email(account: Account, sender: Letterhead) -> str | None:
     delivery, the email is the first contact (no communication yet, so none the notice follows), and the account
     holds a personal address that was neither bounced nor opted out. Whether that address may be written to at all
     (its provenance, 1006.6(d)(3)-(4); state rules; the hour) is the compliance engine's check of the email itself;
-    None: the notice goes by mail."""
-    if sender.notice_delivery != "email" or account.last_contact_at or account.flags.get("initial_communication_at"):
+    None: the notice goes by mail. Only a third-party collector's validation notice goes by email: a bounce takes
+    it back (`notice_bounced`) and the letter follows. A first-party creditor's notice records nothing a bounce
+    could take back, so it is mailed."""
+    if account.collector_role != "third_party" or sender.notice_delivery != "email":
+        return None
+    if account.last_contact_at or account.flags.get("initial_communication_at"):
         return None
     for entry in account.emails:
         if not entry.get("invalid") and not entry.get("opted_out_at") and not entry.get("work_email"):

@@ -210,6 +210,8 @@ def test_a_notice_goes_by_email_only_as_the_first_contact_to_a_personal_address_
     assert notice_email(subject, EMAILING) == subject.emails[0]["address"]
     contacted = replace(subject, flags={"initial_communication_at": "2026-11-02T15:00:00Z"})
     assert notice_email(contacted, EMAILING) is None  # not the initial communication: (c)(1) does not apply
+    # A first-party creditor's own notice is mailed: nothing it records could be taken back by a bounce
+    assert notice_email(consumer("first_party"), EMAILING) is None
     assert notice_email(replace(subject, last_contact_at=datetime(2026, 11, 2, tzinfo=UTC)), EMAILING) is None
     for bad in ({"invalid": True}, {"opted_out_at": "2026-11-01T00:00:00Z"}, {"work_email": True}):
         assert notice_email(replace(subject, emails=({**subject.emails[0], **bad},)), EMAILING) is None, bad
