@@ -260,14 +260,7 @@ def test_an_address_the_rules_do_not_allow_gets_the_letter_and_the_refusal_is_ke
 
 def test_a_notice_email_sent_before_the_run_died_is_recorded_once_for_its_address(load_handler, monkeypatch):
     # Given the run dies after the email went and its outcome was kept, before the account moved on
-    handler = load_handler("functions.reminders.handler")
-    requests = _capture_ses_requests()
-    debt = _emailing_debt()
-    import shared.reminders.run as run
-
-    with monkeypatch.context() as patched, pytest.raises(SystemExit):
-        patched.setattr(run, "change_account", lambda *a, **k: (_ for _ in ()).throw(SystemExit("killed")))
-        _run(handler, MONDAY)
+    handler, requests, debt = _notice_emailed_then_run_killed(load_handler, monkeypatch)
     # When the next run comes
     report = _run(handler, MONDAY + timedelta(minutes=5))
     # Then no second email goes, and the notice is recorded as the one emailed (its instant, its address)
@@ -277,13 +270,8 @@ def test_a_notice_email_sent_before_the_run_died_is_recorded_once_for_its_addres
                       "to": debt.emails[0]["address"], "attempt": _attempt_of(requests[0])}  # fmt: skip
 
 
-def _attempt_of(request: dict[str, Any]) -> str:
-    """The send attempt an SES request is tagged with (what its bounce will name)."""
-    return next(tag["Value"] for tag in request["EmailTags"] if tag["Name"] == ATTEMPT_TAG)
-
-
-def test_a_notice_email_that_bounced_before_the_dead_run_recorded_it_is_mailed_as_a_letter(load_handler, monkeypatch):
-    # Given the run dies after the notice's email went, and SES's bounce for it arrives before the next run
+def _notice_emailed_then_run_killed(load_handler: Any, monkeypatch: Any) -> tuple[Any, list[dict[str, Any]], Any]:
+    """The Monday run emails the first notice, then dies before the account records it (the send's outcome kept)."""
     handler = load_handler("functions.reminders.handler")
     requests = _capture_ses_requests()
     debt = _emailing_debt()
@@ -292,6 +280,17 @@ def test_a_notice_email_that_bounced_before_the_dead_run_recorded_it_is_mailed_a
     with monkeypatch.context() as patched, pytest.raises(SystemExit):
         patched.setattr(run, "change_account", lambda *a, **k: (_ for _ in ()).throw(SystemExit("killed")))
         _run(handler, MONDAY)
+    return handler, requests, debt
+
+
+def _attempt_of(request: dict[str, Any]) -> str:
+    """The send attempt an SES request is tagged with (what its bounce will name)."""
+    return next(tag["Value"] for tag in request["EmailTags"] if tag["Name"] == ATTEMPT_TAG)
+
+
+def test_a_notice_email_that_bounced_before_the_dead_run_recorded_it_is_mailed_as_a_letter(load_handler, monkeypatch):
+    # Given the run dies after the notice's email went, and SES's bounce for it arrives before the next run
+    handler, requests, debt = _notice_emailed_then_run_killed(load_handler, monkeypatch)
     bounce = ses_bounce(debt.emails[0]["address"], _attempt_of(requests[0]), account_tag(debt.key),
                         MONDAY + timedelta(minutes=1))  # fmt: skip
     handler.lambda_handler(sns_event(bounce, SES_TOPIC, MONDAY), LambdaContext("reminders", ARN))
