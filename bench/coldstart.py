@@ -42,6 +42,7 @@ from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings
 
 from bench.report import save
+from shared.adapters.secrets import PORT_VARIABLE
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "infra" / "template.yaml"
@@ -70,7 +71,6 @@ AWS = {
     "LOG_LEVEL": "INFO",  # the template's Globals
 }
 IMPORT_LINE = re.compile(r"^import time:\s+(\d+) \|\s+(\d+) \| ( *)(\S+)")
-EXTENSION_PORT = "PARAMETERS_SECRETS_EXTENSION_HTTP_PORT"
 SLACK_GOAL_MS = 250
 RATIO_GOAL = 0.40
 LATE = ("holidays", "aws_xray_sdk")  # imported on first use (holidays) or never (no Tracer): in no cold start
@@ -142,17 +142,16 @@ def handler_modules() -> dict[str, str]:
     return {name: module for module, name in handlers}
 
 
-def extension_functions() -> dict[str, dict[str, str]]:
-    """Function name → the parameters extension's variables, for each function whose template sets its port: the
-    child asks the stand-in's port (filled in by `run`), as the function asks the extension on Lambda."""
+def extension_functions() -> set[str]:
+    """The functions whose template gives them the parameters extension's port: they ask it on Lambda, here the
+    stand-in."""
     from local.template import load_template
 
-    found = {}
+    found = set()
     for declared in load_template(TEMPLATE)["Resources"].values():
         properties = declared.get("Properties", {})
-        variables = properties.get("Environment", {}).get("Variables", {})
-        if declared["Type"] == "AWS::Serverless::Function" and EXTENSION_PORT in variables:
-            found[properties["Handler"].split(".")[1]] = {EXTENSION_PORT: "stand-in", "AWS_SESSION_TOKEN": "bench"}
+        if declared["Type"] == "AWS::Serverless::Function" and PORT_VARIABLE in properties["Environment"]["Variables"]:
+            found.add(properties["Handler"].split(".")[1])
     return found
 
 
@@ -218,14 +217,15 @@ def runtime_modules() -> list[str]:
     return [*(IMPORT_NAMES.get(name, name.replace("-", "_")) for name in names), *PIECES]
 
 
-def targets() -> dict[str, tuple[str, dict[str, str]]]:
-    """What each child imports, and its own environment variables."""
+def targets(port: str) -> dict[str, tuple[str, dict[str, str]]]:
+    """What each child imports, and its own environment variables (`port`: the stand-in's, for the extension)."""
     modules = handler_modules()
+    extension = {PORT_VARIABLE: port, "AWS_SESSION_TOKEN": "bench"}
     with_extension = extension_functions()
     found = {}
     for name, module in modules.items():
-        variables = {**fake_settings(name), "POWERTOOLS_SERVICE_NAME": name, **with_extension.get(name, {})}
-        found[name] = (f"import {module}", variables)
+        variables = {**fake_settings(name), "POWERTOOLS_SERVICE_NAME": name}
+        found[name] = (f"import {module}", variables | (extension if name in with_extension else {}))
     every = {key: value for _, env in found.values() for key, value in env.items()}
     found[FLOOR] = (f"import {', '.join(FLOOR_MODULES)}", every | {"POWERTOOLS_SERVICE_NAME": "floor"})
     everything = ", ".join((*runtime_modules(), *modules.values()))
@@ -236,11 +236,7 @@ def targets() -> dict[str, tuple[str, dict[str, str]]]:
 def run(python: str, repeat: int) -> list[Result]:
     with ssm_stand_in() as endpoint:
         base = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(ROOT), "AWS_ENDPOINT_URL": endpoint}
-        port = endpoint.rsplit(":", 1)[1]
-        envs = {
-            name: (code, base | AWS | {k: port if k == EXTENSION_PORT else v for k, v in extra.items()})
-            for name, (code, extra) in targets().items()
-        }
+        envs = {name: (code, base | AWS | extra) for name, (code, extra) in targets(endpoint.rsplit(":", 1)[1]).items()}
         results = {name: Result(name) for name in envs}
         for code, env in envs.values():
             measure(python, code, env, cached=True)  # writes the .pyc files the measured runs read

@@ -228,14 +228,18 @@ def worklist_blocks(rows: list[tuple[Account, str]], collector: str) -> list[Blo
 MAX_LOCATE_ROWS = MAX_BLOCKS - 2  # a section a row, plus header and context
 
 
+def locate_title(shown: int, more: bool) -> str:
+    """How many the locate queue shows: all of it, or the longest waiting of a longer queue."""
+    return f"the {shown} waiting longest (more are waiting)" if more else count(shown, "account")
+
+
 def locate_blocks(rows: list[tuple[Account, str]], collector: str, reveal_pii: bool, more: bool = False) -> list[Block]:
     """The locate queue, longest waiting first: each account with what is missing, since when, whose it is and
     (to authorized users: it may name an address) why; then how to add what was found. `more`: the queue is longer
     than the rows shown."""
     if not rows:
         return [section(f"<@{collector}>, no account of yours or the pool's needs locating.")]
-    title = f"the {len(rows)} waiting longest (more are waiting)" if more else count(len(rows), "account")
-    blocks: list[Block] = [header(f"Locate queue · {title}")]
+    blocks: list[Block] = [header(f"Locate queue · {locate_title(len(rows), more)}")]
     used = 0
     for rank, (account, need) in enumerate(rows[:MAX_LOCATE_ROWS], start=1):
         flag = account.flags.get("needs_locate") or {}

@@ -15,7 +15,7 @@ from shared.db import plans as plan_repo
 from shared.db.accounts import DynamoAccounts
 from shared.db.sends import DynamoSendLog
 from shared.domain.accounts import Account
-from shared.domain.mrkdwn import count, escape
+from shared.domain.mrkdwn import escape
 from shared.ports import Accounts, RunControl
 
 if TYPE_CHECKING:
@@ -91,7 +91,7 @@ def locate(cmd: Command, caller: Caller, now: datetime, accounts: Accounts) -> R
                    key=locate_order)  # fmt: skip
     rows = [(account, locate_need(account)) for account in found[: blocks.MAX_LOCATE_ROWS]]
     more = len(found) > blocks.MAX_LOCATE_ROWS
-    title = f"the {len(rows)} waiting longest (more are waiting)" if more else count(len(rows), "account")
+    title = blocks.locate_title(len(rows), more)
     return Reply(f"Locate queue: {title}", blocks.locate_blocks(rows, caller.user_id, caller.authorized, more))
 
 

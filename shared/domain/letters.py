@@ -211,10 +211,10 @@ def mailed_flags(account: Account, notice: Notice) -> dict[str, Any]:
     flags["initial_communication_at"] = min(earlier, sent) if earlier else sent
     if notice.kind == "validation" and not _bounced(account, notice.emailed_to):
         notices = dict(flags.get("validation_notices") or {})
-        emailed = {"to": notice.emailed_to, "attempt": notice.attempt} if notice.emailed_to else {}
+        emailed = {"to": notice.emailed_to, "attempt": notice.attempt}
         for debt in notice.debts:
             entry = {"sent_at": sent, "channel": notice.channel, "period_end": str(notice.period_end)}
-            notices[debt.number] = entry | {k: v for k, v in emailed.items() if v}
+            notices[debt.number] = entry | {key: value for key, value in emailed.items() if value}
         flags["validation_notices"] = notices
     return flags
 
