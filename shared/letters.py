@@ -108,8 +108,8 @@ def manifest_csv(
 
 @dataclass(frozen=True)
 class NoticeEmail:
-    """A notice as an email: its subject names the creditor and the account (1006.42(b)), the HTML body is the
-    notice itself followed by how to stop emails, the text part says so, and its PDF is attached to keep."""
+    """A notice as an email: its subject names the creditor and the account (1006.42(b)), the HTML body and the
+    text part are each the notice itself followed by how to stop emails, and its PDF is attached to keep."""
 
     subject: str
     text: str
@@ -118,7 +118,11 @@ class NoticeEmail:
 
 
 def notice_email_of(letter: Letter, unsubscribe_url: str) -> NoticeEmail:
+    """The validation notice as an email whose text part is the whole notice too, for mail readers that show no
+    HTML. A first-party notice goes by mail only (`notice_email`), so it has no email form."""
     n = letter.notice
+    if n.kind != "validation":
+        raise ValueError(f"a {n.kind} notice goes by mail only, it has no email form")
     subject, _, text = _render("emailed.txt.j2", n, unsubscribe_url=unsubscribe_url).partition("\n")
     footer = _render("emailed.html.j2", n, unsubscribe_url=unsubscribe_url)
     name = "notice.pdf" if n.language == "en" else "aviso.pdf"

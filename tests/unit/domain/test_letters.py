@@ -4,8 +4,10 @@ and federal holidays, what mailing one records, and the PDF as a reader (or a ve
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import replace
 from datetime import UTC, date, datetime
+from html.parser import HTMLParser
 from typing import Any
 
 import pytest
@@ -29,7 +31,7 @@ from shared.domain.letters import (
 from shared.domain.money import Money
 from shared.domain.settings import Settings
 from shared.domain.state import recompute
-from shared.letters import manifest_csv, notice_email_of, render_letter
+from shared.letters import letter_html, manifest_csv, notice_email_of, render_letter
 from tests.factories import account
 
 SENDER = Letterhead(
@@ -297,3 +299,63 @@ def test_the_notice_email_names_creditor_and_account_in_its_subject_and_carries_
     assert mail.attachment[0] == "aviso.pdf" and "a más tardar el 16 de diciembre de 2026" in text_of(
         mail.attachment[1]
     )
+
+
+class _Segments(HTMLParser):
+    """Each run of text between tags of an HTML notice, as a reader sees it; a table's column headings are left
+    out (the text part writes each row as "label: amount")."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[str] = []
+        self.heading = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.heading = self.heading or tag == "th"
+
+    def handle_endtag(self, tag: str) -> None:
+        self.heading = self.heading and tag != "th"
+
+    def handle_data(self, data: str) -> None:
+        if data.strip() and not self.heading:
+            self.found.append(_plain(data))
+
+
+def _plain(text: str) -> str:
+    """Whitespace as one space, a rule of dashes as three: how text reads whatever its layout."""
+    return re.sub(r"-{3,}", "---", " ".join(text.replace("\xa0", " ").split()))
+
+
+@pytest.mark.parametrize(
+    ("language", "stop"), [("en", "reply with the word STOP"), ("es", "responda con la palabra STOP")]
+)
+def test_the_notice_emails_text_part_is_the_whole_notice_as_its_html_and_pdf_are(language, stop):
+    # Given a validation notice with two debts, one with a payment returned, to be emailed in the debtor's language
+    subject = replace(consumer(), preferences={"language": language})
+    notice = build_notice(subject, EMAILING, ["INV-1"], datetime(2026, 11, 6, 15, 0, tzinfo=UTC), False, "d@e.com")
+    first = notice.debts[0]
+    returned = replace(first, number="INV-2", now=Money(first.then.minor + 2500, "USD"))  # a returned payment
+    notice = replace(notice, debts=(first, returned))
+
+    # When it is made into an email
+    mail = notice_email_of(render_letter(notice), "https://unsubscribe.example/t")
+
+    # Then a mail reader showing only the text part shows every word of the notice the HTML part shows, in order:
+    # the itemization, the validation period's end, the dispute and original-creditor prompts and the form
+    parser = _Segments()
+    parser.feed(letter_html(notice))
+    text, at = _plain(mail.text), 0
+    for segment in parser.found:
+        found = text.find(segment, at)
+        assert found >= 0, f"the text part lacks, or misorders, {segment!r}"
+        at = found + len(segment)
+    assert len(parser.found) > 40 and ("INV-2" in text and "25.00" in text)
+    # And then how to stop emails, with the one-click link
+    assert stop in text[at:] and text.endswith("https://unsubscribe.example/t")
+
+
+def test_a_first_party_notice_has_no_email_form():
+    notice = build_notice(consumer("first_party"), EMAILING, ["INV-1"], datetime(2026, 11, 6, 15, 0, tzinfo=UTC),
+                          False, "d@e.com")  # fmt: skip
+    with pytest.raises(ValueError, match="first_party notice goes by mail only"):
+        notice_email_of(render_letter(notice), "https://unsubscribe.example/t")
