@@ -131,7 +131,7 @@ class LocalRunner:
     def invoke(self, logical_id: str, event: dict[str, Any]) -> Any:
         """Synchronous invocation; the handler's exception propagates to the caller."""
         spec = self.function(logical_id)
-        context = events.LambdaContext(spec.function_name, spec.arn, spec.memory_mb, spec.timeout_s)
+        context = events.LambdaContext(spec.function_name, spec.invoked_arn, spec.memory_mb, spec.timeout_s)
         with self._lock, mock.patch.dict(os.environ, self.environment(spec)), _invoking(logical_id):
             return self._handler(spec)(event, context)
 

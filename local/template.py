@@ -195,6 +195,12 @@ class FunctionSpec:
     max_retry_attempts: int = 2
     on_failure_queue_url: str | None = None
     url_auth_type: str | None = None
+    alias: str | None = None
+
+    @property
+    def invoked_arn(self) -> str:
+        """The ARN an invocation names: the alias's where the function has one (Lambda passes it to the handler)."""
+        return f"{self.arn}:{self.alias}" if self.alias else self.arn
 
     @property
     def s3_prefixes(self) -> tuple[str, ...]:
@@ -268,9 +274,21 @@ def _invoke_config(cfn: dict[str, Any], resolver: Resolver, function_id: str) ->
     return {}
 
 
+def _alias(cfn: dict[str, Any], function_id: str) -> str | None:
+    """The name of the function's alias (SAM's AutoPublishAlias), which its URL and invokes then target."""
+    for _, properties in resources_of(cfn, "AWS::Lambda::Alias"):
+        if _first_reference(properties["FunctionName"]) == function_id:
+            return str(properties["Name"])
+    return None
+
+
 def _url_auth_type(cfn: dict[str, Any], function_id: str) -> str | None:
     for _, properties in resources_of(cfn, "AWS::Lambda::Url"):
-        if _first_reference(properties["TargetFunctionArn"]) == function_id:
+        target_id = _first_reference(properties["TargetFunctionArn"])
+        target = cfn["Resources"][target_id]
+        if target["Type"] == "AWS::Lambda::Alias":  # the URL of an alias invokes its function
+            target_id = _first_reference(target["Properties"]["FunctionName"])
+        if target_id == function_id:
             return str(properties["AuthType"])
     return None
 
@@ -292,6 +310,7 @@ def function_specs(cfn: dict[str, Any], resolver: Resolver) -> dict[str, Functio
             sqs_triggers=_sqs_triggers(cfn, resolver, function_id),
             schedules=_schedules(cfn, resolver, function_id),
             url_auth_type=_url_auth_type(cfn, function_id),
+            alias=_alias(cfn, function_id),
             **_invoke_config(cfn, resolver, function_id),
         )
     return specs

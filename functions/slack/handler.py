@@ -1,10 +1,19 @@
-"""Slack Lambda: a Function URL receives Slack's signed requests; Bolt verifies, acks and runs lazy work."""
+"""Slack Lambda: a Function URL receives Slack's signed requests; Bolt verifies, acks and runs lazy work.
+
+The function runs with SnapStart (infra/template.yaml): Lambda runs this module's Init when a version is published,
+snapshots it, and a cold start resumes that snapshot. The two runtime hooks below keep that safe and fast: before
+the snapshot the self-invoke's Lambda client is built into it; after a restore the secrets are read again, so a
+rotated one takes effect in the next sandbox, as it would without SnapStart.
+"""
 
 from typing import Any
 
+import boto3
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from slack_bolt.adapter.aws_lambda import SlackRequestHandler
+from slack_bolt.adapter.aws_lambda.lazy_listener_runner import LambdaLazyListenerRunner
 from slack_sdk.signature import SignatureVerifier
+from snapshot_restore_py import register_after_restore, register_before_snapshot
 
 from functions.slack.app import build_app
 from functions.slack.env import Settings
@@ -15,11 +24,42 @@ from shared.observability import logger
 
 settings = Settings()  # type: ignore[call-arg]  # read from the environment
 configure(settings.table_name)
-# On Lambda both from the parameters extension on localhost: no SSM client is built at Init.
-signing_secret, bot_token = secrets(settings.slack_signing_secret_param, settings.slack_bot_token_param)
-app = build_app(settings, signing_secret, bot_token)
-slack_handler = SlackRequestHandler(app)
-verifier = SignatureVerifier(signing_secret)
+
+
+def _read_secrets(fresh: bool = False) -> tuple[str, str]:
+    signing, token = secrets(settings.slack_signing_secret_param, settings.slack_bot_token_param, fresh=fresh)
+    return signing, token
+
+
+def _start(signing: str, token: str) -> tuple[SlackRequestHandler, SignatureVerifier]:
+    return SlackRequestHandler(build_app(settings, signing, token)), SignatureVerifier(signing)
+
+
+signing_secret, bot_token = _read_secrets()
+slack_handler, verifier = _start(signing_secret, bot_token)
+
+
+@register_before_snapshot
+def build_lambda_client() -> None:
+    """Bolt builds the self-invoke's client on the first lazy listener, on the ack path: built here, the snapshot
+    holds it (its service model loaded, its credential provider set, no connection open yet)."""
+    runner = slack_handler.app.listener_runner.lazy_listener_runner
+    if isinstance(runner, LambdaLazyListenerRunner) and runner.lambda_client is None:
+        runner.lambda_client = boto3.client("lambda")
+
+
+@register_after_restore
+def read_secrets_again() -> None:
+    """A snapshot lives as long as its version: the secrets it holds may have been rotated since. Unchanged (the
+    usual case) nothing else is done; changed, the app is built again with them."""
+    global signing_secret, bot_token, slack_handler, verifier
+    read = _read_secrets(fresh=True)
+    if read == (signing_secret, bot_token):
+        return
+    logger.info("slack secrets changed since the snapshot: app rebuilt")
+    signing_secret, bot_token = read
+    slack_handler, verifier = _start(*read)
+    build_lambda_client()
 
 
 @logger.inject_lambda_context

@@ -33,8 +33,9 @@ def secret(parameter_name: str) -> str:
     return secrets(parameter_name)[0]
 
 
-def secrets(*parameter_names: str) -> tuple[str, ...]:
-    """SecureStrings, decrypted, in the order named."""
+def secrets(*parameter_names: str, fresh: bool = False) -> tuple[str, ...]:
+    """SecureStrings, decrypted, in the order named. `fresh`: from SSM even if cached (after a SnapStart restore,
+    whose cache is as old as the snapshot); the extension keeps its own TTL."""
     port = os.environ.get(PORT_VARIABLE)
     if port:
         token = os.environ.get("AWS_SESSION_TOKEN", "")
@@ -42,7 +43,9 @@ def secrets(*parameter_names: str) -> tuple[str, ...]:
     from aws_lambda_powertools.utilities import parameters
 
     # GetParameter, as the extension calls it: the functions' roles grant that one action
-    return tuple(str(parameters.get_parameter(name, decrypt=True, max_age=300)) for name in parameter_names)
+    return tuple(
+        str(parameters.get_parameter(name, decrypt=True, max_age=300, force_fetch=fresh)) for name in parameter_names
+    )
 
 
 def from_extension(

@@ -96,6 +96,8 @@ def test_function_specs_resolved_from_template(runner: LocalRunner, recorder: Sl
     assert functions["PlansFunction"].schedule_expressions == ("rate(1 hour)",)
     assert functions["SlackFunction"].function_name == f"{stack.stack_name}-slack"
     assert functions["SlackFunction"].url_auth_type == "NONE"
+    # And its URL invokes its alias (SnapStart runs published versions only)
+    assert functions["SlackFunction"].invoked_arn == f"{functions['SlackFunction'].arn}:live"
 
 
 def test_http_endpoint_signed_url_verification_reaches_slack_function(runner: LocalRunner) -> None:

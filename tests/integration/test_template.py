@@ -94,11 +94,12 @@ def test_iam_policies_no_action_has_wildcard(cfn: dict[str, Any]) -> None:
     assert not [lid for lid, st in statements if "NotAction" in st]
 
 
-def test_slack_function_invoke_permission_only_its_own_arn(sam: dict[str, Any], cfn: dict[str, Any]) -> None:
-    # Given the Slack function's fixed name, resolved for some stack
+def test_slack_function_invoke_permission_only_its_own_alias(sam: dict[str, Any], cfn: dict[str, Any]) -> None:
+    # Given the Slack function's fixed name, resolved for some stack, and the alias its URL invokes
     resolver = Resolver(pseudo_values("arrears-prod", "eu-west-1"), {}, lambda *_: "")
-    name = resolver.resolve(_functions(sam)["SlackFunction"]["FunctionName"])
-    own_arn = f"arn:aws:lambda:eu-west-1:123456789012:function:{name}"
+    slack = _functions(sam)["SlackFunction"]
+    name = resolver.resolve(slack["FunctionName"])
+    own_arn = f"arn:aws:lambda:eu-west-1:123456789012:function:{name}:{slack['AutoPublishAlias']}"
 
     # When collecting every lambda:InvokeFunction / GetFunction grant of its role
     grants = [
@@ -108,8 +109,25 @@ def test_slack_function_invoke_permission_only_its_own_arn(sam: dict[str, Any], 
         for resource in _as_list(st["Resource"])
     ]
 
-    # Then they name its own ARN and nothing else
+    # Then they name its own alias (Bolt invokes the ARN it was invoked by) and nothing else
     assert grants == [own_arn]
+
+
+def test_slack_function_cold_start_resumes_a_snapshot_through_its_alias(cfn: dict[str, Any]) -> None:
+    # Given the translated Slack function and what points at it
+    resources = cfn["Resources"]
+    function = resources["SlackFunction"]["Properties"]
+    alias = next(lid for lid, r in resources.items() if r["Type"] == "AWS::Lambda::Alias" and lid.startswith("Slack"))
+
+    # Then SnapStart snapshots each published version, and the URL, its public permission and the async retry
+    # settings of the lazy self-invokes all name the alias (an unpublished $LATEST would start cold)
+    assert function["SnapStart"] == {"ApplyOn": "PublishedVersions"}
+    assert resources["SlackFunctionUrl"]["Properties"]["TargetFunctionArn"] == {"Ref": alias}
+    assert resources["SlackFunctionURLInvokeAllowPublicAccess"]["Properties"]["FunctionName"] == {"Ref": alias}
+    assert resources["SlackFunctionEventInvokeConfig"]["Properties"]["Qualifier"] == "live"
+    # And no parameters extension: it needs AWS_SESSION_TOKEN, which a SnapStart function does not get
+    assert function["Layers"] == [{"Ref": next(lid for lid in resources if lid.startswith("DependenciesLayer"))}]
+    assert "PARAMETERS_SECRETS_EXTENSION_HTTP_PORT" not in function["Environment"]["Variables"]
 
 
 def test_sms_statement_is_the_only_star_resource(cfn: dict[str, Any]) -> None:
@@ -396,7 +414,7 @@ def test_stores_of_contact_data_are_encrypted(sam: dict[str, Any]) -> None:
     assert all("KmsMasterKeyId" in t for t in topics)
 
 
-def test_functions_reading_a_secret_ask_the_parameters_extension_and_may_only_get_that_parameter(
+def test_functions_reading_a_secret_may_only_get_that_parameter_through_the_extension_unless_snapstart(
     sam: dict[str, Any], cfn: dict[str, Any]
 ) -> None:
     # Given every function whose environment names an SSM parameter (a secret, by name)
@@ -409,13 +427,15 @@ def test_functions_reading_a_secret_ask_the_parameters_extension_and_may_only_ge
     layer = sam["Parameters"]["ParametersExtensionLayer"]["Default"]
 
     for lid, props in readers.items():
-        # Then it runs AWS's Parameters and Secrets extension beside the dependencies and tells the code its port
+        # Then, unless it runs with SnapStart (no session token for the extension: it calls SSM itself), it runs
+        # AWS's Parameters and Secrets extension beside the dependencies and tells the code its port
         translated = cfn["Resources"][lid]["Properties"]
-        assert translated["Layers"][1:] == [{"Ref": "ParametersExtensionLayer"}], lid
         variables = props["Environment"]["Variables"]
-        assert variables["PARAMETERS_SECRETS_EXTENSION_HTTP_PORT"] == "2773"
-        assert variables["SSM_PARAMETER_STORE_TTL"] == "300"  # the cache of five minutes the code had before
-        # And its role reads exactly the parameters it names, with the one action the extension calls
+        if "SnapStart" not in props:
+            assert translated["Layers"][1:] == [{"Ref": "ParametersExtensionLayer"}], lid
+            assert variables["PARAMETERS_SECRETS_EXTENSION_HTTP_PORT"] == "2773"
+            assert variables["SSM_PARAMETER_STORE_TTL"] == "300"  # the cache of five minutes the code had before
+        # And its role reads exactly the parameters it names, with the one action both ways call
         names = {f"parameter${{{ref['Ref']}}}" for key, ref in variables.items() if key.endswith("_PARAM")}
         role = translated["Role"]["Fn::GetAtt"][0]
         ssm = [
