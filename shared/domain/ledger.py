@@ -226,10 +226,11 @@ class MatchRule:
 
 
 def _best_subset(entries: list[LedgerEntry], change: int, tolerance: int) -> list[LedgerEntry]:
-    """The pending entries that best explain `change` (the source's move on invoices it already had: negative
-    for a drop): their deltas leave the smallest remainder, never claiming a drop the source does not show
-    (remainder above the tolerance) or a rise it does not show; fewer and older entries win ties. Few entries are
-    pending at once; beyond 12 the oldest that fit are taken one by one."""
+    """The pending entries (oldest first) that best explain `change` (the source's move on invoices it already
+    had: negative for a drop): their deltas leave the smallest remainder, never claiming a drop the source does
+    not show (remainder above the tolerance) or a rise it does not show. Ties go to the entries made earliest (a
+    creditor's books take payments in the order they came: 1 + 1 explain a drop of 2 before a later 2 does), then
+    to fewer entries. Few entries are pending at once; beyond 12 the oldest that fit are taken one by one."""
     if len(entries) > 12:
         chosen, left = [], change
         for entry in entries:
@@ -238,13 +239,13 @@ def _best_subset(entries: list[LedgerEntry], change: int, tolerance: int) -> lis
                 left -= entry.delta
         return chosen
     best: list[LedgerEntry] = []
-    best_key = (abs(change), 0)
+    best_key = (abs(change), -1, 0)
     for size in range(1, len(entries) + 1):
-        for combo in combinations(entries, size):
-            rest = change - sum(e.delta for e in combo)
-            key = (abs(rest), size)
+        for combo in combinations(range(len(entries)), size):  # indices, ascending: combo[-1] is the latest entry
+            rest = change - sum(entries[i].delta for i in combo)
+            key = (abs(rest), combo[-1], size)
             if _allowed(change, rest, tolerance) and key < best_key:
-                best, best_key = list(combo), key
+                best, best_key = [entries[i] for i in combo], key
     return best
 
 
