@@ -296,7 +296,7 @@ def _failure_record(spec: FunctionSpec, event: dict[str, Any], error: BaseExcept
         "timestamp": datetime.now(UTC).isoformat(),
         "requestContext": {
             "requestId": str(uuid.uuid4()),
-            "functionArn": f"{spec.arn}:$LATEST",
+            "functionArn": spec.invoked_arn if spec.alias else f"{spec.arn}:$LATEST",
             "condition": "RetriesExhausted",
             "approximateInvokeCount": attempts,
         },

@@ -6,7 +6,7 @@ the snapshot the self-invoke's Lambda client is built into it; after a restore t
 rotated one takes effect in the next sandbox, as it would without SnapStart.
 """
 
-from typing import Any
+from typing import Any, cast
 
 import boto3
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -20,6 +20,7 @@ from functions.slack.env import Settings
 from functions.slack.models import check_request
 from shared.adapters.secrets import secrets
 from shared.db.models import configure
+from shared.domain.errors import UpstreamUnavailableError
 from shared.observability import logger
 
 settings = Settings()  # type: ignore[call-arg]  # read from the environment
@@ -31,35 +32,45 @@ def _read_secrets(fresh: bool = False) -> tuple[str, str]:
     return signing, token
 
 
-def _start(signing: str, token: str) -> tuple[SlackRequestHandler, SignatureVerifier]:
-    return SlackRequestHandler(build_app(settings, signing, token)), SignatureVerifier(signing)
+def _start(signing: str, token: str, lambda_client: Any = None) -> tuple[SlackRequestHandler, SignatureVerifier]:
+    handler = SlackRequestHandler(build_app(settings, signing, token))
+    # Bolt's own runner for the lazy self-invoke, given the client a snapshot built (None: built on first use)
+    handler.app.listener_runner.lazy_listener_runner = LambdaLazyListenerRunner(handler.logger, lambda_client)
+    return handler, SignatureVerifier(signing)
 
 
 signing_secret, bot_token = _read_secrets()
 slack_handler, verifier = _start(signing_secret, bot_token)
 
 
+def _runner() -> LambdaLazyListenerRunner:
+    return cast(LambdaLazyListenerRunner, slack_handler.app.listener_runner.lazy_listener_runner)  # _start's
+
+
 @register_before_snapshot
 def build_lambda_client() -> None:
     """Bolt builds the self-invoke's client on the first lazy listener, on the ack path: built here, the snapshot
     holds it (its service model loaded, its credential provider set, no connection open yet)."""
-    runner = slack_handler.app.listener_runner.lazy_listener_runner
-    if isinstance(runner, LambdaLazyListenerRunner) and runner.lambda_client is None:
-        runner.lambda_client = boto3.client("lambda")
+    runner = _runner()
+    runner.lambda_client = runner.lambda_client or boto3.client("lambda")
 
 
 @register_after_restore
 def read_secrets_again() -> None:
     """A snapshot lives as long as its version: the secrets it holds may have been rotated since. Unchanged (the
-    usual case) nothing else is done; changed, the app is built again with them."""
+    usual case) nothing else is done; changed, the app is built again with them and the snapshot's client. If SSM
+    does not answer, the snapshot's secrets serve: they are right unless a rotation happened since."""
     global signing_secret, bot_token, slack_handler, verifier
-    read = _read_secrets(fresh=True)
+    try:
+        read = _read_secrets(fresh=True)
+    except UpstreamUnavailableError:
+        logger.warning("slack secrets not read again after the restore: the snapshot's serve", exc_info=True)
+        return
     if read == (signing_secret, bot_token):
         return
-    logger.info("slack secrets changed since the snapshot: app rebuilt")
+    slack_handler, verifier = _start(*read, lambda_client=_runner().lambda_client)
     signing_secret, bot_token = read
-    slack_handler, verifier = _start(*read)
-    build_lambda_client()
+    logger.info("slack secrets changed since the snapshot: app rebuilt")
 
 
 @logger.inject_lambda_context

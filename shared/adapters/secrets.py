@@ -4,9 +4,10 @@ On Lambda each function that reads a secret has the extension as a layer (infra/
 AWS-managed process beside the function: it calls GetParameter with the function's role, caches the value
 (`SSM_PARAMETER_STORE_TTL`) and answers on localhost. Asking it is one local HTTP request, so a cold start builds
 no SSM client: no boto3 where the function needs none, and no SSM service model loaded (about 100-190 ms of CPU
-at Init here, docs/PERFORMANCE.md). Where no extension runs (the local stack, tests), the extension's port variable
-is unset and the secrets come from SSM through powertools' Parameters utility: GetParameter, decrypted, cached
-five minutes.
+at Init here, docs/PERFORMANCE.md). Where the extension's port variable is unset, the secrets come from SSM through
+powertools' Parameters utility: GetParameter, decrypted, cached five minutes. That is the local stack and the
+tests, and the Slack function on Lambda: it runs with SnapStart, which gives it no session token for the extension.
+Either way a failure is an `UpstreamUnavailableError` naming the parameter, never its value.
 """
 
 from __future__ import annotations
@@ -40,12 +41,17 @@ def secrets(*parameter_names: str, fresh: bool = False) -> tuple[str, ...]:
     if port:
         token = os.environ.get("AWS_SESSION_TOKEN", "")
         return tuple(from_extension(int(port), name, token) for name in parameter_names)
+    return tuple(_from_ssm(name, fresh) for name in parameter_names)
+
+
+def _from_ssm(name: str, fresh: bool) -> str:
     from aws_lambda_powertools.utilities import parameters
 
-    # GetParameter, as the extension calls it: the functions' roles grant that one action
-    return tuple(
-        str(parameters.get_parameter(name, decrypt=True, max_age=300, force_fetch=fresh)) for name in parameter_names
-    )
+    try:
+        # GetParameter, as the extension calls it: the functions' roles grant that one action
+        return str(parameters.get_parameter(name, decrypt=True, max_age=300, force_fetch=fresh))
+    except parameters.exceptions.GetParameterError as exc:
+        raise UpstreamUnavailableError(f"SSM did not give the parameter {name}") from exc
 
 
 def from_extension(

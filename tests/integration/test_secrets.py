@@ -74,6 +74,27 @@ def test_without_the_extension_the_same_secret_comes_from_ssm(ssm: Any) -> None:
     parameters.clear_caches()
 
 
+def test_from_ssm_a_missing_secret_is_an_error_naming_it_and_fresh_skips_the_cache(ssm: Any) -> None:
+    # Given no extension port, and the secret read once (so cached for five minutes)
+    from aws_lambda_powertools.utilities import parameters
+
+    parameters.clear_caches()
+    environment = {key: value for key, value in os.environ.items() if key != secrets.PORT_VARIABLE}
+    with mock.patch.dict(os.environ, environment, clear=True):
+        assert secrets.secret(BOT) == VALUES[BOT]
+        # When it is rotated, then deleted
+        ssm.put_parameter(Name=BOT, Value="xoxb-rotated", Type="SecureString", Overwrite=True)
+        cached, rotated = secrets.secrets(BOT), secrets.secrets(BOT, fresh=True)
+        ssm.delete_parameter(Name=BOT)
+        with pytest.raises(UpstreamUnavailableError, match=f"SSM did not give the parameter {BOT}") as refused:
+            secrets.secrets(BOT, fresh=True)
+
+    # Then the cache answers until asked fresh, and the missing one's error names it, not a value
+    assert (cached, rotated) == ((VALUES[BOT],), ("xoxb-rotated",))
+    assert "xoxb" not in str(refused.value)
+    parameters.clear_caches()
+
+
 def test_a_cold_start_that_asks_before_the_extension_listens_waits_for_it(ssm: Any) -> None:
     # Given a port nobody listens on yet: the runtime's Init may start before the extension's server
     port = _free_port()

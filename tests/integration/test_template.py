@@ -1,6 +1,7 @@
 """infra/template.yaml: lint-clean, least privilege, and the storage settings the product relies on."""
 
 import ast
+import copy
 import importlib
 import subprocess
 import sys
@@ -412,6 +413,29 @@ def test_stores_of_contact_data_are_encrypted(sam: dict[str, Any]) -> None:
     assert queues and topics
     assert all(q.get("SqsManagedSseEnabled") is True or "KmsMasterKeyId" in q for q in queues)
     assert all("KmsMasterKeyId" in t for t in topics)
+
+
+def _slack_version(sam: dict[str, Any]) -> str:
+    cfn = translate_template(sam, "us-east-1")
+    (version,) = [lid for lid, r in cfn["Resources"].items() if r["Type"] == "AWS::Lambda::Version"]
+    assert cfn["Resources"][version]["DeletionPolicy"] == "Delete"  # the replaced version and its snapshot go
+    return version
+
+
+def test_slack_publishes_a_new_snapshot_when_its_dependencies_or_settings_change(sam: dict[str, Any]) -> None:
+    # Given the Slack function's published version as the template stands
+    deployed = _slack_version(sam)
+
+    # When only the dependencies layer changes (`sam package` gives new content a new location, which is one of
+    # its properties), or only a setting other than code and environment does
+    new_layer = copy.deepcopy(sam)
+    new_layer["Resources"]["DependenciesLayer"]["Properties"]["Description"] += " (new lock)"
+    longer = copy.deepcopy(sam)
+    longer["Resources"]["SlackFunction"]["Properties"]["Timeout"] = 90
+
+    # Then each publishes a new version, so the alias (and the URL) serves a snapshot of what is deployed
+    assert len({deployed, _slack_version(new_layer), _slack_version(longer)}) == 3
+    assert _slack_version(copy.deepcopy(sam)) == deployed  # and nothing changed, nothing published
 
 
 def test_functions_reading_a_secret_may_only_get_that_parameter_through_the_extension_unless_snapstart(

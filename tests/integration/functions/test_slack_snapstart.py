@@ -112,3 +112,17 @@ def _self_invokes(handler: Any, count: int) -> Iterator[None]:
             lambda_api.add_response("invoke", {"StatusCode": 202}, expected)
         yield
         lambda_api.assert_no_pending_responses()
+
+
+def test_a_restore_ssm_does_not_answer_serves_with_the_snapshots_secrets(published, recorder, caplog):
+    # Given a snapshot, and SSM failing when a sandbox resumes it (here: the parameter is gone)
+    _snapshot()
+    boto3.client("ssm").delete_parameter(Name=HANDLER_ENV["SLACK_SIGNING_SECRET_PARAM"])
+
+    # When the after-restore hook runs
+    _restore()
+
+    # Then the cold /collect is still answered with the snapshot's secrets, and the failure is logged
+    with _self_invokes(published, 1):
+        assert _send(published, "help", SIGNING_SECRET, recorder)["statusCode"] == 200
+    assert "not read again after the restore" in caplog.text
