@@ -94,7 +94,7 @@ class LocalRunner:
         The next invocation is a cold start, and nothing cached against this stack leaks into later code in
         the process (e.g. a signing secret cached for 5 minutes by `parameters.get_parameter`).
         """
-        _forget_modules(spec.handler for spec in self.stack.functions.values())
+        forget_modules(spec.handler for spec in self.stack.functions.values())
         forget_process_caches()
         self._handlers.clear()
 
@@ -327,7 +327,7 @@ def _invoking(logical_id: str) -> Iterator[None]:
         _invocation.logical_id = outer
 
 
-def _forget_modules(handlers: Iterable[str]) -> None:
+def forget_modules(handlers: Iterable[str]) -> None:
     """Drops the functions' packages from sys.modules so the next invocation is a cold start."""
     packages = {handler.rsplit(".", 2)[0] for handler in handlers}
     for name in [name for name in sys.modules if name in packages or name.startswith(tuple(f"{p}." for p in packages))]:
