@@ -8,7 +8,6 @@ rotated one takes effect in the next sandbox, as it would without SnapStart.
 
 from typing import Any, cast
 
-import boto3
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from slack_bolt.adapter.aws_lambda import SlackRequestHandler
 from slack_bolt.adapter.aws_lambda.lazy_listener_runner import LambdaLazyListenerRunner
@@ -18,6 +17,7 @@ from snapshot_restore_py import register_after_restore, register_before_snapshot
 from functions.slack.app import build_app
 from functions.slack.env import Settings
 from functions.slack.models import check_request
+from shared.adapters.aws import client
 from shared.adapters.secrets import secrets
 from shared.db.models import configure
 from shared.domain.errors import UpstreamUnavailableError
@@ -52,7 +52,7 @@ def build_lambda_client() -> None:
     """Bolt builds the self-invoke's client on the first lazy listener, on the ack path: built here, the snapshot
     holds it (its service model loaded, its credential provider set, no connection open yet)."""
     runner = _runner()
-    runner.lambda_client = runner.lambda_client or boto3.client("lambda")
+    runner.lambda_client = runner.lambda_client or client("lambda")
 
 
 @register_after_restore
