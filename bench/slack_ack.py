@@ -30,19 +30,16 @@ def main(mode: str) -> dict[str, Any]:
     import functions.slack.handler as handler  # Init
 
     cpu, wall = _phase(marks, "init", cpu, wall)
-    import snapshot_restore_py
-
     from local.events import LambdaContext, function_url_event, sign_slack_request, slash_command_body
+    from local.snapstart import restore, take_snapshot
 
     body = slash_command_body("/collect", "help")
     event = function_url_event(body, sign_slack_request(handler.signing_secret, body))
     context = LambdaContext("arrears-slack", "arn:aws:lambda:us-east-1:123456789012:function:arrears-slack:live")
     if mode == "restored":
-        for hook, args, kwargs in reversed(snapshot_restore_py.get_before_snapshot()):  # type: ignore[misc]
-            hook(*args, **kwargs)
+        take_snapshot()
         cpu, wall = time.process_time(), time.perf_counter()  # the snapshot: what follows is the cold start
-        for hook, args, kwargs in snapshot_restore_py.get_after_restore():  # type: ignore[misc]
-            hook(*args, **kwargs)
+        restore()
         cpu, wall = _phase(marks, "restore_hooks", cpu, wall)
     else:
         cpu, wall = time.process_time(), time.perf_counter()

@@ -8,37 +8,23 @@ from typing import Any
 
 import boto3
 import pytest
-import snapshot_restore_py
 from botocore.stub import ANY, Stubber
 
 from local.events import LambdaContext, function_url_event, sign_slack_request, slash_command_body
 from local.slack_recorder import SlackRecorder
+from local.snapstart import forget_hooks, restore, take_snapshot
 from tests.conftest import HANDLER_ENV, SIGNING_SECRET
 
 ARN = "arn:aws:lambda:us-east-1:123456789012:function:arrears-slack:live"
 
 
-def _snapshot() -> None:
-    """What Lambda does when it publishes a version: the before-snapshot hooks, last registered first."""
-    for hook, args, kwargs in reversed(snapshot_restore_py.get_before_snapshot()):  # type: ignore[misc]
-        hook(*args, **kwargs)
-
-
-def _restore() -> None:
-    """What Lambda does when it resumes the snapshot: the after-restore hooks, in registration order."""
-    for hook, args, kwargs in snapshot_restore_py.get_after_restore():  # type: ignore[misc]
-        hook(*args, **kwargs)
-
-
 @pytest.fixture
 def published(load_handler: Any, recorder: SlackRecorder) -> Any:
     """The handler's Init, as SnapStart runs it once per published version (one process: one set of hooks)."""
-    snapshot_restore_py.get_before_snapshot().clear()
-    snapshot_restore_py.get_after_restore().clear()
+    forget_hooks()
     handler = load_handler("functions.slack.handler", SLACK_API_URL=recorder.api_url, AUTHORIZED_USERS="U-ANA")
     yield handler
-    snapshot_restore_py.get_before_snapshot().clear()
-    snapshot_restore_py.get_after_restore().clear()
+    forget_hooks()
 
 
 def _send(handler: Any, text: str, secret: str, recorder: SlackRecorder) -> dict[str, Any]:
@@ -56,13 +42,13 @@ def test_the_snapshot_holds_the_lambda_client_the_first_ack_invokes_with(publish
     assert _runner(published).lambda_client is None
 
     # When Lambda takes the snapshot
-    _snapshot()
+    take_snapshot()
 
     # Then the client is built into it, and the first /collect after a restore acks and self-invokes with it
     client = _runner(published).lambda_client
     assert client.meta.service_model.service_name == "lambda"
     with _self_invokes(published, 1):
-        _restore()
+        restore()
         result = _send(published, "help", SIGNING_SECRET, recorder)
     assert result["statusCode"] == 200
     assert _runner(published).lambda_client is client
@@ -70,7 +56,7 @@ def test_the_snapshot_holds_the_lambda_client_the_first_ack_invokes_with(publish
 
 def test_a_secret_rotated_after_the_snapshot_takes_effect_at_the_next_restore(published, recorder):
     # Given a snapshot taken with the signing secret of then
-    _snapshot()
+    take_snapshot()
     with _self_invokes(published, 1):
         assert _send(published, "frobnicate", SIGNING_SECRET, recorder)["statusCode"] == 200
 
@@ -79,7 +65,7 @@ def test_a_secret_rotated_after_the_snapshot_takes_effect_at_the_next_restore(pu
     boto3.client("ssm").put_parameter(
         Name=HANDLER_ENV["SLACK_SIGNING_SECRET_PARAM"], Value=rotated, Type="SecureString", Overwrite=True
     )
-    _restore()
+    restore()
 
     # Then requests signed with the new secret are answered, the old one's are refused
     with _self_invokes(published, 1):
@@ -93,11 +79,11 @@ def test_a_secret_rotated_after_the_snapshot_takes_effect_at_the_next_restore(pu
 
 def test_a_restore_with_unchanged_secrets_keeps_the_snapshot_app(published):
     # Given a snapshot
-    _snapshot()
+    take_snapshot()
     before = published.slack_handler
 
     # When a sandbox resumes it and SSM holds the same secrets
-    _restore()
+    restore()
 
     # Then the app built at Init serves (no rebuild on the ack path)
     assert published.slack_handler is before
@@ -116,11 +102,11 @@ def _self_invokes(handler: Any, count: int) -> Iterator[None]:
 
 def test_a_restore_ssm_does_not_answer_serves_with_the_snapshots_secrets(published, recorder, caplog):
     # Given a snapshot, and SSM failing when a sandbox resumes it (here: the parameter is gone)
-    _snapshot()
+    take_snapshot()
     boto3.client("ssm").delete_parameter(Name=HANDLER_ENV["SLACK_SIGNING_SECRET_PARAM"])
 
     # When the after-restore hook runs
-    _restore()
+    restore()
 
     # Then the cold /collect is still answered with the snapshot's secrets, and the failure is logged
     with _self_invokes(published, 1):
