@@ -60,7 +60,12 @@ def _render(name: str, notice: Notice, **fields: object) -> str:
 
 def letter_html(notice: Notice) -> str:
     """The letter as the HTML its template makes, dates and amounts in the notice's language."""
-    return _render(f"{notice.kind}.html.j2", notice)
+    return _render(f"dunning/{notice.template}.html.j2" if notice.kind == "dunning" else f"{notice.kind}.html.j2",
+                   notice)  # fmt: skip
+
+
+TITLES = {("dunning", "en"): "Payment reminder", ("dunning", "es"): "Recordatorio de pago", ("notice", "en"): "Notice",
+          ("notice", "es"): "Aviso"}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -71,11 +76,11 @@ class Letter:
 
 
 def render_letter(notice: Notice) -> Letter:
-    """The notice as a US Letter PDF."""
+    """The letter (a notice or a dunning letter) as a US Letter PDF."""
     from fpdf import FPDF
 
     pdf = FPDF(format="letter")
-    pdf.set_title("Notice" if notice.language == "en" else "Aviso")
+    pdf.set_title(TITLES["dunning" if notice.kind == "dunning" else "notice", notice.language])
     pdf.set_creation_date(mailed_at(notice.mail_date, notice.zone))  # the same notice makes the same bytes
     pdf.set_margins(18, 16, 18)
     pdf.set_auto_page_break(auto=True, margin=16)
@@ -135,6 +140,7 @@ class KeptLetter:
     key: str  # its PDF
     invoices: tuple[str, ...]  # the debts it is about
     email: str | None = None  # an emailed notice: the address it went to
+    kind: str = "validation"  # the letter's (Notice.kind)
 
 
 class LetterBox:
@@ -177,7 +183,8 @@ class LetterBox:
             self.days.add(day)
         fields = next(csv.DictReader(io.StringIO(row), fieldnames=EMAILED_FIELDS if day is None else MANIFEST_FIELDS))
         invoices = tuple(str(fields["invoices"] or "").split())
-        return KeptLetter(str(fields["file"]), invoices, str(fields["email"]) if day is None else None)
+        email = str(fields["email"]) if day is None else None
+        return KeptLetter(str(fields["file"]), invoices, email, str(fields["kind"] or "validation"))
 
     def write_manifests(self) -> None:
         for day in sorted(self.days):

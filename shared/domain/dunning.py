@@ -19,10 +19,11 @@ REMIND_BEFORE_DAYS = 2  # a promise's or an installment's reminder goes out this
 
 @dataclass(frozen=True)
 class Step:
-    """One reminder: `offset_days` after the oldest unpaid due date, on `channel`, with `template`; skipped when
-    the account owes less than `min_balance` (minor units by currency; a currency not named has no minimum) in
-    every currency, given up after `max_attempts` sends the provider refused, and never within `min_days_between`
-    local days of the last contact."""
+    """One reminder: `offset_days` after the oldest unpaid due date, on `channel` (or, where it has no address or
+    the rules refuse it, on each of `fallback` in order), with `template`; skipped when the account owes less than
+    `min_balance` (minor units by currency; a currency not named has no minimum) in every currency, given up after
+    `max_attempts` sends the provider refused, and never within `min_days_between` local days of the last
+    contact."""
 
     offset_days: int
     channel: str
@@ -30,6 +31,12 @@ class Step:
     min_balance: tuple[tuple[str, int], ...] = ()
     max_attempts: int | None = None
     min_days_between: int = MIN_GAP_DAYS
+    fallback: tuple[str, ...] = ()
+
+    @property
+    def channels(self) -> tuple[str, ...]:
+        """The channels the step may go on, in the order they are tried."""
+        return (self.channel, *self.fallback)
 
     def below_minimum(self, owed: dict[str, int]) -> bool:
         """Whether what is owed (minor units by currency) is under this step's minimum in every currency."""
@@ -40,15 +47,18 @@ class Step:
 
 DEFAULT_CADENCE: tuple[Step, ...] = (
     Step(1, "email", "friendly"),
-    Step(8, "sms", "nudge"),
+    Step(8, "sms", "nudge", fallback=("email",)),
     Step(15, "email", "firm"),
     Step(30, "email", "final"),
 )
 
 
-# What a cadence step does: send an email or a text, or put a call on the collector's worklist (the first letter
-# goes before any step: domain/letters)
-CHANNELS = ("email", "sms", "call")
+# What a cadence step does: send an email, a text or a letter (for the print-and-mail vendor), or put a call on the
+# collector's worklist. The first letter, the notice, goes before any step: domain/letters.
+CHANNELS = ("email", "sms", "letter", "call")
+SENT_CHANNELS = ("email", "sms", "letter")  # those a step may list in its order of fallback
+# A step naming one channel: a text falls back to email, as it always has, where its template exists for email
+IMPLIED_FALLBACK = {"sms": ("email",)}
 MAX_STEPS = 12
 
 
@@ -74,9 +84,11 @@ def parse_cadence(
     raw: Any, has_template: Callable[[str, str], bool], name: str = "collections.cadence"
 ) -> tuple[Step, ...]:
     """`[{"offset_days": 1, "channel": "email", "template": "friendly"}, ...]`, offsets (days from the oldest due
-    date; negative: a courtesy reminder before it) strictly increasing, each template one that exists for its
-    channel; optionally `min_balance` ({"USD": "25.00"}), `max_attempts` and `min_days_between`. InvalidInputError
-    names the step and field."""
+    date; negative: a courtesy reminder before it) strictly increasing, each template one that exists for every
+    channel of its step; optionally `min_balance` ({"USD": "25.00"}), `max_attempts` and `min_days_between`.
+    `channel` is one channel, or a list of channels tried in that order (`["letter", "email"]`: a letter, else an
+    email where the account has no postal address or the rules refuse the letter); `"sms"` alone falls back to
+    email when the template has an email form, `["sms"]` does not. InvalidInputError names the step and field."""
     if not isinstance(raw, list) or not 1 <= len(raw) <= MAX_STEPS:
         raise InvalidInputError(f"{name} must be a list of 1 to {MAX_STEPS} steps")
     steps: list[Step] = []
@@ -85,18 +97,31 @@ def parse_cadence(
         if not isinstance(item, dict) or set(item) - set(STEP_KEYS):
             raise InvalidInputError(f"{where} must be an object with {', '.join(STEP_KEYS)} only")
         offset = _whole(item, "offset_days", where, -30, 365)
-        channel, template = item.get("channel"), item.get("template")
+        channels, template = _channels(item.get("channel"), where), item.get("template")
         if steps and offset <= steps[-1].offset_days:
             raise InvalidInputError(f"{where}: offset_days {offset} must come after step {n - 1}'s")
-        if channel not in CHANNELS:
-            raise InvalidInputError(f"{where}: channel {channel!r} is not one of {', '.join(CHANNELS)}")
-        if not isinstance(template, str) or not has_template(template, channel):
-            raise InvalidInputError(f"{where}: there is no {channel} template {template!r}")
-        steps.append(Step(offset, channel, template, *_limits(item, where)))
+        for channel in channels:
+            if not isinstance(template, str) or not has_template(template, channel):
+                raise InvalidInputError(f"{where}: there is no {channel} template {template!r}")
+        if isinstance(item.get("channel"), str):  # one channel named: its usual fallback, where the template has it
+            channels += tuple(c for c in IMPLIED_FALLBACK.get(channels[0], ()) if has_template(str(template), c))
+        minimum, attempts, gap = _limits(item, where)
+        steps.append(Step(offset, channels[0], str(template), minimum, attempts, gap, channels[1:]))
     return tuple(steps)
 
 
-def _limits(item: dict[str, Any], where: str) -> tuple[Any, ...]:
+def _channels(raw: Any, where: str) -> tuple[str, ...]:
+    """A step's channels in the order they are tried: one name, or a list of distinct channels that are sent (a
+    call step stands alone: it sends nothing to fall back from)."""
+    if isinstance(raw, str) and raw in CHANNELS:
+        return (raw,)
+    if isinstance(raw, list) and raw and len(set(raw)) == len(raw) and all(c in SENT_CHANNELS for c in raw):
+        return tuple(raw)
+    raise InvalidInputError(f"{where}: channel {raw!r} must be one of {', '.join(CHANNELS)}, or a list of "
+                            f"different ones of {', '.join(SENT_CHANNELS)} in the order to try them")  # fmt: skip
+
+
+def _limits(item: dict[str, Any], where: str) -> tuple[tuple[tuple[str, int], ...], int | None, int]:
     minimum = item.get("min_balance", {})
     if not isinstance(minimum, dict):
         raise InvalidInputError(f'{where}: min_balance must map currencies to amounts, like {{"USD": "25.00"}}')

@@ -1,5 +1,6 @@
-"""Letters: the validation notice of 12 CFR 1006.34 (third-party collectors), the first-party notice, and what
-mailing (or emailing) one records. Pure: what a notice says and when; `shared/letters.py` lays it out as a PDF."""
+"""Letters: the validation notice of 12 CFR 1006.34 (third-party collectors), the first-party notice, the dunning
+letters of a cadence's letter steps, and what mailing (or emailing) one records. Pure: what a letter says and
+when; `shared/letters.py` lays it out as a PDF."""
 
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ class DebtLine:
     fees: Money
     paid: Money  # payments and credits since, as Arrears recorded them
     now: Money
+    due: date | None = None  # the invoice's due date
 
     @property
     def returned(self) -> Money:
@@ -43,7 +45,8 @@ class DebtLine:
 @dataclass(frozen=True)
 class Notice:
     """One letter's content. `kind`: `validation` (third party: Reg F model-form content with the validation
-    period) or `first_party` (the creditor's own notice: no validation period)."""
+    period), `first_party` (the creditor's own notice: no validation period), or `dunning` (a later letter of the
+    cadence, its `template` a shipped dunning letter: what is owed now and how to pay)."""
 
     kind: str
     language: str
@@ -60,6 +63,10 @@ class Notice:
     emailed_at: datetime | None = None  # set: the notice goes in the body of an email at that instant, not by mail
     emailed_to: str | None = None
     attempt: str | None = None  # the send attempt that emailed it: a bounce of that email, and no other, takes it back
+    template: str | None = None  # a dunning letter's
+    third_party: bool = False  # a dunning letter from a debt collector prints the debt collector's disclosure
+    payment_link: str = ""  # a dunning letter's: how to pay (the creditor's `collections.payment`)
+    payment_instructions: str = ""
 
     @property
     def totals(self) -> dict[str, Money]:
@@ -126,17 +133,7 @@ def build_notice(
     """The notice for the `numbers` invoices of `account`, mailed on the first mail day from `now`, or with an
     `email` address sent there at `now` (dated the debtor's day: the day the information is provided); `observed`:
     the validation period skips observed holidays too (the creditor's `validation_holidays` policy)."""
-    owed = account.open_amounts()
-    debts = []
-    for invoice in account.open_invoices():
-        if invoice.number not in numbers:
-            continue
-        then, now_owed = invoice.balance, Money(owed[invoice.number], invoice.balance.currency)
-        zero = Money(0, then.currency)
-        paid = Money(max(0, then.minor - now_owed.minor), then.currency)
-        debts.append(
-            DebtLine(invoice.number, invoice.invoice_date or invoice.due_date, then, zero, zero, paid, now_owed)
-        )
+    debts = _debt_lines(account, numbers)
     zone = account.timezone or FALLBACK_ZONE
     day = now.astimezone(ZoneInfo(zone)).date() if email else mail_date(now)
     third_party = account.collector_role == "third_party"
@@ -152,10 +149,51 @@ def build_notice(
         sender=sender,
         mail_date=day,
         period_end=validation_period_end(day, observed) if third_party else None,
-        debts=tuple(debts),
+        debts=debts,
         zone=zone,
         emailed_at=now if email else None,
         emailed_to=email,
+    )
+
+
+def _debt_lines(account: Account, numbers: list[str] | None = None) -> tuple[DebtLine, ...]:
+    """The open invoices (those of `numbers`; None: all), each itemized from its invoice date to what is owed now."""
+    owed = account.open_amounts()
+    debts = []
+    for invoice in account.open_invoices():
+        if numbers is not None and invoice.number not in numbers:
+            continue
+        then, now_owed = invoice.balance, Money(owed[invoice.number], invoice.balance.currency)
+        zero = Money(0, then.currency)
+        paid = Money(max(0, then.minor - now_owed.minor), then.currency)
+        day = invoice.invoice_date or invoice.due_date
+        debts.append(DebtLine(invoice.number, day, then, zero, zero, paid, now_owed, invoice.due_date))
+    return tuple(debts)
+
+
+def build_letter(
+    account: Account, sender: Letterhead, template: str, now: datetime, payment: tuple[str, str] = ("", "")
+) -> Notice:
+    """The dunning letter `template` of a cadence's letter step for every open invoice of `account`, mailed on the
+    first mail day from `now`, with how to pay (`payment`: the account's link and the creditor's instructions)."""
+    language = account.preferences.get("language") or sender.language
+    return Notice(
+        kind="dunning",
+        language=language if language in LANGUAGES else "en",
+        account_key=account.key,
+        account_id=account.account_id,
+        creditor=account.creditor,
+        consumer=account.debtor,
+        postal=Postal.of(account.address or {}),
+        sender=sender,
+        mail_date=mail_date(now),
+        period_end=None,
+        debts=_debt_lines(account),
+        zone=account.timezone or FALLBACK_ZONE,
+        template=template,
+        third_party=account.collector_role == "third_party" and account.account_type == "consumer",
+        payment_link=payment[0],
+        payment_instructions=payment[1],
     )
 
 

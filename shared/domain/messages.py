@@ -74,13 +74,21 @@ def template_file(template: str, channel: str, language: str = "en") -> str:
     return f"{template}{middle}.{'sms' if channel == 'sms' else 'email'}.j2"
 
 
+def letter_template(template: str, language: str) -> str:
+    """`letters/dunning/final.en.html.j2`: a dunning letter of a cadence's letter step, laid out as a PDF."""
+    return f"letters/dunning/{template}.{language}.html.j2"
+
+
 def has_template(template: str, channel: str, own: Templates | None = None) -> bool:
     """Whether a reminder template exists for the channel in English (what a creditor's cadence may name: shipped or
-    the creditor's own); a call step's names the task a collector sees (nothing is rendered: the collector calls)."""
+    the creditor's own; a letter, shipped); a call step's names the task a collector sees (nothing is rendered:
+    the collector calls)."""
     if channel == "call":
         return template.replace("-", "_").isidentifier()
     if template.startswith("_") or not _NAME.fullmatch(template):  # a piece the templates include, not a reminder
         return False
+    if channel == "letter":  # the shipped dunning letters (a creditor's own wording is for emails and texts)
+        return (TEMPLATES / letter_template(template, "en")).is_file()
     name = template_file(template, channel)
     return name in (own or {}) or (TEMPLATES / name).is_file()
 

@@ -154,6 +154,9 @@ def parse_settings(policy: dict[str, Any]) -> Settings:
     max_age = _count(raw, "data_max_age_days", 0, 3650) if "data_max_age_days" in raw else None
     own = parse_templates(raw["templates"]) if "templates" in raw else {}
     cadences = parse_cadences(raw["cadence"], partial(has_template, own=own)) if "cadence" in raw else {}
+    if letterhead is None and any("letter" in step.channels for steps in cadences.values() for step in steps):
+        raise InvalidInputError("collections.cadence has a letter step: collections.letters must give the "
+                                "letterhead (who the letter is from, the return address)")  # fmt: skip
     cure = _count(raw, "plan_cure_days", 0, 30)
     payment = parse_payment(raw["payment"]) if "payment" in raw else Payment()
     approval = raw.get("run_approval", False)

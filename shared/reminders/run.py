@@ -14,7 +14,17 @@ from shared.domain.compliance import Decision
 from shared.domain.contact_check import ProposedContact
 from shared.domain.dunning import Step, local_day
 from shared.domain.errors import ConflictError, IncompleteRunError, UpstreamUnavailableError
-from shared.domain.letters import Notice, build_notice, mail_date, mailed_flags, notice_email, notice_owed, unnoticed
+from shared.domain.letters import (
+    Notice,
+    build_letter,
+    build_notice,
+    mail_date,
+    mailable,
+    mailed_flags,
+    notice_email,
+    notice_owed,
+    unnoticed,
+)
 from shared.domain.notices import run_notice
 from shared.domain.sends import SendAttempt
 from shared.domain.settings import Settings
@@ -89,11 +99,19 @@ class RunTotals:
     letter_days: list[date] = field(default_factory=list)
 
 
-def _targets(account: Account, channel: str) -> list[tuple[str, str]]:
-    """(channel, address) pairs to try in order: the step's channel first, then email; never an opted-out point."""
-    phones = [("sms", number) for number in usable_phones(account, texts=True)]
-    emails = [("email", address) for address in usable_emails(account)]
-    return (phones[:1] if channel == "sms" else []) + emails[:1]
+def _targets(account: Account, channels: tuple[str, ...], letter: Notice | None = None) -> list[tuple[str, str]]:
+    """(channel, address) pairs to try, in the step's order of channels: each channel's first usable point (never an
+    opted-out one), a letter's postal address where `letter` was made (a letterhead and an address to mail)."""
+    found: list[tuple[str, str]] = []
+    for channel in channels:
+        if channel == "sms":
+            points = usable_phones(account, texts=True)
+        elif channel == "email":
+            points = usable_emails(account)
+        else:
+            points = [", ".join(letter.postal.lines)] if letter else []
+        found += [(channel, point) for point in points[:1]]
+    return found
 
 
 def run_reminders(
@@ -268,7 +286,8 @@ def remind_account(accounts: Accounts, account: Account, senders: Senders) -> Ou
         return AWAITING, ()  # still due: the run after a person approves the day sends it
     if settled is not None:
         if settled in ("repeat", "confirmed"):
-            mailed = _mailed_before(account, settings, previous, senders)
+            template = None if past_cadence else cadence[index].template
+            mailed = _mailed_before(account, settings, previous, senders, template)
             _advance(accounts, account.key, at, index + 1, previous.at if previous else at, mailed)
         return settled, ()
     skipped = None if past_cadence else _skipped(account, cadence[index], previous)
@@ -291,17 +310,33 @@ def _cadence_step(
     senders: Senders,
     at: datetime,
 ) -> Outcome:
-    """The due cadence step itself (no first notice is owed): a call task, or the first channel the rules allow."""
+    """The due cadence step itself (no first notice is owed): a call task, or the first of its channels that has an
+    address and that the rules allow (a letter: one the print-and-mail vendor can send)."""
     step_def, index, previous = due
     if step_def.channel == "call":
         return _call_task(accounts, account, step_def, index, at)
-    targets = _targets(account, step_def.channel)
+    letter = _dunning_letter(account, step_def, settings, senders, at)
+    targets = _targets(account, step_def.channels, letter)
     if not targets:
         _advance(accounts, account.key, at, index + 1, None)
         return "no-contact", ()
-    advance = lambda sent_at: _advance(accounts, account.key, sent_at, index + 1, sent_at)  # noqa: E731
-    step = _Step(step_of(account, index), step_def.template, previous, advance, settings)
+
+    def advance(sent_at: datetime, channel: str) -> None:
+        _advance(accounts, account.key, sent_at, index + 1, sent_at, letter if channel == "letter" else None)
+
+    step = _Step(step_of(account, index), step_def.template, previous, advance, settings, letter)
     return _send_first_allowed(accounts, account, targets, step, senders, at)
+
+
+def _dunning_letter(account: Account, step: Step, settings: Settings, senders: Senders, at: datetime) -> Notice | None:
+    """The step's dunning letter for the mail date of `at`, when the step may go by letter and one can be mailed (a
+    letterhead, a letter box, a postal address); None: its other channels only."""
+    if "letter" not in step.channels or settings.letterhead is None or senders.letters is None:
+        return None
+    if not mailable(account.address):
+        return None
+    payment = (settings.payment.link_for(account.account_id), settings.payment.instructions or "")
+    return build_letter(account, settings.letterhead, step.template, at, payment)
 
 
 def remind_commitment(accounts: Accounts, account: Account, senders: Senders) -> Outcome:
@@ -328,13 +363,13 @@ def remind_commitment(accounts: Accounts, account: Account, senders: Senders) ->
         return "stale", (STALE_RULE,)
     if awaiting(senders.control, settings.run_approval, at):
         return AWAITING, ()
-    targets = _targets(account, "sms")
+    targets = _targets(account, ("sms", "email"))
     if not targets:
         _mark_reminded(accounts, account.key, key, at)
         return "no-contact", ()
     template = "promise" if commitment.kind == "promise" else "installment"
     step = _Step(key, "late-installment" if commitment.notice_pending else template, previous,
-                 lambda _: _mark_reminded(accounts, account.key, key, at), settings)  # fmt: skip
+                 lambda *_: _mark_reminded(accounts, account.key, key, at), settings)  # fmt: skip
     return _send_first_allowed(accounts, account, targets, step, senders, at, _skip_reminder)
 
 
@@ -366,13 +401,14 @@ def _skip_reminder(accounts: Accounts, account: Account, at: datetime, decisions
 @dataclass(frozen=True)
 class _Step:
     """What one send is: its attempt's step, its template, the step's earlier attempt, and what moves the account
-    past it once sent."""
+    past it once sent (given the instant and the channel it went on)."""
 
     key: str
     template: str
     previous: SendAttempt | None
-    done: Callable[[datetime], None]
+    done: Callable[[datetime, str], None]
     settings: Settings | None = None  # the creditor's: how to pay (printed in it), its own templates
+    letter: Notice | None = None  # the dunning letter, where the step may go by letter
 
 
 def _skipped(account: Account, step: Step, previous: SendAttempt | None) -> str | None:
@@ -413,32 +449,39 @@ def _send_first_allowed(
     """Check each channel in order and send on the first the rules allow; else hold the step back."""
     refused: list[contacts.Checked] = []
     for channel, address in targets:
-        proposed = ProposedContact(at=at, channel=channel, to=address, automated=True)
+        letter = step.letter if channel == "letter" else None
+        debts = tuple(d.number for d in letter.debts) if letter else ()
+        proposed = ProposedContact(at=at, channel=channel, to=address, automated=True, debt_ids=debts)
         checked = contacts.check_contact(account, proposed)
         if checked.decision.decision == "ALLOW":
-            outcome = send_step(
-                senders, checked, proposed, step.template, step.key, step.previous, settings=step.settings
-            )
-            if outcome == "sent":
-                step.done(at)
-            return outcome, ()
+            outcome = send_step(senders, checked, proposed, step.template, step.key, step.previous, letter,
+                                step.settings)  # fmt: skip
+            if outcome != "sent":
+                return outcome, ()
+            step.done(at, channel)
+            return ("mailed" if letter else "sent"), ()
         senders.keep_decision(checked, proposed, ACTOR)
         refused.append(checked)
     return (hold or _hold_back)(accounts, account, at, [c.decision for c in refused])
 
 
 def _mailed_before(
-    account: Account, settings: Settings, previous: SendAttempt | None, senders: Senders
+    account: Account, settings: Settings, previous: SendAttempt | None, senders: Senders, template: str | None
 ) -> Notice | None:
-    """The notice an earlier letter (or notice email) attempt sent, rebuilt for the invoices its stored letter names
-    (not those unnoticed now: an invoice imported since was not in it); a letter found has its day's manifest
-    written again too. None: the attempt was no notice."""
+    """The letter an earlier letter (or notice email) attempt sent: a notice rebuilt for the invoices its stored
+    letter names (not those unnoticed now: an invoice imported since was not in it), or the step's dunning letter
+    (`template`) of that mail date; a letter found has its day's manifest written again too. None: the attempt was
+    no letter."""
     if previous is None or previous.channel not in ("letter", "email") or senders.letters is None:
         return None
     emailed = previous.channel == "email"
     found = senders.letters.kept(None if emailed else mail_date(previous.at), previous.id)
     if found is None:
         return None
+    if found.kind == "dunning":
+        if settings.letterhead is None or template is None:
+            return None
+        return build_letter(account, settings.letterhead, template, previous.at)
     notice = _notice_of(account, settings, list(found.invoices), previous.at, found.email)
     return replace(notice, attempt=previous.id) if notice and emailed else notice
 

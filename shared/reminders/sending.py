@@ -119,7 +119,8 @@ def send_step(
     payment, own = (settings.payment, settings.templates) if settings else (None, None)
     content = render_letter(notice) if notice else render_reminder(template, proposed.channel, account,
                                                                     proposed.at.date(), link, payment, own)  # fmt: skip
-    summary = f"{template} notice by {proposed.channel}" if notice else f"{template} reminder by {proposed.channel}"
+    what = "reminder" if notice is None else "letter" if notice.kind == "dunning" else "notice"
+    summary = f"{template} {what} by {proposed.channel}"
     extra = {"template": template, "step": step, "attempt_id": attempt.id, "tries": attempt.tries}
     contact = replace(contacts.contact_activity(checked, proposed, ACTOR, UNKNOWN, summary, extra), id=attempt.id)
     if not senders.log.claim(attempt, previous, [contacts.decision_activity(checked, proposed, ACTOR), contact]):

@@ -268,7 +268,23 @@ def test_a_creditors_cadence_is_read_from_its_policy_with_a_courtesy_step_before
         {"offset_days": 5, "channel": "sms", "template": "nudge"},
         {"offset_days": 20, "channel": "email", "template": "final"},
     ]}}).cadence_for("consumer")  # fmt: skip
-    assert cadence == (Step(-3, "email", "courtesy"), Step(5, "sms", "nudge"), Step(20, "email", "final"))
+    # (a text falls back to email, as the default cadence's does)
+    assert cadence == (Step(-3, "email", "courtesy"), Step(5, "sms", "nudge", fallback=("email",)),
+                       Step(20, "email", "final"))  # fmt: skip
+
+
+LETTERHEAD = {"name": "Acme Collections", "address": ["1 Main St", "Springfield, IL 62701"], "phone": "800-555-0100"}
+
+
+def test_a_step_lists_its_channels_in_the_order_they_are_tried():
+    cadence = parse_settings({"collections": {"letters": LETTERHEAD, "cadence": [
+        {"offset_days": 1, "channel": ["sms"], "template": "nudge"},
+        {"offset_days": 15, "channel": ["email", "sms"], "template": "nudge"},
+        {"offset_days": 45, "channel": ["letter", "email"], "template": "final"},
+        {"offset_days": 60, "channel": "letter", "template": "firm"},
+    ]}}).cadence_for("consumer")  # fmt: skip
+    # A list is the order, and nothing else: a text alone has no email after it
+    assert [step.channels for step in cadence] == [("sms",), ("email", "sms"), ("letter", "email"), ("letter",)]
 
 
 def test_a_call_step_names_the_collectors_task():
@@ -311,7 +327,13 @@ def test_spacing_after_the_last_contact_is_the_steps_own():
     ("steps", "named"),
     [
         ([], "a list of 1 to 12 steps"),
-        ([{"offset_days": 1, "channel": "fax", "template": "friendly"}], "step 1: channel 'fax' is not one of"),
+        ([{"offset_days": 1, "channel": "fax", "template": "friendly"}], "step 1: channel 'fax' must be one of"),
+        ([{"offset_days": 1, "channel": ["sms", "sms"], "template": "nudge"}], "step 1: channel ['sms', 'sms'] must"),
+        ([{"offset_days": 1, "channel": ["call", "email"], "template": "friendly"}], "step 1: channel ['call', 'email']"),
+        ([{"offset_days": 1, "channel": [], "template": "friendly"}], "step 1: channel [] must be one of"),
+        ([{"offset_days": 1, "channel": ["email", "sms"], "template": "friendly"}], "step 1: there is no sms template"),
+        ([{"offset_days": 1, "channel": ["letter"], "template": "friendly"}], "step 1: there is no letter template"),
+        ([{"offset_days": 1, "channel": "letter", "template": "_letter"}], "step 1: there is no letter template"),
         ([{"offset_days": 1, "channel": "sms", "template": "friendly"}], "step 1: there is no sms template"),
         ([{"offset_days": 1, "channel": "email", "template": "../../etc/passwd"}], "there is no email template"),
         ([{"offset_days": 1, "channel": "call", "template": "call me <b>"}], "step 1: there is no call template"),
@@ -331,6 +353,14 @@ def test_spacing_after_the_last_contact_is_the_steps_own():
 def test_a_bad_cadence_is_refused_naming_the_step_and_field(steps: list[Any], named: str):
     with pytest.raises(InvalidInputError, match=re.escape(named)):
         parse_policy_file(json.dumps({"collections": {"cadence": steps}}))
+
+
+def test_a_letter_step_needs_the_letterhead_it_is_printed_under():
+    steps = [{"offset_days": 45, "channel": ["letter", "email"], "template": "final"}]
+    with pytest.raises(InvalidInputError, match=r"letter step: collections\.letters must give the letterhead"):
+        parse_policy_file(json.dumps({"collections": {"cadence": steps}}))
+    with_letterhead = parse_settings({"collections": {"cadence": steps, "letters": LETTERHEAD}})
+    assert with_letterhead.cadence_for("consumer")[0].channels == ("letter", "email")
 
 
 @pytest.mark.parametrize(

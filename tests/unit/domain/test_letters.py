@@ -20,6 +20,7 @@ from shared.domain.errors import InvalidInputError
 from shared.domain.ledger import Invoice, LedgerEntry
 from shared.domain.letterhead import Letterhead, parse_letterhead
 from shared.domain.letters import (
+    build_letter,
     build_notice,
     mail_date,
     mailed_flags,
@@ -161,6 +162,42 @@ def test_the_manifest_has_one_row_a_letter_in_a_vendors_columns():
     rows = manifest_csv([(letter, "letters/2026-11-06/a.pdf")]).splitlines()
     assert rows[0].startswith("recipient,address_line1,address_line2,city,state,postal_code,country,file,mail_class")
     assert rows[1].startswith("María José Pérez,1 Main St,,Dallas,TX,75201,US,letters/2026-11-06/a.pdf,first_class,1,")
+
+
+PAY = ("https://pay.example.com/C-2001", "Or mail a check to PO Box 4410.")
+
+
+def test_a_dunning_letter_reads_back_with_what_is_owed_how_late_and_how_to_pay():
+    # Given a later letter step of a third-party consumer debt, made on Monday 16 November 2026
+    notice = build_letter(consumer(), SENDER, "final", datetime(2026, 11, 16, 15, 0, tzinfo=UTC), PAY)
+    text = text_of(render_letter(notice).pdf)
+    # Then the debt collector's disclosure, each invoice with its due date, days late and what is owed now, the
+    # total, and how to pay are printed; it opens no validation period and promises no action it will not take
+    assert notice.kind == "dunning" and notice.period_end is None and notice.mail_date == date(2026, 11, 16)
+    for required in [
+        "Final reminder: your account is still unpaid", "Northwind Recovery LLC is a debt collector",
+        "attempt to collect a debt owed to", "María José Pérez", "1 Main St", "Account: C-2001",
+        "INV-1 October 1, 2026 46 $1,250.00", "INV-2 October 15, 2026 32 $400.00", "Total owed now (USD) $1,650.00",
+        "Pay online at https://pay.example.com/C-2001.", "Or mail a check to PO Box 4410.", "(512) 555-0142",
+    ]:  # fmt: skip
+        assert required in text, required
+    assert not re.search(r"lawsuit|legal action|sue\b", text, re.IGNORECASE)
+
+
+def test_a_dunning_letter_in_spanish_and_a_first_partys_without_the_debt_collector_statement():
+    at = datetime(2026, 11, 16, 15, 0, tzinfo=UTC)
+    spanish = build_letter(replace(consumer(), preferences={"language": "es"}), SENDER, "firm", at)
+    text = text_of(render_letter(spanish).pdf)
+    for required in ["Su cuenta está vencida", "es un cobrador de deudas", "16 de noviembre de 2026", "$1,650.00"]:
+        assert required in text, required
+    own = text_of(render_letter(build_letter(consumer("first_party"), SENDER, "firm", at)).pdf)
+    assert "Your account is past due" in own and "debt collector" not in own
+
+
+def test_a_dunning_letters_manifest_row_says_what_it_is():
+    letter = render_letter(build_letter(consumer(), SENDER, "final", datetime(2026, 11, 16, 15, 0, tzinfo=UTC)))
+    (row,) = manifest_csv([(letter, "letters/2026-11-16/a.pdf")], header=False).splitlines()
+    assert row.endswith(",C-2001,dunning,en,2026-11-16,INV-1 INV-2")
 
 
 def test_the_same_notice_makes_the_same_pdf_bytes():

@@ -103,6 +103,7 @@ def test_a_creditors_new_template_can_be_named_in_its_cadence_and_texts_end_with
     cadence = [{"offset_days": 5, "channel": "sms", "template": "thanks"}]
     settings = parse_settings({"collections": {"templates": own, "cadence": cadence}})
     assert [s.template for s in settings.cadence_for("consumer")] == ["thanks"]
+    assert settings.cadence_for("consumer")[0].channels == ("sms",)  # no email form: no fall back to email
     payment = Payment("https://pay.example/{account_id}")
     text = render_reminder("thanks", "sms", account("third_party"), TODAY, None, payment, settings.templates).body
     assert text == ("Acme Supply: thank you for your payment plan. This is from a debt collector. "

@@ -38,7 +38,7 @@ def test_a_permanent_bounce_stops_email_to_that_address_and_a_repeat_changes_not
     record_deliveries([ses_event("Bounce", debtor.key, address)], InMemorySendLog(), store)
     stored = store.get(debtor.key)
     assert stored.emails[0]["invalid"] is True
-    assert ("email", address) not in _targets(stored, "email")  # the next reminder does not write to it
+    assert ("email", address) not in _targets(stored, ("email",))  # the next reminder does not write to it
     assert "needs_locate" not in stored.flags  # the phone is still there
     assert [a.summary for a in store.activities[debtor.key]] == [f"email {address} bounced for good (General)"]
     writes = store.writes
@@ -61,4 +61,4 @@ def test_a_complaint_is_an_opt_out_and_a_transient_bounce_only_waits():
     assert store.get(debtor.key) == debtor and store.writes == 0
     record_deliveries([ses_event("Complaint", debtor.key, address)], InMemorySendLog(), store)
     assert store.get(debtor.key).emails[0]["opted_out_at"] == "2026-11-23T16:05:00Z"
-    assert _targets(store.get(debtor.key), "email") == []
+    assert _targets(store.get(debtor.key), ("email",)) == []

@@ -58,7 +58,7 @@ def test_answer_link_one_click_post_opts_the_address_out_once() -> None:
     assert first.status == 200 and first.title == "You are unsubscribed"
     assert stored.emails[0]["opted_out_at"] == "2026-11-23T18:00:00Z"
     assert stored.emails[0]["opt_out_reason"] == "unsubscribe link"
-    assert _targets(stored, "email") == [("email", "pat@example.org")]
+    assert _targets(stored, ("email",)) == [("email", "pat@example.org")]
     (entry,) = store.activities[_debtor().key]
     assert (entry.kind, entry.actor) == ("status", "unsubscribe")
     assert entry.summary == "email c-1@example.com unsubscribed by its link: opted out of email"
