@@ -474,3 +474,12 @@ def test_functions_reading_a_secret_may_only_get_that_parameter_through_the_exte
     # And the default is AWS's arm64 build of the extension (the functions' architecture) in us-east-1
     assert layer.startswith("arn:aws:lambda:us-east-1:")
     assert ":layer:AWS-Parameters-and-Secrets-Lambda-Extension-Arm64:" in layer
+
+
+def test_ses_publishes_every_event_the_reminders_function_acts_on(sam: dict[str, Any]) -> None:
+    # Send and Delivery settle an attempt; Reject and Rendering Failure fail it; a permanent Bounce marks the address
+    # bad (and takes back a notice it carried); a Complaint opts the address out. SES sends only the types listed.
+    (destination,) = [r["Properties"]["EventDestination"] for r in sam["Resources"].values()
+                      if r["Type"] == "AWS::SES::ConfigurationSetEventDestination"]  # fmt: skip
+    wanted = {"send", "delivery", "reject", "renderingFailure", "bounce", "complaint"}
+    assert wanted <= set(destination["MatchingEventTypes"])
