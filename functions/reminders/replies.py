@@ -1,18 +1,19 @@
 """Consumers' texts back (two-way SMS -> SNS -> this function): an opt-out keyword (STOP) stops texts to that
 number on every account whose reminders texted it; any other reply is kept in those accounts' history as an inbound
-text, for a collector to read."""
+text, and puts each account at the top of its collector's worklist with what to do (PLAN: call about a plan)."""
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime
 
 from functions.reminders.models import InboundText
 from shared.domain.account_actions import text_refused
 from shared.domain.accounts import CONTACT, Account, Activity
 from shared.domain.errors import NotFoundError
-from shared.domain.texts import e164, opt_out_keyword
+from shared.domain.texts import e164, opt_out_keyword, reply_task
 from shared.observability import logger
 from shared.ports import Accounts, TextedNumbers
 from shared.writes import Change, change_account
@@ -44,9 +45,11 @@ def _record_text(text: InboundText, texted: TextedNumbers, accounts: Accounts, a
     keyword = opt_out_keyword(text.message_body, text.message_keyword)
     reply = inbound_text(text, number, at)
 
+    task = reply_task(text.message_body)
+
     def apply(current: Account) -> tuple[Account, list[Activity]]:
-        if keyword is None:
-            return current, [reply]
+        if keyword is None:  # a broken promise or plan already on top says more
+            return replace(current, follow_up=current.follow_up or task), [reply]
         return text_refused(current, number, at, keyword, ACTOR)  # already out: unchanged, nothing written
 
     done = "reply" if keyword is None else "opted-out"

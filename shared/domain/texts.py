@@ -41,6 +41,21 @@ def opt_out_keyword(body: str, matched: str = "") -> str | None:
     return None
 
 
+PROVIDER_KEYWORDS = frozenset({"HELP", "INFO", "AYUDA"})  # answered by the provider's own auto-reply
+
+
+def reply_task(body: str) -> str | None:
+    """The follow-up a reply that is no opt-out gives the account's collector (it puts the account at the top of
+    the worklist until a conversation is logged): PLAN, as the reminder texts invite, asks for a call about a
+    payment plan; any other words are for a person to read and answer. None: a HELP the provider answers."""
+    words = _words(body)
+    if not words or (len(words) == 1 and words[0] in PROVIDER_KEYWORDS):
+        return None
+    if words[0] == "PLAN":
+        return "the debtor texted PLAN: call about a payment plan"
+    return "the debtor replied by text: read the reply in the history and answer"
+
+
 def e164(number: str) -> str:
     """A phone number as `+<digits>`, however it is spaced or punctuated: how numbers are compared and keyed."""
     return "+" + "".join(c for c in number if c.isdigit())

@@ -31,9 +31,10 @@ NUMBER = "+12145550101"  # the factory debtor's cell
 OURS = "+18885550199"  # the number the reminders' texts go from
 NOTICE = {"sent_at": "2026-11-02T18:00:00Z", "channel": "letter", "period_end": "2026-12-09"}
 NOTICE_MAILED = {"initial_communication_at": NOTICE["sent_at"], "validation_notices": {"INV-C-1001": NOTICE}}
-# A creditor whose cadence texts twice: the second text is what a STOP must stop.
-TWO_TEXTS = (Step(1, "email", "friendly"), Step(8, "sms", "nudge"), Step(12, "sms", "nudge"),
-             Step(30, "email", "final"))  # fmt: skip
+# A creditor whose cadence texts twice (each text falling back to email, as `"channel": "sms"` reads): the second
+# text is what a STOP must stop.
+TWO_TEXTS = (Step(1, "email", "friendly"), Step(8, "sms", "nudge", fallback=("email",)),
+             Step(12, "sms", "nudge", fallback=("email",)), Step(30, "email", "final"))  # fmt: skip
 
 
 @pytest.fixture(autouse=True)

@@ -57,6 +57,18 @@ def test_other_replies_are_inbound_texts_in_the_history_once():
     assert (entry.kind, entry.direction, entry.channel, entry.outcome) == ("contact", "inbound", "sms", "received")
     assert entry.summary == "text received: HELP" and entry.data["from"] == NUMBER
     assert store.get(debtor.key).phones[0]["opted_out_at"] is None
+    assert store.get(debtor.key).follow_up is None  # HELP: the provider's auto-reply answers it
+
+
+def test_a_reply_puts_the_account_on_top_of_the_worklist_with_what_to_do():
+    plan, question, promised = account("C-3"), account("C-4"), account("C-5", follow_up="promise broken: call")
+    store = InMemoryAccounts.holding(plan, question, promised)
+    record_inbound_texts([text("Plan please")], Texted({NUMBER: [plan.key]}), store, AT)
+    record_inbound_texts([text("I paid last week", "in-2")], Texted({NUMBER: [question.key, promised.key]}), store,
+                         AT)  # fmt: skip
+    assert store.get(plan.key).follow_up == "the debtor texted PLAN: call about a payment plan"
+    assert store.get(question.key).follow_up == "the debtor replied by text: read the reply in the history and answer"
+    assert store.get(promised.key).follow_up == "promise broken: call"  # what was on top already stays
 
 
 def test_a_number_never_texted_or_an_account_gone_writes_nothing():
