@@ -33,6 +33,7 @@ from shared.domain.compliance import Decision
 from shared.domain.contact_check import ProposedContact
 from shared.domain.errors import ConflictError, InvalidInputError, NotAllowedError
 from shared.domain.ledger import account_currency, check_plan_total
+from shared.domain.letters import communicated
 from shared.domain.money import Money, normalize_currency
 from shared.domain.mrkdwn import escape
 from shared.domain.outcomes import Outcome, parse_outcome
@@ -91,6 +92,8 @@ def log_contact_for(
             checked, proposed, caller.user_id, word, summary, {"recipient_role": recipient}
         )
         updated = change.after_call(account, outcome, proposed.to, now) if outcome else account
+        if recipient == "consumer" and (outcome is None or outcome.conversation):  # the debt was conveyed
+            updated = communicated(updated, now)
         try:
             stored = contacts.record_checked_contact(accounts, checked, proposed, contact, updated, caller)
             break

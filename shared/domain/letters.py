@@ -240,13 +240,23 @@ class Postal:
         return tuple(line for line in lines if line)
 
 
+def communicated(account: Account, at: datetime) -> Account:
+    """The account after a communication about its debt at `at` (a reminder sent, a letter mailed, a call with the
+    debtor, a collector's email): the first one is its initial communication (1006.34(b)(2)), from which the
+    validation notice is owed within 5 days (`notice_owed`, REGF-VALIDATION-TIMING) and after which a text may
+    carry the short disclosure. Kept as the earliest such instant."""
+    stamp = at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    earlier = account.flags.get("initial_communication_at")
+    if earlier and earlier <= stamp:
+        return account
+    return replace(account, flags={**account.flags, "initial_communication_at": stamp})
+
+
 def mailed_flags(account: Account, notice: Notice) -> dict[str, Any]:
     """The account's flags once the letter is mailed: the initial communication (if it is the first) and, for a
     validation notice, each debt's notice with its validation period, as the compliance engine reads them."""
     sent = notice.sent_at.strftime("%Y-%m-%dT%H:%M:%SZ")
-    flags = dict(account.flags)
-    earlier = flags.get("initial_communication_at")
-    flags["initial_communication_at"] = min(earlier, sent) if earlier else sent
+    flags = communicated(account, notice.sent_at).flags
     if notice.kind == "validation" and not _bounced(account, notice.emailed_to):
         notices = dict(flags.get("validation_notices") or {})
         emailed = {"to": notice.emailed_to, "attempt": notice.attempt}

@@ -18,6 +18,7 @@ from shared.domain.letters import (
     Notice,
     build_letter,
     build_notice,
+    communicated,
     mail_date,
     mailable,
     mailed_flags,
@@ -562,11 +563,16 @@ def _mail_notice(
 def _advance(
     accounts: Accounts, key: str, at: datetime, step: int, sent_at: datetime | None, mailed: Notice | None = None
 ) -> None:
-    """Move the account past a step; a mailed letter also records its initial communication and notices."""
+    """Move the account past a step; a send (`sent_at`) is a communication (the first: the initial one), and a
+    mailed letter also records its notices. A letter counts as sent at noon of its mail date in the debtor's zone
+    (`Notice.sent_at`), the run's instant for everything else."""
+    if mailed is not None and sent_at is not None:
+        sent_at = mailed.sent_at
 
     def advance(current: Account) -> tuple[Account, list[Activity]]:
         last = sent_at or current.last_contact_at
-        flags = mailed_flags(current, mailed) if mailed else current.flags
+        told = communicated(current, sent_at) if sent_at else current
+        flags = mailed_flags(told, mailed) if mailed else told.flags
         return replace(
             current, dunning_step=max(current.dunning_step, step), last_contact_at=last, defer_until=None, flags=flags
         ), []

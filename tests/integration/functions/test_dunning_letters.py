@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -20,6 +20,7 @@ from shared.db import creditors as creditor_repo
 from tests.factories import account
 from tests.integration.functions.test_letters import LETTERS, MONDAY, _objects, _run
 
+FRIDAY_LATE = datetime(2026, 11, 20, 21, 30, tzinfo=UTC)  # 15:30 in Chicago, after the mail vendor's 16:00 ET cut-off
 NOTICED = {  # the validation notice went by letter in October: the cadence's later steps may follow
     "initial_communication_at": "2026-10-02T17:00:00Z",
     "validation_notices": {"INV-C-1001": {"sent_at": "2026-10-02T17:00:00Z", "channel": "letter",
@@ -36,8 +37,9 @@ def _letter_step_due(channel: Any = ("letter", "email"), template: str = "final"
     creditor_repo.put_policy("acme", {"collections": {"letters": LETTERS, "cadence": cadence,
                                                       "payment": {"link": "https://pay.example.com/{account_id}"}}},
                              "test", MONDAY)  # fmt: skip
-    debt = account(due=date(2026, 10, 1), collector_role="third_party", next_action_at=MONDAY - timedelta(hours=1))
-    debt = replace(debt, flags=NOTICED, dunning_step=1, last_contact_at=MONDAY - timedelta(days=30), **extra)
+    due_at = FRIDAY_LATE - timedelta(hours=1)
+    debt = account(due=date(2026, 10, 1), collector_role="third_party", next_action_at=due_at)
+    debt = replace(debt, flags=NOTICED, dunning_step=1, last_contact_at=due_at - timedelta(days=30), **extra)
     account_repo.put_new_accounts([debt])
     return debt
 
@@ -51,8 +53,8 @@ def _emails() -> list[str]:
 def test_a_letter_step_puts_a_dunning_letter_in_the_days_manifest_once(load_handler):
     handler = load_handler("functions.reminders.handler")
     debt = _letter_step_due()
-    # When the step comes due, and the run is delivered again
-    first, again = _run(handler, MONDAY), _run(handler, MONDAY)
+    # When the step comes due on a Friday after the vendor's cut-off, and the run is delivered again
+    first, again = _run(handler, FRIDAY_LATE), _run(handler, FRIDAY_LATE)
     # Then one letter is for the mail and no email goes (the letter is the step's first channel)
     assert first["outcomes"] == {"mailed": 1} and again["outcomes"] == {}
     assert _emails() == []
@@ -71,9 +73,11 @@ def test_a_letter_step_puts_a_dunning_letter_in_the_days_manifest_once(load_hand
         "Pay online at https://pay.example.com/C-1001.",
     ]:
         assert printed in text, printed
-    # And the account moved past the step, the letter a contact in its history as the engine read it
+    # And the account moved past the step, the letter counted sent at noon of its mail date (Monday) in the debtor's
+    # zone, and a contact in its history as the engine read it
     kept = account_repo.get_account(debt.key)
-    assert kept.dunning_step == 2 and kept.last_contact_at == MONDAY
+    assert kept.dunning_step == 2 and kept.last_contact_at == datetime(2026, 11, 23, 18, 0, tzinfo=UTC)
+    assert kept.flags["initial_communication_at"] == NOTICED["initial_communication_at"]
     assert kept.flags["validation_notices"] == NOTICED["validation_notices"]  # a dunning letter is no notice
     contact = next(a for a in activity_repo.query_activity(debt.key) if a.kind == "contact")
     assert (contact.channel, contact.outcome, contact.summary) == ("letter", "sent", "final letter by letter")

@@ -120,11 +120,20 @@ def test_a_letter_whose_pdf_was_stored_before_the_run_died_is_mailed_once(load_h
 
 def test_without_a_letterhead_no_letter_goes_and_email_is_the_first_contact(load_handler):
     handler = load_handler("functions.reminders.handler")
-    account_repo.put_new_accounts(
-        [account(due=date(2026, 11, 20), collector_role="third_party", next_action_at=MONDAY - timedelta(hours=1))]
-    )
+    cadence = [{"offset_days": 1, "channel": "email", "template": "friendly"},
+               {"offset_days": 15, "channel": "email", "template": "firm"}]  # fmt: skip
+    creditor_repo.put_policy("acme", {"collections": {"cadence": cadence}}, "test", MONDAY)
+    debt = account(due=date(2026, 11, 20), collector_role="third_party", next_action_at=MONDAY - timedelta(hours=1))
+    account_repo.put_new_accounts([debt])
     assert _run(handler, MONDAY)["outcomes"] == {"sent": 1}
     assert _objects() == {}
+    # And that email is the initial communication: the validation notice is owed within 5 days of it
+    kept = account_repo.get_account(debt.key)
+    assert kept.flags["initial_communication_at"] == "2026-11-23T16:00:00Z"
+    # So the next step, 12 days on with no notice given, is stopped by the rule that says why, not sent
+    later = _run(handler, kept.next_action_at)
+    assert later["outcomes"] == {"blocked": 1} and later["held_by"] == {"REGF-VALIDATION-TIMING": 1}
+    assert len(ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages) == 1
 
 
 def test_a_letter_marked_sent_before_the_run_died_is_still_listed_and_notices_only_its_invoices(

@@ -138,6 +138,24 @@ def test_log_call_outside_hours_is_kept_flagged_and_reported(slack, recorder, mo
     assert alert.params["channel"] == "C-REPORTS" and "REGF-TIME-WINDOW" in alert.params["text"]
 
 
+def test_a_first_conversation_is_the_initial_communication_a_call_nobody_answered_is_not(slack, recorder, monkeypatch):
+    # Given two accounts never contacted, and calls logged at 10:30 in Chicago
+    import functions.slack.listeners.collect as collect
+
+    account_repo.put_new_accounts([account("C-1001"), account("C-1002")])
+    monkeypatch.setattr(collect, "_now", lambda: datetime(2026, 11, 24, 16, 30, tzinfo=UTC))
+    # When the collector logs a conversation on one, and a call nobody answered on the other
+    slack("log C-1001 call talked explained the balance")
+    assert "Logged call with Debtor C-1001" in _last_reply(recorder)
+    slack("log C-1002 call no-answer")
+    assert "Logged call with Debtor C-1002" in _last_reply(recorder)
+    # Then the conversation is recorded as the debt's initial communication (the validation notice is owed from
+    # it), and the unanswered call records none
+    talked, unanswered = (account_repo.get_account(account(ref).key) for ref in ("C-1001", "C-1002"))
+    assert talked.flags["initial_communication_at"] == "2026-11-24T16:30:00Z"
+    assert "initial_communication_at" not in unanswered.flags
+
+
 def test_can_call_and_why_show_and_keep_the_decision(slack, recorder):
     account_repo.put_new_accounts([account("C-1001")])
     slack("can-call C-1001")
