@@ -242,9 +242,12 @@ class Postal:
 
 def communicated(account: Account, at: datetime) -> Account:
     """The account after a communication about its debt at `at` (a reminder sent, a letter mailed, a call with the
-    debtor, a collector's email): the first one is its initial communication (1006.34(b)(2)), from which the
-    validation notice is owed within 5 days (`notice_owed`, REGF-VALIDATION-TIMING) and after which a text may
-    carry the short disclosure. Kept as the earliest such instant."""
+    debtor, a collector's email). For a debt collector's consumer debt the first one is its initial communication
+    (1006.34(b)(2)), from which the validation notice is owed within 5 days (`notice_owed`, REGF-VALIDATION-TIMING)
+    and after which a text may carry the short disclosure; kept as the earliest such instant. A creditor's own
+    debt (no validation notice: its first letter is the first-party notice) is unchanged here."""
+    if account.collector_role != "third_party" or account.account_type != "consumer":
+        return account
     stamp = at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     earlier = account.flags.get("initial_communication_at")
     if earlier and earlier <= stamp:
@@ -254,15 +257,23 @@ def communicated(account: Account, at: datetime) -> Account:
 
 def mailed_flags(account: Account, notice: Notice) -> dict[str, Any]:
     """The account's flags once the letter is mailed: the initial communication (if it is the first) and, for a
-    validation notice, each debt's notice with its validation period, as the compliance engine reads them."""
+    validation notice, each debt's notice with its validation period, as the compliance engine reads them. A
+    creditor's own first-party notice is kept the same way (`kind: first_party`, the engine computes its period):
+    under the default policy, which applies Regulation F to a creditor's own consumer debt, it is the information
+    the engine's REGF-VALIDATION-TIMING waits for, so the cadence goes on after it (a dispute within its period
+    holds collection, as for a collector)."""
     sent = notice.sent_at.strftime("%Y-%m-%dT%H:%M:%SZ")
-    flags = communicated(account, notice.sent_at).flags
-    if notice.kind == "validation" and not _bounced(account, notice.emailed_to):
+    flags = dict(account.flags)
+    earlier = flags.get("initial_communication_at")
+    flags["initial_communication_at"] = min(earlier, sent) if earlier else sent
+    if notice.kind in ("validation", "first_party") and not _bounced(account, notice.emailed_to):
         notices = dict(flags.get("validation_notices") or {})
-        emailed = {"to": notice.emailed_to, "attempt": notice.attempt}
+        extra = {"to": notice.emailed_to, "attempt": notice.attempt,
+                 "period_end": str(notice.period_end) if notice.period_end else None,
+                 "kind": "first_party" if notice.kind == "first_party" else None}  # fmt: skip
         for debt in notice.debts:
-            entry = {"sent_at": sent, "channel": notice.channel, "period_end": str(notice.period_end)}
-            notices[debt.number] = entry | {key: value for key, value in emailed.items() if value}
+            entry = {"sent_at": sent, "channel": notice.channel}
+            notices[debt.number] = entry | {key: value for key, value in extra.items() if value}
         flags["validation_notices"] = notices
     return flags
 

@@ -136,6 +136,21 @@ def test_without_a_letterhead_no_letter_goes_and_email_is_the_first_contact(load
     assert len(ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages) == 1
 
 
+def test_a_creditors_own_first_letter_lets_its_later_steps_go(load_handler):
+    # Given a creditor collecting its own consumer debt, with a letterhead: its first contact is its own notice
+    handler = load_handler("functions.reminders.handler")
+    creditor_repo.put_policy("acme", {"collections": {"letters": LETTERS}}, "test", MONDAY)
+    debt = account(due=date(2026, 11, 20), next_action_at=MONDAY - timedelta(hours=1))
+    account_repo.put_new_accounts([debt])
+    assert debt.collector_role == "first_party" and _run(handler, MONDAY)["outcomes"] == {"mailed": 1}
+    # When the cadence's later steps come due, past the 5 days Regulation F (applied by policy) gives a notice
+    kept = account_repo.get_account(debt.key)
+    steps = [_run(handler, kept.next_action_at)]
+    steps.append(_run(handler, account_repo.get_account(debt.key).next_action_at))
+    # Then they go: the creditor's own notice is what the notice rule waits for
+    assert [step["outcomes"] for step in steps] == [{"sent": 1}, {"sent": 1}]
+
+
 def test_a_letter_marked_sent_before_the_run_died_is_still_listed_and_notices_only_its_invoices(
     load_handler, monkeypatch
 ):

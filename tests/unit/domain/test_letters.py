@@ -137,7 +137,10 @@ def test_a_first_party_letter_has_no_debt_collector_statement_or_validation_peri
     text = text_of(render_letter(notice).pdf)
     assert notice.kind == "first_party" and notice.period_end is None
     assert "past due" in text and "$1,650.00" in text and "debt collector" not in text
-    assert "validation_notices" not in mailed_flags(subject, notice)
+    # Kept as what the engine's notice rule waits for (Reg F applied to the creditor's own debt by policy), with
+    # no period of its own
+    kept = mailed_flags(subject, notice)["validation_notices"]
+    assert kept["INV-1"] == {"sent_at": "2026-11-06T18:00:00Z", "channel": "letter", "kind": "first_party"}
 
 
 def test_a_returned_payment_is_added_back_so_the_itemization_adds_up():
