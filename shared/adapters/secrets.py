@@ -5,8 +5,9 @@ AWS-managed process beside the function: it calls GetParameter with the function
 (`SSM_PARAMETER_STORE_TTL`) and answers on localhost. Asking it is one local HTTP request, so a cold start builds
 no SSM client: no boto3 where the function needs none, and no SSM service model loaded (about 100-190 ms of CPU
 at Init here, docs/PERFORMANCE.md). Where the extension's port variable is unset, the secrets come from SSM through
-powertools' Parameters utility: GetParameter, decrypted, cached five minutes. That is the local stack and the
-tests, and the Slack function on Lambda: it runs with SnapStart, which gives it no session token for the extension.
+powertools' Parameters utility, decrypted and cached five minutes: GetParameter for one name, one GetParameters call
+for several. That is the local stack and the tests, and the Slack function on Lambda (its two secrets in one call):
+it runs with SnapStart, which gives it no session token for the extension.
 Either way a failure is an `UpstreamUnavailableError` naming the parameter, never its value.
 """
 
@@ -41,17 +42,35 @@ def secrets(*parameter_names: str, fresh: bool = False) -> tuple[str, ...]:
     if port:
         token = os.environ.get("AWS_SESSION_TOKEN", "")
         return tuple(from_extension(int(port), name, token) for name in parameter_names)
-    return tuple(_from_ssm(name, fresh) for name in parameter_names)
+    return _from_ssm(parameter_names, fresh)
 
 
-def _from_ssm(name: str, fresh: bool) -> str:
+CACHE_S = 300
+
+
+def _from_ssm(names: tuple[str, ...], fresh: bool) -> tuple[str, ...]:
+    """One name: GetParameter, as the extension calls it. Several (the Slack function's two): one GetParameters call
+    for all of them. Each role grants the one action its function calls. Decrypted, cached five minutes."""
     from aws_lambda_powertools.utilities import parameters
 
+    if len(names) == 1:
+        try:
+            return (str(parameters.get_parameter(names[0], decrypt=True, max_age=CACHE_S, force_fetch=fresh)),)
+        except parameters.exceptions.GetParameterError as exc:
+            raise UpstreamUnavailableError(f"SSM did not give the parameter {names[0]}") from exc
+    cached = parameters.ssm.DEFAULT_PROVIDERS.get("ssm")
+    if fresh and cached is not None:  # the batch call has no force_fetch: what it cached is dropped (its client kept)
+        cached.clear_cache()
     try:
-        # GetParameter, as the extension calls it: the functions' roles grant that one action
-        return str(parameters.get_parameter(name, decrypt=True, max_age=300, force_fetch=fresh))
+        found = parameters.get_parameters_by_name(
+            {name: {} for name in names}, decrypt=True, max_age=CACHE_S, raise_on_error=False
+        )
     except parameters.exceptions.GetParameterError as exc:
-        raise UpstreamUnavailableError(f"SSM did not give the parameter {name}") from exc
+        raise UpstreamUnavailableError(f"SSM did not give the parameters {', '.join(names)}") from exc
+    missing = [name for name in names if name not in found or name in found.get("_errors", [])]
+    if missing:
+        raise UpstreamUnavailableError(f"SSM did not give the parameter {missing[0]}")
+    return tuple(str(found[name]) for name in names)
 
 
 def from_extension(

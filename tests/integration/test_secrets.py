@@ -95,6 +95,43 @@ def test_from_ssm_a_missing_secret_is_an_error_naming_it_and_fresh_skips_the_cac
     parameters.clear_caches()
 
 
+def test_from_ssm_the_slack_functions_two_secrets_are_one_get_parameters_call_cached_until_asked_fresh(
+    ssm: Any,
+) -> None:
+    # Given no extension port (the Slack function under SnapStart, the local stack), and SSM's calls counted
+    from aws_lambda_powertools.utilities import parameters
+
+    parameters.clear_caches()
+    calls: list[tuple[str, list[str]]] = []
+    client = parameters.ssm.DEFAULT_PROVIDERS.get("ssm")
+    environment = {key: value for key, value in os.environ.items() if key != secrets.PORT_VARIABLE}
+    with mock.patch.dict(os.environ, environment, clear=True):
+        parameters.ssm.DEFAULT_PROVIDERS.clear()  # a provider built here, inside moto, whose calls are counted
+        first = secrets.secrets(SIGNING, BOT)
+        provider = parameters.ssm.DEFAULT_PROVIDERS["ssm"]
+        provider.client.meta.events.register(  # type: ignore[attr-defined]
+            "provide-client-params.ssm",
+            lambda params, model, **_: calls.append((model.name, params.get("Names") or [params.get("Name")])),
+        )
+        # When they are read again (cached), the signing secret rotates and they are read fresh, then one is gone
+        again = secrets.secrets(SIGNING, BOT)
+        ssm.put_parameter(Name=SIGNING, Value="rotated-signing", Type="SecureString", Overwrite=True)
+        fresh = secrets.secrets(SIGNING, BOT, fresh=True)
+        ssm.delete_parameter(Name=BOT)
+        with pytest.raises(UpstreamUnavailableError, match=f"SSM did not give the parameter {BOT}") as refused:
+            secrets.secrets(SIGNING, BOT, fresh=True)
+
+    # Then both come in the order named; the cache answers the second read; a fresh read is one GetParameters call
+    # for both; the missing one is named, never a value
+    assert first == again == (VALUES[SIGNING], VALUES[BOT]) and fresh == ("rotated-signing", VALUES[BOT])
+    assert calls == [("GetParameters", [SIGNING, BOT]), ("GetParameters", [SIGNING, BOT])]
+    assert "xoxb" not in str(refused.value) and "rotated" not in str(refused.value)
+    parameters.clear_caches()
+    parameters.ssm.DEFAULT_PROVIDERS.clear()
+    if client is not None:
+        parameters.ssm.DEFAULT_PROVIDERS["ssm"] = client
+
+
 def test_a_cold_start_that_asks_before_the_extension_listens_waits_for_it(ssm: Any) -> None:
     # Given a port nobody listens on yet: the runtime's Init may start before the extension's server
     port = _free_port()
