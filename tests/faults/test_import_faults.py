@@ -10,6 +10,7 @@ the simulated clock (Lambda's async retries, SQS delays and visibility timeouts)
 from __future__ import annotations
 
 import json
+import random
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -45,14 +46,22 @@ NEXT_BODY = HEADER + _rows(dict(_NEXT[:9])) + REJECTED[0] + _rows(dict(_NEXT[9:]
 
 
 @contextmanager
-def _world(monkeypatch: pytest.MonkeyPatch, in_parts: bool = False) -> Iterator[tuple[Any, Timeline]]:
-    """`in_parts`: the file counts as big, and its parts (of 8 rows too) go through the same queue to workers."""
+def _world(
+    monkeypatch: pytest.MonkeyPatch, in_parts: bool = False, small_head: bool = False
+) -> Iterator[tuple[Any, Timeline]]:
+    """`in_parts`: the file counts as big, and its parts (of 8 rows too) go through the same queue to workers.
+    `small_head`: the head the header is found in is 4 lines (not 200), so a continuation past it reads on from its
+    checkpoint's byte offset (a ranged GET), as one of a big file does."""
     with fresh_aws(monkeypatch) as url:
         import functions.intake.logic as logic
+        import shared.domain.receivables.parser as parser
         from functions.intake import parts
 
         monkeypatch.setattr(logic, "CHUNK_ROWS", 8)
         monkeypatch.setattr(parts, "PART_ROWS", 8)
+        if small_head:
+            monkeypatch.setattr(parser, "SAMPLE_LINES", 4)
+            monkeypatch.setattr(logic, "HEAD_END", 5)
         if in_parts:
             monkeypatch.setenv("INTAKE_PARTS_QUEUE_URL", url)
             monkeypatch.setenv("PARALLEL_IMPORT_BYTES", "1")
@@ -126,10 +135,24 @@ def _notices() -> tuple[dict[str, str], list[str]]:
     }, reported
 
 
+READS: list[tuple[int | None, int | None]] = []  # (start byte, end byte) of each read of the file, this run
+
+
 def _run(
-    monkeypatch: pytest.MonkeyPatch, fault: Fault | None, in_parts: bool = False
+    monkeypatch: pytest.MonkeyPatch, fault: Fault | None, in_parts: bool = False, small_head: bool = False
 ) -> tuple[dict[str, Any], list[str]]:
-    with monkeypatch.context() as patch, _world(patch, in_parts) as (handler, timeline):
+    from shared.adapters.aws import S3Store
+
+    READS.clear()
+    read = S3Store.iter_lines
+
+    def counted(self: Any, key: str, *args: Any, **kwargs: Any) -> Any:
+        if key == NEXT_KEY:
+            READS.append((kwargs.get("start_byte"), kwargs.get("end_byte")))
+        return read(self, key, *args, **kwargs)
+
+    with monkeypatch.context() as patch, _world(patch, in_parts, small_head) as (handler, timeline):
+        patch.setattr(S3Store, "iter_lines", counted)
         injector = play(handler, timeline, _put(NEXT_KEY, NEXT_BODY), fault)
         return _snapshot(), injector.calls
 
@@ -146,11 +169,22 @@ def reference_in_parts() -> tuple[dict[str, Any], list[str]]:
         return _run(patch, None, in_parts=True)
 
 
-def _compare(monkeypatch: pytest.MonkeyPatch, reference: Any, faults: list[Fault], in_parts: bool = False) -> None:
+def _compare(
+    monkeypatch: pytest.MonkeyPatch,
+    reference: Any,
+    faults: list[Fault],
+    in_parts: bool = False,
+    small_head: bool = False,
+    ranged: list[str] | None = None,
+) -> None:
+    """Each fault's world against the reference; `ranged` collects the faults after which a continuation read the
+    file from a byte offset."""
     want, _ = reference
     rows = []
     for fault in faults:
-        got, _ = _run(monkeypatch, fault, in_parts)
+        got, _ = _run(monkeypatch, fault, in_parts, small_head)
+        if ranged is not None and any(start for start, _ in READS):
+            ranged.append(fault.name)
         reported = got.pop("_reported")
         rows.append((fault.name, diff({k: v for k, v in want.items() if k != "_reported"}, got)))
         if fault.mode in ("die-before", "die-after") and reported:
@@ -199,6 +233,31 @@ def test_import_survives_throttling_conflicts_and_unprocessed_batches(monkeypatc
         Fault("PutObject (rejects) throttled x1", "throttle", operation="PutObject", times=1),
     ]
     _compare(monkeypatch, reference, faults)
+
+
+@pytest.fixture(scope="module")
+def reference_small_head() -> tuple[dict[str, Any], list[str]]:
+    with pytest.MonkeyPatch.context() as patch:
+        return _run(patch, None, small_head=True)
+
+
+def test_import_killed_at_random_points_and_resumed_by_byte_offset_ends_as_uninterrupted(
+    monkeypatch, reference, reference_small_head
+):
+    # Given the head the header is found in cut to 4 lines, so that a continuation past it resumes with a ranged
+    # GET from its checkpoint's byte, not from line 1; the uninterrupted import is the same world either way
+    small, calls = reference_small_head
+    assert diff(reference[0], small) == []
+    # When the process dies at random points, before or after a call took effect (seeded: the same points each
+    # run), and AWS redelivers
+    pick = random.Random(20261208)
+    points = sorted(pick.sample(range(1, len(calls) + 1), k=min(16, len(calls))))
+    faults = [Fault(f"die {mode} #{n} {calls[n - 1]}", f"die-{mode}", at=n)
+              for n in points for mode in [pick.choice(("before", "after"))]]  # fmt: skip
+    ranged: list[str] = []
+    _compare(monkeypatch, small_head=True, reference=reference_small_head, faults=faults, ranged=ranged)
+    # Then each world equals the uninterrupted one, and continuations did read on from a byte offset
+    assert len(ranged) >= len(faults) // 2, ranged
 
 
 PARTS_BOOKKEEPING = ("mode", "parts_queued", "parts_total", "phase")
