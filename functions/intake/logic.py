@@ -593,11 +593,13 @@ POLICIES = "policies/"
 
 
 def import_policy(obj: ObjectRef, ports: IntakePorts, now: datetime) -> str:
-    """`policies/<creditor>.json`: a creditor's contact-policy overrides, validated then stored for every check."""
-    creditor = obj.key.removeprefix(POLICIES).rsplit(".", 1)[0]
+    """`policies/<creditor>.json` (or `.yaml`): a creditor's contact-policy overrides and collections settings,
+    validated then stored for every check."""
+    name = obj.key.removeprefix(POLICIES)
+    creditor, _, fmt = name.rpartition(".") if "." in name else (name, "", "json")
     text = ports.store.read_text(obj.key)
     try:
-        policy = parse_policy_file(text or "")
+        policy = parse_policy_file(text or "", fmt.lower())
     except InvalidInputError as exc:
         ports.tell(f"policy:{_name(obj)}", f":rotating_light: `{obj.key}` was not applied: {exc}")
         return "policy-rejected"

@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from shared.domain.compliance.policy import DEFAULT_POLICY, parse_policy
+from shared.domain.documents import load_document
 from shared.domain.errors import InvalidInputError
 from shared.domain.settings import contact_policy, parse_settings
 
 
-def parse_policy_file(text: str) -> dict[str, Any]:
-    """A policy file's overrides, checked key by key against what the engine reads; errors name the key."""
-    try:
-        raw = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InvalidInputError(f"not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from exc
-    if not isinstance(raw, dict):
-        raise InvalidInputError("a policy file must hold one JSON object")
+def parse_policy_file(text: str, fmt: str = "json") -> dict[str, Any]:
+    """A policy file's overrides (`fmt`: json, or yaml / yml), checked key by key against what the engine reads;
+    errors name the key."""
+    raw = load_document(text, fmt, "the policy file")
     known = {*DEFAULT_POLICY, "collections"}
     unknown = sorted(set(raw) - known)
     if unknown:

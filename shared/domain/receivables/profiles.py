@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -11,6 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
+from shared.domain.documents import load_document
 from shared.domain.errors import InvalidInputError
 from shared.domain.money import normalize_currency
 from shared.domain.receivables.decoding import UnreadableFileError
@@ -210,7 +210,7 @@ def load_mapping(text: str, fmt: str) -> Profile:
 
     Column keys may sit at the top level or under `columns`; each names one header or a list of candidates.
     """
-    data = _load_object(text, fmt)
+    data = load_document(text, fmt, "mapping")
     try:
         model = _MappingModel.model_validate(data)
     except ValidationError as exc:
@@ -253,23 +253,6 @@ def dump_mapping(profile: Profile, cells: list[str] | None = None) -> str:
     import yaml  # on first use: an import reads a custom mapping rarely (about 15 ms at cold start)
 
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
-
-
-def _load_object(text: str, fmt: str) -> object:
-    import yaml
-
-    try:
-        if fmt == "json":
-            data = json.loads(text)
-        elif fmt in ("yaml", "yml"):
-            data = yaml.safe_load(text)
-        else:
-            raise InvalidInputError(f"mapping format {fmt!r} is not 'json' or 'yaml'")
-    except (json.JSONDecodeError, yaml.YAMLError) as exc:
-        raise InvalidInputError(f"mapping is not valid {fmt}: {exc}") from exc
-    if not isinstance(data, dict):
-        raise InvalidInputError("mapping must be an object of key: value pairs")
-    return data
 
 
 def _columns(model: _MappingModel) -> dict[str, tuple[str, ...]]:

@@ -21,6 +21,7 @@ from shared.db import activity as activity_repo
 from shared.db import creditors as creditor_repo
 from shared.domain.accounts import account_key
 from shared.domain.receivables import BUILTIN_PROFILES, preview
+from shared.domain.settings import parse_settings
 from tests.factories import BUCKET
 from tests.support import deliver_notices, moto_without_transaction_backup
 
@@ -258,6 +259,28 @@ def test_invalid_policy_file_is_refused_with_reason_in_slack(intake, recorder):
     assert result == {"policies/acme.json": "policy-rejected"}
     alert = recorder.wait_for(lambda c: c.method == "chat.postMessage" and "not applied" in c.params.get("text", ""))
     assert "colour" in alert.params["text"]
+
+
+def test_a_policy_file_may_be_yaml_and_a_yaml_mistake_is_named_by_line(intake, recorder):
+    # Given acme's dunning cadence written as YAML, a letter step among its steps
+    policy = b"""collections:
+  letters:
+    name: Acme Collections
+    address: [PO Box 1, "Austin, TX 78765"]
+    phone: 800-555-0100
+  cadence:
+    - {offset_days: 1, channel: email, template: friendly}
+    - {offset_days: 45, channel: [letter, email], template: final}
+"""
+    # When it is dropped as policies/acme.yaml, then a broken one as policies/globex.yml
+    assert run(intake, put("policies/acme.yaml", policy)) == {"policies/acme.yaml": "policy-updated"}
+    broken = run(intake, put("policies/globex.yml", b"collections:\n  cadence: [\n    {offset_days: 1\n"))
+    # Then acme's cadence is the one it wrote, and globex's file is refused naming where YAML broke
+    steps = parse_settings(creditor_repo.get_policy("acme")).cadence_for("consumer")
+    assert [(step.offset_days, step.channels) for step in steps] == [(1, ("email",)), (45, ("letter", "email"))]
+    assert broken == {"policies/globex.yml": "policy-rejected"}
+    alert = recorder.wait_for(lambda c: c.method == "chat.postMessage" and "globex.yml" in c.params.get("text", ""))
+    assert "is not valid YAML (line" in alert.params["text"]
 
 
 def test_crashed_import_is_resumed_by_the_retry_of_the_same_event(intake, monkeypatch):
