@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 
 from shared.domain.errors import InvalidInputError
@@ -41,7 +41,8 @@ USAGE: dict[str, str] = {
     "pause": "`/collect pause <id> [reason]`: stop the automated reminders of one account until `resume`",
     "resume": "`/collect resume <id> [note]`: restart reminders that stopped for review",
     "reminders": "`/collect reminders preview [YYYY-MM-DD | <instant>]`: what the reminder run would send then "
-    "(a date: its 15:00 UTC run; default: now), by step and channel, and what holds the others; sends nothing. "
+    "(a date: its 24 hourly runs, 00:00 to 23:00 UTC; default: the run now), by step and channel, and what holds "
+    "the others; sends nothing. "
     "`reminders hold <reason>` stops every automated send until `reminders release`; `reminders approve "
     "[YYYY-MM-DD]` lets the day's sends go for creditors whose runs wait for approval (default: today, UTC)",
 }
@@ -237,9 +238,6 @@ def parse_language(args: tuple[str, ...]) -> str:
     return args[1].lower()
 
 
-PREVIEW_HOUR_UTC = 15  # a date previews that day's run at 15:00 UTC (10:00 in New York, 09:00 in Chicago in winter)
-
-
 REMINDER_ACTIONS = ("preview", "hold", "release", "approve")
 
 
@@ -266,8 +264,9 @@ def parse_approval_day(args: tuple[str, ...]) -> date | None:
     return parse_day(args[1]) if len(args) == 2 else None
 
 
-def parse_preview(args: tuple[str, ...]) -> datetime | None:
-    """`preview [YYYY-MM-DD | ISO instant with offset]`: the run's instant (None: now)."""
+def parse_preview(args: tuple[str, ...]) -> datetime | date | None:
+    """`preview [YYYY-MM-DD | ISO instant with offset]`: the run's instant, or the day whose hourly runs are
+    previewed (None: the run now)."""
     if args[0].lower() != "preview":
         raise InvalidInputError(f"{_shown(args[0])} is not `preview`")
     if len(args) == 1:
@@ -275,7 +274,7 @@ def parse_preview(args: tuple[str, ...]) -> datetime | None:
     if len(args) > 2:
         raise InvalidInputError(f"unexpected words after the instant: {_shown(' '.join(args[2:]))}")
     if len(args[1]) == 10:
-        return datetime.combine(parse_day(args[1]), time(PREVIEW_HOUR_UTC), UTC)
+        return parse_day(args[1])
     try:
         at = datetime.fromisoformat(args[1].replace("Z", "+00:00"))
     except ValueError as exc:

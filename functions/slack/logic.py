@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from functions.slack import actions, blocks
@@ -121,20 +121,23 @@ def reminders(cmd: Command, caller: Caller, now: datetime, accounts: Accounts) -
                  alert=f":white_check_mark: <@{caller.user_id}> approved the reminders of {day}.")  # fmt: skip
 
 
-def _preview(at: datetime, accounts: Accounts, control: RunControl) -> Reply:
-    """What the reminder run at `at` would do, by the run's own code: nothing is sent or written; with buttons to
-    hold every run (or release the hold) and to approve that day."""
+def _preview(at: datetime | date, accounts: Accounts, control: RunControl) -> Reply:
+    """What the reminder run at the instant `at` would do, or the hourly runs of the day `at`, by the run's own
+    code: nothing is sent or written; with buttons to hold every run (or release the hold) and to approve that
+    day."""
     from shared.reminders.control import AWAITING
-    from shared.reminders.preview import preview_run, preview_text  # the run's code: no part of the ack path
+    from shared.reminders.preview import preview_day, preview_run, preview_text  # the run's code: not the ack's
 
-    preview = preview_run(at, accounts, DynamoSendLog(), control)
+    if isinstance(at, datetime):
+        preview = preview_run(at, accounts, DynamoSendLog(), control)
+    else:
+        preview = preview_day(at, accounts, DynamoSendLog(), control)
+    day = preview.runs[0].date()
     text = preview_text(preview)
     hold = ("Release the hold", "release") if preview.hold else ("Hold reminders", "hold from the preview")
     buttons = [blocks.button(hold[0], blocks.ACTION_REMINDERS, hold[1])]
     if preview.report.outcomes.get(AWAITING):
-        buttons.append(
-            blocks.button(f"Approve {at.date()}", blocks.ACTION_REMINDERS, f"approve {at.date()}", "primary")
-        )
+        buttons.append(blocks.button(f"Approve {day}", blocks.ACTION_REMINDERS, f"approve {day}", "primary"))
     actions_block = {"type": "actions", "block_id": "reminders", "elements": buttons}
     return Reply(text.split("\n", 1)[0], [blocks.section(text), *_planned_sends(preview), actions_block])
 

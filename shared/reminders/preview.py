@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import secrets
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta
+from functools import partial
 from typing import Any
 
 from shared.domain.accounts import Account, Activity
@@ -50,10 +51,16 @@ class _Accounts:
         return kept
 
     def due(self, now: datetime, kind: str) -> Iterator[Account]:
-        return self.store.due(now, kind)
+        """The store's due index, less the accounts this preview has moved past `now` (the index would have moved
+        them too: a day's later runs do not see what its earlier ones sent)."""
+        return (due for due in self.store.due(now, kind) if self._still_due(due.key, now))
 
     def due_keys(self, now: datetime, kind: str) -> Iterator[str]:
-        return self.store.due_keys(now, kind)
+        return (key for key in self.store.due_keys(now, kind) if self._still_due(key, now))
+
+    def _still_due(self, key: str, now: datetime) -> bool:
+        mine = self.written.get(key)
+        return mine is None or (mine.next_action_at is not None and mine.next_action_at <= now)
 
     def worklist(self, collector: str | None, limit: int) -> list[Account]:
         return self.store.worklist(collector, limit)
@@ -126,27 +133,57 @@ SHOWN_SENDS = 10  # sends listed one by one (each can be held back from Slack); 
 
 @dataclass(frozen=True)
 class Preview:
-    report: RunReport
+    report: RunReport  # every previewed run's, added up
     steps: Counter[tuple[str, str]]  # ("step 1", or "promise reminder"...: what is sent, channel) -> sends
     until: dict[str, datetime]  # deferred accounts -> when the rules allow their step
     hold: Hold | None = None  # a person's hold over the runs: nothing goes until it is released
     sends: tuple[PlannedSend, ...] = ()  # the first SHOWN_SENDS sends, in the run's order
+    runs: tuple[datetime, ...] = ()  # the instants previewed, one after another
 
 
 def preview_run(at: datetime, accounts: Accounts, log: SendLog, control: RunControl | None = None) -> Preview:
     """The reminder run due at `at`, as it would go then (its checks at `at`, the days approved so far), with
     nothing sent or written; a hold on the runs is shown beside what the run would do once it is released."""
+    return preview_runs((at,), accounts, log, control)
+
+
+def preview_day(day: date, accounts: Accounts, log: SendLog, control: RunControl | None = None) -> Preview:
+    """The day's hourly reminder runs (00:00 to 23:00 UTC), each as it would go at its hour: a step due at 10:00 in
+    Chicago is in the 16:00 run, one in Los Angeles in the 18:00 run."""
+    start = datetime.combine(day, time(0), UTC)
+    return preview_runs(tuple(start + timedelta(hours=h) for h in range(24)), accounts, log, control)
+
+
+def preview_runs(
+    runs: Sequence[datetime], accounts: Accounts, log: SendLog, control: RunControl | None = None
+) -> Preview:
+    """The runs at `runs`, one after another by the run's own code, each seeing what the ones before it would have
+    written (kept in memory, as is every claim), nothing sent or written; their reports added up."""
     kept = _Accounts(accounts)
     claims = _SendLog(log)
     nothing: Any = _Nothing()
     links = UnsubscribeLinks("https://preview.invalid/", secrets.token_bytes(32))  # made, never sent
-    senders = Senders(nothing, nothing, claims, lambda: at, links, lambda _: None, nothing, lambda *_: None,
-                      control=control)  # fmt: skip
-    report, _ = remind_due(at, kept, senders)  # an account it could not finish is in report.unfinished
+    total = RunReport(runs[0])
+    for at in runs:
+        clock: Callable[[], datetime] = partial(_same, at)
+        senders = Senders(nothing, nothing, claims, clock, links, lambda _: None, nothing, lambda *_: None,
+                          control=control)  # fmt: skip
+        report, _ = remind_due(at, kept, senders)  # an account it could not finish is in report.unfinished
+        _add(total, report)
     steps = Counter((_step_label(a, kept), a.channel) for a in claims.claimed)
     until = {k: a.defer_until for k, a in kept.written.items() if a.defer_until is not None}
     sends = tuple(_planned(a, kept) for a in claims.claimed[:SHOWN_SENDS])
-    return Preview(report, steps, until, control.hold_of() if control else None, sends)
+    return Preview(total, steps, until, control.hold_of() if control else None, sends, tuple(runs))
+
+
+def _same(at: datetime) -> datetime:
+    return at
+
+
+def _add(total: RunReport, report: RunReport) -> None:
+    total.outcomes.update(report.outcomes)
+    for name in ("sent", "stopped", "unsettled", "unfinished", "failed", "held"):
+        getattr(total, name).extend(getattr(report, name))
 
 
 def _planned(attempt: SendAttempt, kept: _Accounts) -> PlannedSend:
@@ -169,7 +206,12 @@ def preview_text(preview: Preview) -> str:
     """The preview as a collector reads it (account keys and rule ids only: no debtor data), under 3,000
     characters whatever the run's size."""
     report = preview.report
-    lines = [f":crystal_ball: Reminder run at {report.at:%Y-%m-%d %H:%M} UTC, previewed: nothing was sent."]
+    if len(preview.runs) > 1:
+        first, last = preview.runs[0], preview.runs[-1]
+        when = f"The {len(preview.runs)} hourly reminder runs of {first:%Y-%m-%d} ({first:%H:%M} to {last:%H:%M} UTC)"
+    else:
+        when = f"Reminder run at {report.at:%Y-%m-%d %H:%M} UTC"
+    lines = [f":crystal_ball: {when}, previewed: nothing was sent."]
     if preview.hold is not None:
         lines.append(held_text(preview.hold) + " Once released, the run would do this:")
     outcomes = outcome_counts(report.outcomes)

@@ -27,7 +27,7 @@ from shared.db.models import AccountItem
 from shared.db.sends import DynamoSendLog
 from shared.domain.errors import IncompleteRunError
 from shared.domain.state import recompute
-from shared.reminders.preview import preview_run
+from shared.reminders.preview import preview_day, preview_run, preview_text
 from tests.factories import account
 from tests.support import deliver_notices
 
@@ -402,6 +402,33 @@ def test_preview_shows_what_the_run_then_does_and_writes_or_sends_nothing(load_h
     assert preview.report.stopped == report["stopped"] and dict(preview.report.held_by) == report["held_by"]
     assert preview.steps == {("step 1", "email"): 1}
     assert preview.until == {seeded[1].key: account_repo.get_account(seeded[1].key).defer_until}
+
+
+def test_a_days_preview_is_what_its_hourly_runs_then_do_across_zones(load_handler):
+    # Given steps due at 10:00 local on the 23rd in Chicago, Denver and Los Angeles (16:00, 17:00, 18:00 UTC), and
+    # one due the next day
+    handler = load_handler("functions.reminders.handler")
+    zones = {"C-CHI": ("America/Chicago", "IL", 16), "C-DEN": ("America/Denver", "CO", 17),
+             "C-LAX": ("America/Los_Angeles", "CA", 18), "C-TOMORROW": ("America/Chicago", "IL", 16 + 24)}  # fmt: skip
+    seeded = [account(ref, due=FRESH, tz=tz, state=state,
+                      next_action_at=datetime(2026, 11, 23, tzinfo=UTC) + timedelta(hours=hours))
+              for ref, (tz, state, hours) in zones.items()]  # fmt: skip
+    account_repo.put_new_accounts(seeded)
+    # When the 23rd is previewed
+    preview = preview_day(date(2026, 11, 23), DynamoAccounts(), DynamoSendLog())
+    assert _sent() == []
+    # And then its hourly runs come, one after another
+    sent: list[str] = []
+    outcomes: Counter[str] = Counter()
+    for hour in range(24):
+        report = _run(handler, datetime(2026, 11, 23, hour, tzinfo=UTC))
+        sent += report["sent"]
+        outcomes.update(report["outcomes"])
+    # Then the preview showed exactly those runs: the three due that day, each in its own hour's run, not tomorrow's
+    assert len(preview.runs) == 24 and preview.runs[16] == datetime(2026, 11, 23, 16, tzinfo=UTC)
+    assert dict(preview.report.outcomes) == dict(outcomes) == {"sent": 3}
+    assert preview.report.sent == sent == [seeded[0].key, seeded[1].key, seeded[2].key]
+    assert "The 24 hourly reminder runs of 2026-11-23 (00:00 to 23:00 UTC)" in preview_text(preview)
 
 
 def test_a_creditors_own_cadence_sends_its_courtesy_step_before_the_due_date(load_handler):

@@ -139,10 +139,10 @@ def test_log_call_outside_hours_is_kept_flagged_and_reported(slack, recorder, mo
 
 
 def test_a_first_conversation_is_the_initial_communication_a_call_nobody_answered_is_not(slack, recorder, monkeypatch):
-    # Given two accounts never contacted, and calls logged at 10:30 in Chicago
+    # Given two consumer debts a debt collector holds, never contacted, and calls logged at 10:30 in Chicago
     import functions.slack.listeners.collect as collect
 
-    account_repo.put_new_accounts([account("C-1001"), account("C-1002")])
+    account_repo.put_new_accounts([account(ref, collector_role="third_party") for ref in ("C-1001", "C-1002")])
     monkeypatch.setattr(collect, "_now", lambda: datetime(2026, 11, 24, 16, 30, tzinfo=UTC))
     # When the collector logs a conversation on one, and a call nobody answered on the other
     slack("log C-1001 call talked explained the balance")

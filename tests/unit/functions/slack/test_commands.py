@@ -247,12 +247,12 @@ def test_usage_text_known_and_unknown_names() -> None:
     ("text", "at"),
     [
         ("reminders preview", None),
-        ("reminders preview 2026-12-04", datetime(2026, 12, 4, 15, 0, tzinfo=UTC)),
+        ("reminders preview 2026-12-04", date(2026, 12, 4)),  # the day's hourly runs
         ("reminders preview 2026-12-04T21:30Z", datetime(2026, 12, 4, 21, 30, tzinfo=UTC)),
         ("reminders PREVIEW 2026-12-04T16:30-05:00", datetime(2026, 12, 4, 21, 30, tzinfo=UTC)),
     ],
 )
-def test_parse_reminders_preview_takes_now_a_date_or_an_instant(text: str, at: datetime | None) -> None:
+def test_parse_reminders_preview_takes_now_a_date_or_an_instant(text: str, at: datetime | date | None) -> None:
     command = parse_command(text)
     assert command.name == "reminders" and parse_preview(command.args) == at
 
