@@ -27,3 +27,5 @@ class Settings(BaseFunctionSettings):
     part_size: int = Field(default=50, ge=1, le=500)  # accounts a message (the message stays far under 256 KB)
     workers: int = Field(default=4, ge=2, le=1000)
     send_rate: float = Field(default=14.0, gt=0)
+    # The number texts go from (E.164), whose two-way channel is the inbound-texts topic; empty: SNS chooses
+    sms_origination_number: str = Field(default="", pattern=r"^(\+[1-9][0-9]{6,14})?$")

@@ -85,7 +85,8 @@ def _senders(pace: Callable[[], object] = lambda: None) -> Senders:
     # Read per run (cached five minutes), not at cold start: delivery events need no key.
     links = UnsubscribeLinks(settings.unsubscribe_url, signing_key(secret(settings.unsubscribe_key_param)))
     letters = LetterBox(S3Store(settings.bucket_name))
-    return Senders(mailer, OneTrySnsSms(), DynamoSendLog(), clock, links, letters=letters, pace=pace,
+    texts = OneTrySnsSms(settings.sms_origination_number)
+    return Senders(mailer, texts, DynamoSendLog(), clock, links, letters=letters, pace=pace,
                    control=DynamoRunControl())  # fmt: skip
 
 

@@ -87,12 +87,14 @@ class TaggedSesMailer:
 
 
 class OneTrySnsSms:
+    """Texts through SNS, transactional, from `origination` when set (the number whose two-way channel brings the
+    replies, STOP among them, to Arrears; empty: SNS picks one of the account's numbers)."""
+
+    def __init__(self, origination: str = "") -> None:
+        self.origination = origination
+
     def send_sms(self, to: str, body: str) -> str:
-        return _call(
-            "sns",
-            "publish",
-            "SNS text message",
-            PhoneNumber=to,
-            Message=body,
-            MessageAttributes={"AWS.SNS.SMS.SMSType": {"DataType": "String", "StringValue": "Transactional"}},
-        )
+        attributes = {"AWS.SNS.SMS.SMSType": {"DataType": "String", "StringValue": "Transactional"}}
+        if self.origination:
+            attributes["AWS.MM.SMS.OriginationNumber"] = {"DataType": "String", "StringValue": self.origination}
+        return _call("sns", "publish", "SNS text message", PhoneNumber=to, Message=body, MessageAttributes=attributes)

@@ -144,6 +144,23 @@ def test_a_reply_that_is_not_an_opt_out_is_kept_as_an_inbound_text_and_texts_go_
     assert [number for _, number, _ in _texts()] == [NUMBER, NUMBER]
 
 
+def test_texts_go_from_the_number_whose_two_way_channel_hears_the_replies(load_handler):
+    # Given the stack's origination number set (its two-way channel is the inbound-texts topic)
+    handler = load_handler("functions.reminders.handler", SMS_ORIGINATION_NUMBER=OURS)
+    published: list[dict[str, Any]] = []
+    one_try_client("sns").meta.events.register(
+        "provide-client-params.sns.Publish", lambda params, **_: published.append(params)
+    )
+    _texted_debtor()
+    # When the text step goes out
+    assert _run(handler, MORNING)["outcomes"] == {"sent": 1}
+    # Then it is sent from that number, as a transactional text, so a STOP in reply comes back to Arrears
+    (params,) = published
+    attributes = params["MessageAttributes"]
+    assert attributes["AWS.MM.SMS.OriginationNumber"] == {"DataType": "String", "StringValue": OURS}
+    assert attributes["AWS.SNS.SMS.SMSType"]["StringValue"] == "Transactional" and params["PhoneNumber"] == NUMBER
+
+
 def test_a_text_from_a_number_no_reminder_texted_changes_nothing(load_handler):
     handler = load_handler("functions.reminders.handler")
     debt = _texted_debtor()  # never texted: no run
