@@ -133,27 +133,25 @@ def build_notice(
     """The notice for the `numbers` invoices of `account`, mailed on the first mail day from `now`, or with an
     `email` address sent there at `now` (dated the debtor's day: the day the information is provided); `observed`:
     the validation period skips observed holidays too (the creditor's `validation_holidays` policy)."""
-    debts = _debt_lines(account, numbers)
     zone = account.timezone or FALLBACK_ZONE
     day = now.astimezone(ZoneInfo(zone)).date() if email else mail_date(now)
     third_party = account.collector_role == "third_party"
+    return _addressed(
+        account, sender, kind="validation" if third_party else "first_party", mail_date=day,
+        period_end=validation_period_end(day, observed) if third_party else None, debts=_debt_lines(account, numbers),
+        emailed_at=now if email else None, emailed_to=email,
+    )  # fmt: skip
+
+
+def _addressed(account: Account, sender: Letterhead, **content: Any) -> Notice:
+    """A letter from `sender` to the account's debtor at its postal address, in the debtor's language (else the
+    letterhead's) and zone, with `content`."""
     language = account.preferences.get("language") or sender.language
     return Notice(
-        kind="validation" if third_party else "first_party",
-        language=language if language in LANGUAGES else "en",
-        account_key=account.key,
-        account_id=account.account_id,
-        creditor=account.creditor,
-        consumer=account.debtor,
-        postal=Postal.of(account.address or {}),
-        sender=sender,
-        mail_date=day,
-        period_end=validation_period_end(day, observed) if third_party else None,
-        debts=debts,
-        zone=zone,
-        emailed_at=now if email else None,
-        emailed_to=email,
-    )
+        language=language if language in LANGUAGES else "en", account_key=account.key, account_id=account.account_id,
+        creditor=account.creditor, consumer=account.debtor, postal=Postal.of(account.address or {}), sender=sender,
+        zone=account.timezone or FALLBACK_ZONE, **content,
+    )  # fmt: skip
 
 
 def _debt_lines(account: Account, numbers: list[str] | None = None) -> tuple[DebtLine, ...]:
@@ -176,25 +174,11 @@ def build_letter(
 ) -> Notice:
     """The dunning letter `template` of a cadence's letter step for every open invoice of `account`, mailed on the
     first mail day from `now`, with how to pay (`payment`: the account's link and the creditor's instructions)."""
-    language = account.preferences.get("language") or sender.language
-    return Notice(
-        kind="dunning",
-        language=language if language in LANGUAGES else "en",
-        account_key=account.key,
-        account_id=account.account_id,
-        creditor=account.creditor,
-        consumer=account.debtor,
-        postal=Postal.of(account.address or {}),
-        sender=sender,
-        mail_date=mail_date(now),
-        period_end=None,
-        debts=_debt_lines(account),
-        zone=account.timezone or FALLBACK_ZONE,
-        template=template,
-        third_party=account.collector_role == "third_party" and account.account_type == "consumer",
-        payment_link=payment[0],
-        payment_instructions=payment[1],
-    )
+    return _addressed(
+        account, sender, kind="dunning", mail_date=mail_date(now), period_end=None, debts=_debt_lines(account),
+        template=template, third_party=account.collector_role == "third_party" and account.account_type == "consumer",
+        payment_link=payment[0], payment_instructions=payment[1],
+    )  # fmt: skip
 
 
 def notice_email(account: Account, sender: Letterhead) -> str | None:

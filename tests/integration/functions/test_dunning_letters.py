@@ -18,7 +18,7 @@ from shared.db import accounts as account_repo
 from shared.db import activity as activity_repo
 from shared.db import creditors as creditor_repo
 from tests.factories import account
-from tests.integration.functions.test_letters import LETTERS, MONDAY, _objects, _run
+from tests.integration.functions.test_letters import LETTERS, MONDAY, _objects, _run, run_dying_before_settling
 
 FRIDAY_LATE = datetime(2026, 11, 20, 21, 30, tzinfo=UTC)  # 15:30 in Chicago, after the mail vendor's 16:00 ET cut-off
 NOTICED = {  # the validation notice went by letter in October: the cadence's later steps may follow
@@ -94,14 +94,7 @@ def test_without_a_postal_address_the_letter_step_falls_back_to_email(load_handl
 def test_a_dunning_letter_stored_before_the_run_died_is_confirmed_not_made_again(load_handler, monkeypatch):
     handler = load_handler("functions.reminders.handler")
     debt = _letter_step_due()
-    from shared.db.sends import DynamoSendLog
-
-    def dies(self: Any, attempt: Any) -> None:
-        raise SystemExit("killed")
-
-    with monkeypatch.context() as patched, pytest.raises(SystemExit):
-        patched.setattr(DynamoSendLog, "settle", dies)
-        _run(handler, MONDAY)
+    run_dying_before_settling(handler, MONDAY, monkeypatch)
     # When the next run comes, a minute later
     report = _run(handler, MONDAY + timedelta(minutes=1))
     # Then it finds the stored letter, settles it as sent and moves the account on: one PDF, listed once

@@ -45,6 +45,18 @@ def _objects(prefix: str = "letters/") -> dict[str, bytes]:
     return {key: s3.get_object(Bucket=BUCKET, Key=key)["Body"].read() for key in keys}
 
 
+def run_dying_before_settling(handler: Any, at: datetime, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The run at `at`, killed after its send (a letter stored, an email sent) and before its outcome is recorded."""
+    from shared.db.sends import DynamoSendLog
+
+    def dies(self: Any, attempt: Any) -> None:
+        raise SystemExit("killed")
+
+    with monkeypatch.context() as patched, pytest.raises(SystemExit):
+        patched.setattr(DynamoSendLog, "settle", dies)
+        _run(handler, at)
+
+
 def _texts() -> list[tuple[str, str]]:
     return [(m[0], m[1]) for m in sns_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sms_messages.values()]
 
@@ -99,14 +111,7 @@ def test_a_letter_whose_pdf_was_stored_before_the_run_died_is_mailed_once(load_h
     # Given the run dies after the letter's PDF and row were stored, before its outcome was recorded
     handler = load_handler("functions.reminders.handler")
     debt = _third_party_debt()
-    from shared.db.sends import DynamoSendLog
-
-    def dies(self: Any, attempt: Any) -> None:
-        raise SystemExit("killed")
-
-    with monkeypatch.context() as patched, pytest.raises(SystemExit):
-        patched.setattr(DynamoSendLog, "settle", dies)
-        _run(handler, MONDAY)
+    run_dying_before_settling(handler, MONDAY, monkeypatch)
     assert len([k for k in _objects() if k.endswith(".pdf")]) == 1
     # When the next run comes (a minute later)
     report = _run(handler, MONDAY + timedelta(minutes=1))
