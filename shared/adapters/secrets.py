@@ -52,6 +52,7 @@ def _from_ssm(names: tuple[str, ...], fresh: bool) -> tuple[str, ...]:
     """One name: GetParameter, as the extension calls it. Several (the Slack function's two): one GetParameters call
     for all of them. Each role grants the one action its function calls. Decrypted, cached five minutes."""
     from aws_lambda_powertools.utilities import parameters
+    from botocore.exceptions import BotoCoreError, ClientError
 
     if len(names) == 1:
         try:
@@ -65,7 +66,8 @@ def _from_ssm(names: tuple[str, ...], fresh: bool) -> tuple[str, ...]:
         found = parameters.get_parameters_by_name(
             {name: {} for name in names}, decrypt=True, max_age=CACHE_S, raise_on_error=False
         )
-    except parameters.exceptions.GetParameterError as exc:
+    except (parameters.exceptions.GetParameterError, ClientError, BotoCoreError) as exc:
+        # the batch call lets the client's own errors through (access denied, throttled, no connection)
         raise UpstreamUnavailableError(f"SSM did not give the parameters {', '.join(names)}") from exc
     missing = [name for name in names if name not in found or name in found.get("_errors", [])]
     if missing:

@@ -132,6 +132,25 @@ def test_from_ssm_the_slack_functions_two_secrets_are_one_get_parameters_call_ca
         parameters.ssm.DEFAULT_PROVIDERS["ssm"] = client
 
 
+@pytest.mark.parametrize("code", ["AccessDeniedException", "ThrottlingException"])
+def test_from_ssm_a_refused_batch_read_is_an_upstream_error_naming_the_parameters(ssm: Any, code: str) -> None:
+    # Given SSM refusing the GetParameters call (a role without the grant, throttling at a burst of restores)
+    from aws_lambda_powertools.utilities import parameters
+    from botocore.stub import Stubber
+
+    parameters.clear_caches()
+    environment = {key: value for key, value in os.environ.items() if key != secrets.PORT_VARIABLE}
+    with mock.patch.dict(os.environ, environment, clear=True):
+        secrets.secrets(SIGNING, BOT)  # the provider and its client, as at Init
+        stub = Stubber(parameters.ssm.DEFAULT_PROVIDERS["ssm"].client)  # type: ignore[attr-defined]
+        stub.add_client_error("get_parameters", service_error_code=code, http_status_code=400)
+        with stub, pytest.raises(UpstreamUnavailableError, match=f"SSM did not give the parameters {SIGNING}"):
+            # When they are read fresh (after a SnapStart restore)
+            secrets.secrets(SIGNING, BOT, fresh=True)
+    # Then it is the error the Slack function's restore hook handles (it keeps the snapshot's secrets)
+    parameters.clear_caches()
+
+
 def test_a_cold_start_that_asks_before_the_extension_listens_waits_for_it(ssm: Any) -> None:
     # Given a port nobody listens on yet: the runtime's Init may start before the extension's server
     port = _free_port()
