@@ -49,6 +49,10 @@ def _content_flags(proposed: ProposedContact, account: Account) -> dict[str, Any
 
 def _debt(account: Account, invoice: Invoice) -> dict[str, Any]:
     notices = account.flags.get("validation_notices") or {}
+    notice = notices.get(invoice.number)
+    if notice is None and account.collector_role != "third_party":
+        # A creditor's own notice goes once, for the account: an invoice added since is covered by it
+        notice = min((n for n in notices.values() if n.get("kind") == "first_party"), key=_sent, default=None)
     return {
         "id": invoice.number,
         "kind": "invoice",
@@ -60,9 +64,13 @@ def _debt(account: Account, invoice: Invoice) -> dict[str, Any]:
         "last_payment_date": None,
         "sol_expires_on": None,
         "initial_communication_at": account.flags.get("initial_communication_at"),
-        "validation_notice": notices.get(invoice.number),
+        "validation_notice": notice,
         "payment_plan": None,
     }
+
+
+def _sent(notice: dict[str, Any]) -> str:
+    return str(notice.get("sent_at") or "")
 
 
 def history_event(activity: Activity) -> dict[str, Any]:

@@ -247,6 +247,8 @@ def mailed_flags(account: Account, notice: Notice) -> dict[str, Any]:
     the engine's REGF-VALIDATION-TIMING waits for, so the cadence goes on after it (a dispute within its period
     holds collection, as for a collector)."""
     sent = notice.sent_at.strftime("%Y-%m-%dT%H:%M:%SZ")
+    if notice.kind == "dunning":  # a later letter: a communication like any other, no notice
+        return communicated(account, notice.sent_at).flags
     flags = dict(account.flags)
     earlier = flags.get("initial_communication_at")
     flags["initial_communication_at"] = min(earlier, sent) if earlier else sent

@@ -148,11 +148,15 @@ def test_a_creditors_own_first_letter_lets_its_later_steps_go(load_handler):
     debt = account(due=date(2026, 11, 20), next_action_at=MONDAY - timedelta(hours=1))
     account_repo.put_new_accounts([debt])
     assert debt.collector_role == "first_party" and _run(handler, MONDAY)["outcomes"] == {"mailed": 1}
-    # When the cadence's later steps come due, past the 5 days Regulation F (applied by policy) gives a notice
+    # When the cadence's later steps come due, past the 5 days Regulation F (applied by policy) gives a notice,
+    # and a second invoice arrives between them
     kept = account_repo.get_account(debt.key)
     steps = [_run(handler, kept.next_action_at)]
+    later = account_repo.get_account(debt.key)
+    invoices = (*later.invoices, replace(later.invoices[0], number="INV-NEW"))
+    account_repo.put_new_accounts([replace(later, invoices=invoices)])
     steps.append(_run(handler, account_repo.get_account(debt.key).next_action_at))
-    # Then they go: the creditor's own notice is what the notice rule waits for
+    # Then they go: the creditor's own notice, once for the account, is what the notice rule waits for
     assert [step["outcomes"] for step in steps] == [{"sent": 1}, {"sent": 1}]
 
 
