@@ -107,6 +107,11 @@ def parse_cadence(
             channels += tuple(c for c in IMPLIED_FALLBACK.get(channels[0], ()) if has_template(str(template), c))
         minimum, attempts, gap = _limits(item, where)
         steps.append(Step(offset, channels[0], str(template), minimum, attempts, gap, channels[1:]))
+    finals = [n for n, step in enumerate(steps, start=1) if step.template == "final" and step.channel != "call"]
+    later = [n for n, step in enumerate(steps, start=1) if finals and n > finals[0] and step.channel != "call"]
+    if later:
+        raise InvalidInputError(f"{name} step {finals[0]}: template 'final' says no reminder follows it, but step "
+                                f"{later[0]} sends one: make 'final' the last step that sends")  # fmt: skip
     return tuple(steps)
 
 

@@ -67,6 +67,8 @@ class Notice:
     third_party: bool = False  # a dunning letter from a debt collector prints the debt collector's disclosure
     payment_link: str = ""  # a dunning letter's: how to pay (the creditor's `collections.payment`)
     payment_instructions: str = ""
+    noticed_on: date | None = None  # a dunning letter's: the validation notice whose period is still open
+    rights_until: date | None = None  # and that period's end: the letter says the rights stand until then
 
     @property
     def totals(self) -> dict[str, Money]:
@@ -173,12 +175,31 @@ def build_letter(
     account: Account, sender: Letterhead, template: str, now: datetime, payment: tuple[str, str] = ("", "")
 ) -> Notice:
     """The dunning letter `template` of a cadence's letter step for every open invoice of `account`, mailed on the
-    first mail day from `now`, with how to pay (`payment`: the account's link and the creditor's instructions)."""
+    first mail day from `now`, with how to pay (`payment`: the account's link and the creditor's instructions).
+    While a validation period of its debts is still open on the mail date, the letter says the rights of that
+    notice stand until its end (1006.38(b): no collection letter may overshadow them)."""
+    day = mail_date(now)
+    noticed_on, rights_until = _open_period(account, day)
     return _addressed(
-        account, sender, kind="dunning", mail_date=mail_date(now), period_end=None, debts=_debt_lines(account),
+        account, sender, kind="dunning", mail_date=day, period_end=None, debts=_debt_lines(account),
         template=template, third_party=account.collector_role == "third_party" and account.account_type == "consumer",
-        payment_link=payment[0], payment_instructions=payment[1],
+        payment_link=payment[0], payment_instructions=payment[1], noticed_on=noticed_on, rights_until=rights_until,
     )  # fmt: skip
+
+
+def _open_period(account: Account, day: date) -> tuple[date | None, date | None]:
+    """The latest validation period of the account's open invoices still open on `day`: its notice's date (in the
+    debtor's zone) and its end; (None, None) when none is."""
+    notices = account.flags.get("validation_notices") or {}
+    open_numbers = {i.number for i in account.open_invoices()}
+    periods = [(date.fromisoformat(n["period_end"]), str(n["sent_at"])) for number, n in notices.items()
+               if number in open_numbers and n.get("period_end")]  # fmt: skip
+    open_periods = [(end, sent) for end, sent in periods if end >= day]
+    if not open_periods:
+        return None, None
+    end, sent = max(open_periods)
+    zone = ZoneInfo(account.timezone or FALLBACK_ZONE)
+    return datetime.fromisoformat(sent.replace("Z", "+00:00")).astimezone(zone).date(), end
 
 
 def notice_email(account: Account, sender: Letterhead) -> str | None:

@@ -280,8 +280,8 @@ def test_a_step_lists_its_channels_in_the_order_they_are_tried():
     cadence = parse_settings({"collections": {"letters": LETTERHEAD, "cadence": [
         {"offset_days": 1, "channel": ["sms"], "template": "nudge"},
         {"offset_days": 15, "channel": ["email", "sms"], "template": "nudge"},
-        {"offset_days": 45, "channel": ["letter", "email"], "template": "final"},
-        {"offset_days": 60, "channel": "letter", "template": "firm"},
+        {"offset_days": 45, "channel": ["letter", "email"], "template": "firm"},
+        {"offset_days": 60, "channel": "letter", "template": "final"},
     ]}}).cadence_for("consumer")  # fmt: skip
     # A list is the order, and nothing else: a text alone has no email after it
     assert [step.channels for step in cadence] == [("sms",), ("email", "sms"), ("letter", "email"), ("letter",)]
@@ -334,6 +334,8 @@ def test_spacing_after_the_last_contact_is_the_steps_own():
         ([{"offset_days": 1, "channel": ["email", "sms"], "template": "friendly"}], "step 1: there is no sms template"),
         ([{"offset_days": 1, "channel": ["letter"], "template": "friendly"}], "step 1: there is no letter template"),
         ([{"offset_days": 1, "channel": "letter", "template": "_letter"}], "step 1: there is no letter template"),
+        ([{"offset_days": 30, "channel": "email", "template": "final"},
+          {"offset_days": 45, "channel": "email", "template": "firm"}], "step 1: template 'final' says no reminder"),
         ([{"offset_days": 1, "channel": "sms", "template": "friendly"}], "step 1: there is no sms template"),
         ([{"offset_days": 1, "channel": "email", "template": "../../etc/passwd"}], "there is no email template"),
         ([{"offset_days": 1, "channel": "call", "template": "call me <b>"}], "step 1: there is no call template"),

@@ -187,6 +187,21 @@ def test_a_dunning_letter_reads_back_with_what_is_owed_how_late_and_how_to_pay()
     assert not re.search(r"lawsuit|legal action|sue\b", text, re.IGNORECASE)
 
 
+def test_a_dunning_letter_within_the_validation_period_says_its_rights_stand_until_the_end():
+    # Given the validation notice mailed on 6 November, its period open until 16 December
+    notice = {"sent_at": "2026-11-06T18:00:00Z", "channel": "letter", "period_end": "2026-12-16"}
+    noticed = consumer(flags={"initial_communication_at": notice["sent_at"], "validation_notices": {"INV-1": notice}})
+    # When a letter step comes on 16 November, and another after the period ends
+    inside = text_of(render_letter(build_letter(noticed, SENDER, "firm", datetime(2026, 11, 16, 15, tzinfo=UTC))).pdf)
+    after = text_of(render_letter(build_letter(noticed, SENDER, "firm", datetime(2026, 12, 17, 15, tzinfo=UTC))).pdf)
+    # Then the first says the notice's rights are unchanged and until when (no overshadowing); the later one has
+    # no such paragraph
+    assert ("This letter does not change the rights described in our notice of November 6, 2026: you may still "
+            "dispute all or part of the debt, or ask for the name and address of the original creditor, until "
+            "December 16, 2026.") in inside  # fmt: skip
+    assert "Your rights are not affected" not in after
+
+
 def test_a_dunning_letter_in_spanish_and_a_first_partys_without_the_debt_collector_statement():
     at = datetime(2026, 11, 16, 15, 0, tzinfo=UTC)
     spanish = build_letter(replace(consumer(), preferences={"language": "es"}), SENDER, "firm", at)
