@@ -158,18 +158,24 @@ def preview_runs(
     runs: Sequence[datetime], accounts: Accounts, log: SendLog, control: RunControl | None = None
 ) -> Preview:
     """The runs at `runs`, one after another by the run's own code, each seeing what the ones before it would have
-    written (kept in memory, as is every claim), nothing sent or written; their reports added up."""
+    written (kept in memory, as is every claim), nothing sent or written; each account reported once, at the
+    outcome of the last run that took it."""
     kept = _Accounts(accounts)
     claims = _SendLog(log)
     nothing: Any = _Nothing()
     links = UnsubscribeLinks("https://preview.invalid/", secrets.token_bytes(32))  # made, never sent
-    total = RunReport(runs[0])
+    last: dict[str, tuple[str, tuple[str, ...]]] = {}  # each account's outcome in the latest run that took it
     for at in runs:
         clock: Callable[[], datetime] = partial(_same, at)
         senders = Senders(nothing, nothing, claims, clock, links, lambda _: None, nothing, lambda *_: None,
                           control=control)  # fmt: skip
         report, _ = remind_due(at, kept, senders)  # an account it could not finish is in report.unfinished
-        _add(total, report)
+        for key, taken in report.by_key.items():
+            last.pop(key, None)
+            last[key] = taken
+    total = RunReport(runs[0])  # each account once, at its last outcome (one waiting all day is one, not 24)
+    for key, (outcome, rules) in last.items():
+        total.add(key, outcome, rules)
     steps = Counter((_step_label(a, kept), a.channel) for a in claims.claimed)
     until = {k: a.defer_until for k, a in kept.written.items() if a.defer_until is not None}
     sends = tuple(_planned(a, kept) for a in claims.claimed[:SHOWN_SENDS])
@@ -178,12 +184,6 @@ def preview_runs(
 
 def _same(at: datetime) -> datetime:
     return at
-
-
-def _add(total: RunReport, report: RunReport) -> None:
-    total.outcomes.update(report.outcomes)
-    for name in ("sent", "stopped", "unsettled", "unfinished", "failed", "held"):
-        getattr(total, name).extend(getattr(report, name))
 
 
 def _planned(attempt: SendAttempt, kept: _Accounts) -> PlannedSend:

@@ -57,6 +57,7 @@ class RunReport:
     failed: list[str] = field(default_factory=list)  # accounts whose send the provider refused; still due
     held: list[tuple[str, str, tuple[str, ...]]] = field(default_factory=list)  # (account, outcome, rules)
     letter_days: list[date] = field(default_factory=list)  # mail dates it put or found letters on
+    by_key: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)  # each account's outcome, rules
 
     @property
     def held_by(self) -> Counter[str]:
@@ -67,6 +68,7 @@ class RunReport:
         return RunTotals(self.at, Counter(self.outcomes), self.held_by, list(self.stopped), list(self.letter_days))
 
     def add(self, key: str, outcome: str, rules: tuple[str, ...] = ()) -> None:
+        self.by_key[key] = (outcome, rules)
         self.outcomes[outcome] += 1
         if rules:
             self.held.append((key, outcome, rules))

@@ -24,6 +24,7 @@ from shared.db import creditors as creditor_repo
 from shared.db import keys
 from shared.db.accounts import DynamoAccounts
 from shared.db.models import AccountItem
+from shared.db.runs import DynamoRunControl
 from shared.db.sends import DynamoSendLog
 from shared.domain.errors import IncompleteRunError
 from shared.domain.state import recompute
@@ -429,6 +430,19 @@ def test_a_days_preview_is_what_its_hourly_runs_then_do_across_zones(load_handle
     assert dict(preview.report.outcomes) == dict(outcomes) == {"sent": 3}
     assert preview.report.sent == sent == [seeded[0].key, seeded[1].key, seeded[2].key]
     assert "The 24 hourly reminder runs of 2026-11-23 (00:00 to 23:00 UTC)" in preview_text(preview)
+
+
+def test_a_days_preview_counts_an_account_waiting_all_day_once(load_handler):
+    # Given a creditor whose runs wait for a manager's approval, and one of its steps due at 16:00 UTC
+    load_handler("functions.reminders.handler")
+    creditor_repo.put_policy("acme", {"collections": {"run_approval": True}}, "test", MORNING)
+    waiting = account(due=FRESH, next_action_at=datetime(2026, 11, 23, 16, tzinfo=UTC))
+    account_repo.put_new_accounts([waiting])
+    # When the day is previewed (each of its runs from 16:00 on finds the step due and unapproved)
+    preview = preview_day(date(2026, 11, 23), DynamoAccounts(), DynamoSendLog(), DynamoRunControl())
+    # Then it is one account waiting for the day's approval, not one a run
+    assert dict(preview.report.outcomes) == {"awaiting-approval": 1}
+    assert "1 waiting for the day's approval" in preview_text(preview)
 
 
 def test_a_creditors_own_cadence_sends_its_courtesy_step_before_the_due_date(load_handler):
