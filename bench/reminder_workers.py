@@ -177,7 +177,9 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     calls = count_api_calls()
     if args.one_table:
-        (workers,) = (int(w) for w in args.workers.split(","))
+        if "," in args.workers:
+            parser.error("--one-table takes one worker count, e.g. --workers 16")
+        workers = int(args.workers)
         with _moto(args.accounts, args.due) as (handler, url):
             runs = [_run(handler, url, args.due, None, calls, NOW)]
             left = args.due - runs[0].sent

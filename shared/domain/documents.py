@@ -3,11 +3,39 @@
 from __future__ import annotations
 
 import json
+import re
+from functools import cache
 from typing import Any
 
 from shared.domain.errors import InvalidInputError
 
 FORMATS = ("json", "yaml", "yml")
+
+
+_SEXAGESIMAL_OR_OCTAL = re.compile(r"^[-+]?(?:[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?|0[0-7_]+)$")
+
+
+@cache
+def _loader() -> type:
+    """YAML's safe loader, but a time of day (`21:00`), which YAML 1.1 reads as a base-60 number (1260), and a
+    number with a leading zero (a ZIP code, `010`), which it reads as octal, stay the text that was written."""
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        pass
+
+    def number(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
+        text = loader.construct_scalar(node)
+        if _SEXAGESIMAL_OR_OCTAL.match(str(text)):
+            return text
+        constructor = (
+            yaml.SafeLoader.construct_yaml_int if node.tag.endswith(":int") else yaml.SafeLoader.construct_yaml_float
+        )
+        return constructor(loader, node)
+
+    Loader.add_constructor("tag:yaml.org,2002:int", number)
+    Loader.add_constructor("tag:yaml.org,2002:float", number)
+    return Loader
 
 
 def load_document(text: str, fmt: str, what: str) -> dict[str, Any]:
@@ -18,7 +46,8 @@ def load_document(text: str, fmt: str, what: str) -> dict[str, Any]:
     if fmt not in FORMATS:
         raise InvalidInputError(f"{what} format {fmt!r} is not 'json' or 'yaml'")
     try:
-        data = json.loads(text) if fmt == "json" else json.loads(json.dumps(yaml.safe_load(text), default=str))
+        loaded = json.loads(text) if fmt == "json" else yaml.load(text, _loader())  # noqa: S506 - a SafeLoader
+        data = loaded if fmt == "json" else json.loads(json.dumps(loaded, default=str))
     except json.JSONDecodeError as exc:
         raise InvalidInputError(f"{what} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from exc
     except yaml.YAMLError as exc:

@@ -263,7 +263,8 @@ def test_invalid_policy_file_is_refused_with_reason_in_slack(intake, recorder):
 
 def test_a_policy_file_may_be_yaml_and_a_yaml_mistake_is_named_by_line(intake, recorder):
     # Given acme's dunning cadence written as YAML, a letter step among its steps
-    policy = b"""collections:
+    policy = b"""time_window: {start: 09:00, end: 20:00}
+collections:
   letters:
     name: Acme Collections
     address: [PO Box 1, "Austin, TX 78765"]
@@ -276,7 +277,9 @@ def test_a_policy_file_may_be_yaml_and_a_yaml_mistake_is_named_by_line(intake, r
     assert run(intake, put("policies/acme.yaml", policy)) == {"policies/acme.yaml": "policy-updated"}
     broken = run(intake, put("policies/globex.yml", b"collections:\n  cadence: [\n    {offset_days: 1\n"))
     # Then acme's cadence is the one it wrote, and globex's file is refused naming where YAML broke
-    steps = parse_settings(creditor_repo.get_policy("acme")).cadence_for("consumer")
+    stored = creditor_repo.get_policy("acme")
+    assert stored["time_window"] == {"start": "09:00", "end": "20:00"}  # times of day, not YAML 1.1's base 60
+    steps = parse_settings(stored).cadence_for("consumer")
     assert [(step.offset_days, step.channels) for step in steps] == [(1, ("email",)), (45, ("letter", "email"))]
     assert broken == {"policies/globex.yml": "policy-rejected"}
     alert = recorder.wait_for(lambda c: c.method == "chat.postMessage" and "globex.yml" in c.params.get("text", ""))
