@@ -91,6 +91,19 @@ def test_without_a_postal_address_the_letter_step_falls_back_to_email(load_handl
     assert _emails() == ["c-1001@example.com"] and _objects() == {}
 
 
+def test_a_letter_the_rules_refuse_falls_back_to_email_and_the_refusal_is_kept(load_handler):
+    # Given a debtor who asked in writing not to be written to by letter
+    handler = load_handler("functions.reminders.handler")
+    no_letters = {"channel": "letter", "requested_at": "2026-11-02T15:00:00Z", "written": True}
+    debt = _letter_step_due(preferences={"no_contact_channels": [no_letters]})
+    # When the letter step comes due
+    assert _run(handler, MONDAY)["outcomes"] == {"sent": 1}
+    # Then no letter is made: the step's next channel, email, carries it, and the letter's refusal is in the history
+    assert _emails() == ["c-1001@example.com"] and _objects() == {}
+    decisions = [a for a in activity_repo.query_activity(debt.key) if a.kind == "compliance"]
+    assert sorted((d.channel, d.data["decision"]) for d in decisions) == [("email", "ALLOW"), ("letter", "BLOCK")]
+
+
 def test_a_dunning_letter_stored_before_the_run_died_is_confirmed_not_made_again(load_handler, monkeypatch):
     handler = load_handler("functions.reminders.handler")
     debt = _letter_step_due()

@@ -210,6 +210,9 @@ def test_a_dunning_letter_in_spanish_and_a_first_partys_without_the_debt_collect
         assert required in text, required
     own = text_of(render_letter(build_letter(consumer("first_party"), SENDER, "firm", at)).pdf)
     assert "Your account is past due" in own and "debt collector" not in own
+    # (nor a business debt's, which the debt-collection rules do not cover)
+    business = text_of(render_letter(build_letter(consumer(account_type="commercial"), SENDER, "firm", at)).pdf)
+    assert "Your account is past due" in business and "debt collector" not in business
 
 
 def test_a_dunning_letters_manifest_row_says_what_it_is():
