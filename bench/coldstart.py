@@ -114,7 +114,10 @@ class SsmStandIn(BaseHTTPRequestHandler):
         if target == "AmazonSSM.GetParameter":
             self._answer(200, {"Parameter": found[0]})
         else:
-            self._answer(200 if target == "AmazonSSM.GetParameters" else 400, {"Parameters": found})
+            # as SSM answers: the names it does not know are listed (none here)
+            self._answer(
+                200 if target == "AmazonSSM.GetParameters" else 400, {"Parameters": found, "InvalidParameters": []}
+            )
 
     def do_GET(self) -> None:
         SsmStandIn.extension["GetParameter"] += 1
