@@ -253,11 +253,15 @@ def communicated(account: Account, at: datetime) -> Account:
     debt (no validation notice: its first letter is the first-party notice) is unchanged here."""
     if account.collector_role != "third_party" or account.account_type != "consumer":
         return account
+    flags = _first_communication(account.flags, at)
+    return account if flags is account.flags else replace(account, flags=flags)
+
+
+def _first_communication(flags: dict[str, Any], at: datetime) -> dict[str, Any]:
+    """`flags` with `initial_communication_at` the earlier of what it holds and `at` (the same dict if unchanged)."""
     stamp = at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    earlier = account.flags.get("initial_communication_at")
-    if earlier and earlier <= stamp:
-        return account
-    return replace(account, flags={**account.flags, "initial_communication_at": stamp})
+    earlier = flags.get("initial_communication_at")
+    return flags if earlier and earlier <= stamp else {**flags, "initial_communication_at": stamp}
 
 
 def mailed_flags(account: Account, notice: Notice) -> dict[str, Any]:
@@ -267,12 +271,10 @@ def mailed_flags(account: Account, notice: Notice) -> dict[str, Any]:
     under the default policy, which applies Regulation F to a creditor's own consumer debt, it is the information
     the engine's REGF-VALIDATION-TIMING waits for, so the cadence goes on after it (a dispute within its period
     holds collection, as for a collector)."""
-    sent = notice.sent_at.strftime("%Y-%m-%dT%H:%M:%SZ")
     if notice.kind == "dunning":  # a later letter: a communication like any other, no notice
         return communicated(account, notice.sent_at).flags
-    flags = dict(account.flags)
-    earlier = flags.get("initial_communication_at")
-    flags["initial_communication_at"] = min(earlier, sent) if earlier else sent
+    sent = notice.sent_at.strftime("%Y-%m-%dT%H:%M:%SZ")
+    flags = dict(_first_communication(account.flags, notice.sent_at))
     if notice.kind in ("validation", "first_party") and not _bounced(account, notice.emailed_to):
         notices = dict(flags.get("validation_notices") or {})
         extra = {"to": notice.emailed_to, "attempt": notice.attempt,
